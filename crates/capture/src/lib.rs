@@ -1,0 +1,1 @@
+//! reefwatch-capture (being written)

@@ -1,0 +1,1 @@
+//! reefwatch-decode (being written)

@@ -1,0 +1,1 @@
+//! reefwatch-flow (being written)

@@ -1,0 +1,1 @@
+//! reefwatch-hub (being written)

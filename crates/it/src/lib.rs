@@ -1,0 +1,1 @@
+//! reefwatch-it (being written)

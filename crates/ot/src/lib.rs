@@ -1,0 +1,1 @@
+//! reefwatch-ot (being written)

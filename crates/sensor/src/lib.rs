@@ -1,0 +1,1 @@
+//! reefwatch-sensor (being written)

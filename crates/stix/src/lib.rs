@@ -1,0 +1,1 @@
+//! reefwatch-stix (being written)
