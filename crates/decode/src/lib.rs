@@ -1,1 +1,708 @@
-//! reefwatch-decode (being written)
+//! Packet decoding: link layer → VLAN → IP (fragments reassembled) →
+//! TCP/UDP/ICMP, into one flat [`Packet`] the flow engine reads directly.
+//!
+//! Written by hand rather than with `etherparse`: the engine needs fragment
+//! identities for a *bounded* reassembler (etherparse's pool is unbounded),
+//! tunnel recursion (GRE, VXLAN), Linux SLL2 and BSD loopback, Suricata's
+//! per-layer decoder anomaly names, and a result with no allocation per
+//! packet. Every header view checks its length once in `new_checked`, so
+//! field accessors cannot panic (smoltcp `wire` style).
+
+pub mod defrag;
+pub mod wire;
+
+use defrag::{Defrag, FragKey, FragOutcome};
+use wire::*;
+
+/// Link types (DLT values) the decoder understands.
+pub mod linktype {
+    pub const NULL: u32 = 0;
+    pub const ETHERNET: u32 = 1;
+    pub const RAW_OPENBSD: u32 = 12;
+    pub const RAW_BSD: u32 = 14;
+    pub const RAW: u32 = 101;
+    pub const LOOP: u32 = 108;
+    pub const LINUX_SLL: u32 = 113;
+    pub const IPV4: u32 = 228;
+    pub const IPV6: u32 = 229;
+    pub const LINUX_SLL2: u32 = 276;
+}
+
+/// Decoder anomalies, named as Suricata's decoder events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Anomaly {
+    EthernetPktTooSmall,
+    VlanHeaderTooSmall,
+    VlanTooMany,
+    SllPktTooSmall,
+    NullPktTooSmall,
+    UnsupportedLinktype,
+    Ipv4PktTooSmall,
+    Ipv4HlenTooSmall,
+    Ipv4IplenSmallerThanHlen,
+    Ipv4TruncPkt,
+    Ipv4WrongIpVer,
+    Ipv4FragOverlap,
+    Ipv4FragTooLarge,
+    Ipv6PktTooSmall,
+    Ipv6TruncPkt,
+    Ipv6ExthdrTooMany,
+    Ipv6FragOverlap,
+    TcpPktTooSmall,
+    TcpHlenTooSmall,
+    UdpPktTooSmall,
+    UdpHlenInvalid,
+    Icmpv4PktTooSmall,
+    Icmpv6PktTooSmall,
+    ArpPktTooSmall,
+    GrePktTooSmall,
+    VxlanPktTooSmall,
+    TunnelTooDeep,
+    FragMemcapReached,
+}
+
+impl Anomaly {
+    /// Suricata-style event name (`decoder.ipv4.trunc_pkt`).
+    pub fn name(self) -> &'static str {
+        use Anomaly::*;
+        match self {
+            EthernetPktTooSmall => "decoder.ethernet.pkt_too_small",
+            VlanHeaderTooSmall => "decoder.vlan.header_too_small",
+            VlanTooMany => "decoder.vlan.too_many_layers",
+            SllPktTooSmall => "decoder.sll.pkt_too_small",
+            NullPktTooSmall => "decoder.null.pkt_too_small",
+            UnsupportedLinktype => "decoder.unsupported_linktype",
+            Ipv4PktTooSmall => "decoder.ipv4.pkt_too_small",
+            Ipv4HlenTooSmall => "decoder.ipv4.hlen_too_small",
+            Ipv4IplenSmallerThanHlen => "decoder.ipv4.iplen_smaller_than_hlen",
+            Ipv4TruncPkt => "decoder.ipv4.trunc_pkt",
+            Ipv4WrongIpVer => "decoder.ipv4.wrong_ip_version",
+            Ipv4FragOverlap => "decoder.ipv4.frag_overlap",
+            Ipv4FragTooLarge => "decoder.ipv4.frag_pkt_too_large",
+            Ipv6PktTooSmall => "decoder.ipv6.pkt_too_small",
+            Ipv6TruncPkt => "decoder.ipv6.trunc_pkt",
+            Ipv6ExthdrTooMany => "decoder.ipv6.exthdr_too_many",
+            Ipv6FragOverlap => "decoder.ipv6.frag_overlap",
+            TcpPktTooSmall => "decoder.tcp.pkt_too_small",
+            TcpHlenTooSmall => "decoder.tcp.hlen_too_small",
+            UdpPktTooSmall => "decoder.udp.pkt_too_small",
+            UdpHlenInvalid => "decoder.udp.hlen_invalid",
+            Icmpv4PktTooSmall => "decoder.icmpv4.pkt_too_small",
+            Icmpv6PktTooSmall => "decoder.icmpv6.pkt_too_small",
+            ArpPktTooSmall => "decoder.arp.pkt_too_small",
+            GrePktTooSmall => "decoder.gre.pkt_too_small",
+            VxlanPktTooSmall => "decoder.vxlan.pkt_too_small",
+            TunnelTooDeep => "decoder.tunnel.too_deep",
+            FragMemcapReached => "defrag.memcap_reached",
+        }
+    }
+}
+
+/// Up to 4 anomalies per packet (more are counted, not kept).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Anomalies {
+    list: [Option<Anomaly>; 4],
+    len: u8,
+}
+
+impl Anomalies {
+    fn push(&mut self, a: Anomaly) {
+        if (self.len as usize) < self.list.len() {
+            self.list[self.len as usize] = Some(a);
+        }
+        self.len = self.len.saturating_add(1);
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Anomaly> + '_ {
+        self.list.iter().flatten().copied()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// What the packet carries at the network layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum L3 {
+    #[default]
+    None,
+    Arp,
+    Ipv4,
+    Ipv6,
+    /// Another EtherType, not decoded.
+    Other(u16),
+}
+
+pub const IPPROTO_ICMP: u8 = 1;
+pub const IPPROTO_TCP: u8 = 6;
+pub const IPPROTO_UDP: u8 = 17;
+pub const IPPROTO_GRE: u8 = 47;
+pub const IPPROTO_ICMPV6: u8 = 58;
+
+/// TCP header fields the flow engine needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpInfo {
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: u8,
+    pub window: u16,
+}
+
+/// One decoded packet. Addresses are 16 bytes (IPv4 in the first 4).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Packet<'a> {
+    pub l3: L3,
+    pub src: [u8; 16],
+    pub dst: [u8; 16],
+    /// IP protocol number of the transport (after extension headers).
+    pub proto: u8,
+    pub sport: u16,
+    pub dport: u16,
+    pub tcp: Option<TcpInfo>,
+    pub icmp_type: u8,
+    pub icmp_code: u8,
+    /// Transport payload (TCP/UDP data, or ICMP body).
+    pub payload: &'a [u8],
+    /// VLAN ids, outer first (0 = none).
+    pub vlan: [u16; 2],
+    /// Number of tunnel layers (GRE, VXLAN) unwrapped.
+    pub tunnel_depth: u8,
+    /// This packet completed an IP fragment reassembly.
+    pub reassembled: bool,
+    /// The packet is a fragment held for reassembly (no transport yet).
+    pub fragment_pending: bool,
+    pub anomalies: Anomalies,
+}
+
+impl Packet<'_> {
+    pub fn is_ipv6(&self) -> bool {
+        self.l3 == L3::Ipv6
+    }
+    pub fn has_ip(&self) -> bool {
+        matches!(self.l3, L3::Ipv4 | L3::Ipv6)
+    }
+}
+
+/// Decoder counters, for the `stats` event and the summary.
+#[derive(Clone, Debug, Default)]
+pub struct DecodeStats {
+    pub pkts: u64,
+    pub bytes: u64,
+    pub ipv4: u64,
+    pub ipv6: u64,
+    pub tcp: u64,
+    pub udp: u64,
+    pub icmpv4: u64,
+    pub icmpv6: u64,
+    pub arp: u64,
+    pub vlan: u64,
+    pub vlan_qinq: u64,
+    pub gre: u64,
+    pub vxlan: u64,
+    pub other_l3: u64,
+    pub frag_ipv4: u64,
+    pub frag_ipv6: u64,
+    pub reassembled: u64,
+    pub invalid: u64,
+    pub unsupported_linktype: u64,
+    /// Count per anomaly (index = Anomaly as u8).
+    pub anomalies: [u64; 32],
+}
+
+const MAX_TUNNEL_DEPTH: u8 = 3;
+const VXLAN_PORT: u16 = 4789;
+
+/// Stateful decoder (holds the IP fragment reassembler).
+pub struct Decoder {
+    pub stats: DecodeStats,
+    defrag: Defrag,
+    /// Buffer owning the last reassembled datagram (borrowed by the Packet).
+    reasm: Vec<u8>,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Decoder {
+            stats: DecodeStats::default(),
+            defrag: Defrag::new(defrag::DefragConfig::default()),
+            reasm: Vec::new(),
+        }
+    }
+
+    pub fn with_defrag(cfg: defrag::DefragConfig) -> Self {
+        Decoder {
+            stats: DecodeStats::default(),
+            defrag: Defrag::new(cfg),
+            reasm: Vec::new(),
+        }
+    }
+
+    /// Bytes held by the fragment reassembler.
+    pub fn defrag_memuse(&self) -> usize {
+        self.defrag.memuse()
+    }
+
+    /// Decode one captured frame.
+    pub fn decode<'a>(&'a mut self, linktype: u32, data: &'a [u8], ts_ns: i64) -> Packet<'a> {
+        self.stats.pkts += 1;
+        self.stats.bytes += data.len() as u64;
+        let mut p = Packet::default();
+        // First pass over `data`; if it yields a completed fragment
+        // reassembly, the datagram is decoded again from `self.reasm`.
+        let mut ctx = Ctx {
+            stats: &mut self.stats,
+            defrag: &mut self.defrag,
+            reasm: &mut self.reasm,
+            ts_ns,
+            completed: false,
+        };
+        ctx.link(linktype, data, &mut p);
+        if ctx.completed {
+            let mut q = Packet {
+                vlan: p.vlan,
+                tunnel_depth: p.tunnel_depth,
+                anomalies: p.anomalies,
+                reassembled: true,
+                ..Packet::default()
+            };
+            self.stats.reassembled += 1;
+            let buf: &'a [u8] = &self.reasm;
+            let mut ctx2 = Ctx {
+                stats: &mut self.stats,
+                defrag: &mut self.defrag,
+                reasm: &mut Vec::new(),
+                ts_ns,
+                completed: false,
+            };
+            ctx2.ip_reassembled(buf, &mut q);
+            return q;
+        }
+        p
+    }
+
+    /// Expire fragment trains older than the timeout.
+    pub fn expire(&mut self, now_ns: i64) {
+        self.defrag.expire(now_ns);
+    }
+}
+
+struct Ctx<'s> {
+    stats: &'s mut DecodeStats,
+    defrag: &'s mut Defrag,
+    reasm: &'s mut Vec<u8>,
+    ts_ns: i64,
+    completed: bool,
+}
+
+impl Ctx<'_> {
+    fn anomaly(&mut self, p: &mut Packet<'_>, a: Anomaly) {
+        p.anomalies.push(a);
+        self.stats.anomalies[a as usize & 31] += 1;
+    }
+
+    fn link<'a>(&mut self, linktype: u32, data: &'a [u8], p: &mut Packet<'a>) {
+        match linktype {
+            linktype::ETHERNET => self.ethernet(data, p),
+            linktype::LINUX_SLL => match SllHeader::new_checked(data) {
+                Some(h) => self.ethertype(h.protocol(), &data[SllHeader::LEN..], p),
+                None => self.anomaly(p, Anomaly::SllPktTooSmall),
+            },
+            linktype::LINUX_SLL2 => match Sll2Header::new_checked(data) {
+                Some(h) => self.ethertype(h.protocol(), &data[Sll2Header::LEN..], p),
+                None => self.anomaly(p, Anomaly::SllPktTooSmall),
+            },
+            linktype::NULL | linktype::LOOP => {
+                if data.len() < 4 {
+                    self.anomaly(p, Anomaly::NullPktTooSmall);
+                    return;
+                }
+                // The family is in host byte order of the capturing machine
+                // (NULL) or big-endian (LOOP); accept both.
+                let le = u32::from_le_bytes([data[0], data[1], data[2], data[3]]);
+                let be = u32::from_be_bytes([data[0], data[1], data[2], data[3]]);
+                let fam = if le < 256 { le } else { be };
+                match fam {
+                    2 => self.ethertype(ETHERTYPE_IPV4, &data[4..], p),
+                    24 | 28 | 30 => self.ethertype(ETHERTYPE_IPV6, &data[4..], p),
+                    _ => self.ip_by_version(&data[4..], p),
+                }
+            }
+            linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => {
+                self.ip_by_version(data, p)
+            }
+            linktype::IPV4 => self.ethertype(ETHERTYPE_IPV4, data, p),
+            linktype::IPV6 => self.ethertype(ETHERTYPE_IPV6, data, p),
+            _ => {
+                self.stats.unsupported_linktype += 1;
+                self.anomaly(p, Anomaly::UnsupportedLinktype);
+            }
+        }
+    }
+
+    fn ip_by_version<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        match data.first().map(|b| b >> 4) {
+            Some(4) => self.ethertype(ETHERTYPE_IPV4, data, p),
+            Some(6) => self.ethertype(ETHERTYPE_IPV6, data, p),
+            _ => self.anomaly(p, Anomaly::Ipv4WrongIpVer),
+        }
+    }
+
+    fn ethernet<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        match EthernetFrame::new_checked(data) {
+            Some(f) => self.ethertype(f.ethertype(), &data[EthernetFrame::LEN..], p),
+            None => self.anomaly(p, Anomaly::EthernetPktTooSmall),
+        }
+    }
+
+    fn ethertype<'a>(&mut self, mut et: u16, mut data: &'a [u8], p: &mut Packet<'a>) {
+        // VLAN tags (802.1Q, 802.1ad QinQ, old 0x9100)
+        let mut tags = 0;
+        while matches!(et, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
+            if data.len() < 4 {
+                self.anomaly(p, Anomaly::VlanHeaderTooSmall);
+                return;
+            }
+            let tci = u16::from_be_bytes([data[0], data[1]]) & 0x0fff;
+            if tags < 2 {
+                p.vlan[tags] = tci;
+            }
+            tags += 1;
+            if tags > 3 {
+                self.anomaly(p, Anomaly::VlanTooMany);
+                return;
+            }
+            et = u16::from_be_bytes([data[2], data[3]]);
+            data = &data[4..];
+        }
+        if tags == 1 {
+            self.stats.vlan += 1;
+        } else if tags > 1 {
+            self.stats.vlan_qinq += 1;
+        }
+        match et {
+            ETHERTYPE_IPV4 => self.ipv4(data, p),
+            ETHERTYPE_IPV6 => self.ipv6(data, p),
+            ETHERTYPE_ARP => {
+                self.stats.arp += 1;
+                p.l3 = L3::Arp;
+                if data.len() < 28 {
+                    self.anomaly(p, Anomaly::ArpPktTooSmall);
+                } else {
+                    // sender / target protocol addresses, for the asset map
+                    p.src[..4].copy_from_slice(&data[14..18]);
+                    p.dst[..4].copy_from_slice(&data[24..28]);
+                }
+            }
+            other => {
+                self.stats.other_l3 += 1;
+                p.l3 = L3::Other(other);
+            }
+        }
+    }
+
+    fn ipv4<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        let ip = match Ipv4Packet::new_checked(data) {
+            Ok(ip) => ip,
+            Err(e) => {
+                self.anomaly(p, e);
+                return;
+            }
+        };
+        self.stats.ipv4 += 1;
+        p.l3 = L3::Ipv4;
+        p.src = [0; 16];
+        p.dst = [0; 16];
+        p.src[..4].copy_from_slice(ip.src());
+        p.dst[..4].copy_from_slice(ip.dst());
+        if ip.truncated() {
+            self.anomaly(p, Anomaly::Ipv4TruncPkt);
+        }
+        if ip.is_fragment() {
+            self.stats.frag_ipv4 += 1;
+            p.proto = ip.protocol();
+            p.fragment_pending = true;
+            let key = FragKey {
+                src: p.src,
+                dst: p.dst,
+                id: ip.ident() as u32,
+                proto: ip.protocol(),
+                v6: false,
+                vlan: p.vlan[0],
+            };
+            let off = ip.frag_offset() as usize;
+            self.fragment(key, off, ip.more_frags(), ip.header(), ip.payload(), p);
+            return;
+        }
+        self.transport(ip.protocol(), ip.payload(), p);
+    }
+
+    fn fragment<'a>(
+        &mut self,
+        key: FragKey,
+        offset: usize,
+        more: bool,
+        header: &[u8],
+        payload: &[u8],
+        p: &mut Packet<'a>,
+    ) {
+        match self
+            .defrag
+            .add(key, offset, more, header, payload, self.ts_ns, self.reasm)
+        {
+            FragOutcome::Pending => {}
+            FragOutcome::Complete => self.completed = true,
+            FragOutcome::Overlap => {
+                let a = if key.v6 {
+                    Anomaly::Ipv6FragOverlap
+                } else {
+                    Anomaly::Ipv4FragOverlap
+                };
+                self.anomaly(p, a)
+            }
+            FragOutcome::TooLarge => self.anomaly(p, Anomaly::Ipv4FragTooLarge),
+            FragOutcome::Memcap => self.anomaly(p, Anomaly::FragMemcapReached),
+        }
+    }
+
+    /// Decode a datagram rebuilt by the reassembler (header + payload).
+    fn ip_reassembled<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        match data.first().map(|b| b >> 4) {
+            Some(4) => {
+                if let Ok(ip) = Ipv4Packet::new_checked(data) {
+                    p.l3 = L3::Ipv4;
+                    p.src[..4].copy_from_slice(ip.src());
+                    p.dst[..4].copy_from_slice(ip.dst());
+                    self.transport(ip.protocol(), ip.payload(), p);
+                }
+            }
+            Some(6) => {
+                // The reassembler stores: fixed IPv6 header (next header
+                // rewritten to the fragment's) + unfragmentable part dropped.
+                if data.len() >= 40 {
+                    p.l3 = L3::Ipv6;
+                    p.src.copy_from_slice(&data[8..24]);
+                    p.dst.copy_from_slice(&data[24..40]);
+                    let nh = data[6];
+                    self.transport(nh, &data[40..], p);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn ipv6<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        let ip = match Ipv6Packet::new_checked(data) {
+            Some(ip) => ip,
+            None => {
+                self.anomaly(p, Anomaly::Ipv6PktTooSmall);
+                return;
+            }
+        };
+        self.stats.ipv6 += 1;
+        p.l3 = L3::Ipv6;
+        p.src.copy_from_slice(ip.src());
+        p.dst.copy_from_slice(ip.dst());
+        if ip.truncated() {
+            self.anomaly(p, Anomaly::Ipv6TruncPkt);
+        }
+        let mut nh = ip.next_header();
+        let mut rest = ip.payload();
+        // Walk extension headers (bounded).
+        for _ in 0..8 {
+            match nh {
+                0 | 43 | 60 | 135 | 139 | 140 => {
+                    if rest.len() < 8 {
+                        self.anomaly(p, Anomaly::Ipv6TruncPkt);
+                        return;
+                    }
+                    let len = (rest[1] as usize + 1) * 8;
+                    if rest.len() < len {
+                        self.anomaly(p, Anomaly::Ipv6TruncPkt);
+                        return;
+                    }
+                    nh = rest[0];
+                    rest = &rest[len..];
+                }
+                51 => {
+                    // AH: length in 4-byte units minus 2
+                    if rest.len() < 8 {
+                        self.anomaly(p, Anomaly::Ipv6TruncPkt);
+                        return;
+                    }
+                    let len = (rest[1] as usize + 2) * 4;
+                    if rest.len() < len {
+                        self.anomaly(p, Anomaly::Ipv6TruncPkt);
+                        return;
+                    }
+                    nh = rest[0];
+                    rest = &rest[len..];
+                }
+                44 => {
+                    if rest.len() < 8 {
+                        self.anomaly(p, Anomaly::Ipv6TruncPkt);
+                        return;
+                    }
+                    self.stats.frag_ipv6 += 1;
+                    let next = rest[0];
+                    let off_field = u16::from_be_bytes([rest[2], rest[3]]);
+                    let offset = (off_field >> 3) as usize * 8;
+                    let more = off_field & 1 != 0;
+                    let id = u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]);
+                    let payload = &rest[8..];
+                    if offset == 0 && !more {
+                        // atomic fragment
+                        nh = next;
+                        rest = payload;
+                        continue;
+                    }
+                    p.proto = next;
+                    p.fragment_pending = true;
+                    let key = FragKey {
+                        src: p.src,
+                        dst: p.dst,
+                        id,
+                        proto: next,
+                        v6: true,
+                        vlan: p.vlan[0],
+                    };
+                    // Synthesised header for the rebuilt datagram.
+                    let mut hdr = [0u8; 40];
+                    hdr.copy_from_slice(&data[..40]);
+                    hdr[6] = next;
+                    self.fragment(key, offset, more, &hdr, payload, p);
+                    return;
+                }
+                _ => {
+                    self.transport(nh, rest, p);
+                    return;
+                }
+            }
+        }
+        self.anomaly(p, Anomaly::Ipv6ExthdrTooMany);
+    }
+
+    fn transport<'a>(&mut self, proto: u8, data: &'a [u8], p: &mut Packet<'a>) {
+        p.proto = proto;
+        match proto {
+            IPPROTO_TCP => match TcpSegment::new_checked(data) {
+                Ok(t) => {
+                    self.stats.tcp += 1;
+                    p.sport = t.src_port();
+                    p.dport = t.dst_port();
+                    p.tcp = Some(TcpInfo {
+                        seq: t.seq(),
+                        ack: t.ack(),
+                        flags: t.flags(),
+                        window: t.window(),
+                    });
+                    p.payload = t.payload();
+                }
+                Err(a) => self.anomaly(p, a),
+            },
+            IPPROTO_UDP => match UdpDatagram::new_checked(data) {
+                Ok(u) => {
+                    self.stats.udp += 1;
+                    p.sport = u.src_port();
+                    p.dport = u.dst_port();
+                    p.payload = u.payload();
+                    if p.dport == VXLAN_PORT && p.tunnel_depth < MAX_TUNNEL_DEPTH {
+                        self.vxlan(u.payload(), p);
+                    }
+                }
+                Err(a) => self.anomaly(p, a),
+            },
+            IPPROTO_ICMP | IPPROTO_ICMPV6 => {
+                if data.len() < 4 {
+                    let a = if proto == IPPROTO_ICMP {
+                        Anomaly::Icmpv4PktTooSmall
+                    } else {
+                        Anomaly::Icmpv6PktTooSmall
+                    };
+                    self.anomaly(p, a);
+                    return;
+                }
+                if proto == IPPROTO_ICMP {
+                    self.stats.icmpv4 += 1;
+                } else {
+                    self.stats.icmpv6 += 1;
+                }
+                p.icmp_type = data[0];
+                p.icmp_code = data[1];
+                p.payload = &data[4..];
+            }
+            IPPROTO_GRE => self.gre(data, p),
+            _ => {}
+        }
+    }
+
+    fn gre<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        if p.tunnel_depth >= MAX_TUNNEL_DEPTH {
+            self.anomaly(p, Anomaly::TunnelTooDeep);
+            return;
+        }
+        if data.len() < 4 {
+            self.anomaly(p, Anomaly::GrePktTooSmall);
+            return;
+        }
+        let flags = u16::from_be_bytes([data[0], data[1]]);
+        let version = flags & 7;
+        let et = u16::from_be_bytes([data[2], data[3]]);
+        let mut hlen = 4;
+        if version == 0 {
+            if flags & 0x8000 != 0 {
+                hlen += 4; // checksum + reserved
+            }
+            if flags & 0x2000 != 0 {
+                hlen += 4; // key
+            }
+            if flags & 0x1000 != 0 {
+                hlen += 4; // sequence
+            }
+        } else {
+            // PPTP enhanced GRE: not unwrapped
+            return;
+        }
+        if data.len() < hlen {
+            self.anomaly(p, Anomaly::GrePktTooSmall);
+            return;
+        }
+        self.stats.gre += 1;
+        let inner = &data[hlen..];
+        self.enter_tunnel(p);
+        match et {
+            0x6558 => self.ethernet(inner, p),
+            ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => self.ethertype(et, inner, p),
+            // ERSPAN type II: 8-byte header then Ethernet
+            0x88be if inner.len() >= 8 => self.ethernet(&inner[8..], p),
+            _ => {}
+        }
+    }
+
+    fn vxlan<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        if data.len() < 8 + EthernetFrame::LEN || data[0] & 0x08 == 0 {
+            return; // not VXLAN: leave as plain UDP
+        }
+        self.stats.vxlan += 1;
+        self.enter_tunnel(p);
+        self.ethernet(&data[8..], p);
+    }
+
+    fn enter_tunnel(&mut self, p: &mut Packet<'_>) {
+        // The inner packet replaces the outer one's flow identity.
+        p.tunnel_depth += 1;
+        p.tcp = None;
+        p.sport = 0;
+        p.dport = 0;
+        p.payload = &[];
+        p.l3 = L3::None;
+    }
+}
+
+#[cfg(test)]
+mod tests;

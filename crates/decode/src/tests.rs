@@ -1,0 +1,142 @@
+//! Decoder tests over annotated byte arrays.
+use super::*;
+
+/// Ethernet + 802.1Q(vlan 100) + IPv4 + TCP SYN|ACK with 4 bytes payload.
+const VLAN_TCP: &[u8] = &[
+    // ethernet: dst, src, ethertype 802.1Q
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x81, 0x00,
+    // vlan: tci (id 100), inner ethertype IPv4
+    0x00, 0x64, 0x08, 0x00,
+    // ipv4: ver/ihl, tos, total len 44, id, flags/frag, ttl, proto TCP, csum
+    0x45, 0, 0, 44, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, // src 10.0.0.1, dst 10.0.0.2
+    10, 0, 0, 1, 10, 0, 0, 2, // tcp: sport 1234, dport 502, seq 1, ack 2
+    0x04, 0xd2, 0x01, 0xf6, 0, 0, 0, 1, 0, 0, 0, 2,
+    // data offset 5, flags PSH|ACK, window 8192, csum, urg
+    0x50, 0x18, 0x20, 0x00, 0, 0, 0, 0, // payload
+    b'a', b'b', b'c', b'd',
+];
+
+#[test]
+fn vlan_ipv4_tcp() {
+    let mut d = Decoder::new();
+    let p = d.decode(linktype::ETHERNET, VLAN_TCP, 0);
+    assert_eq!(p.l3, L3::Ipv4);
+    assert_eq!(p.vlan, [100, 0]);
+    assert_eq!(&p.src[..4], &[10, 0, 0, 1]);
+    assert_eq!(&p.dst[..4], &[10, 0, 0, 2]);
+    assert_eq!((p.sport, p.dport, p.proto), (1234, 502, IPPROTO_TCP));
+    let t = p.tcp.unwrap();
+    assert_eq!((t.seq, t.ack, t.flags, t.window), (1, 2, 0x18, 8192));
+    assert_eq!(p.payload, b"abcd");
+    assert!(p.anomalies.is_empty());
+    assert_eq!(d.stats.vlan, 1);
+}
+
+#[test]
+fn truncated_everywhere_never_panics() {
+    let mut d = Decoder::new();
+    for n in 0..VLAN_TCP.len() {
+        let p = d.decode(linktype::ETHERNET, &VLAN_TCP[..n], 0);
+        assert!(p.payload.len() <= 4);
+    }
+    // every link type over every prefix and some garbage
+    let garbage: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
+    for lt in [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 9999] {
+        for n in 0..garbage.len() {
+            let _ = d.decode(lt, &garbage[..n], 0);
+            let _ = d.decode(lt, &VLAN_TCP[..n.min(VLAN_TCP.len())], 0);
+        }
+    }
+}
+
+/// Raw IPv6 + hop-by-hop ext header + UDP 53 → 5353
+const IPV6_HBH_UDP: &[u8] = &[
+    // ver 6, tc, flow; payload len 8+8+2 = 18; next header 0 (HBH); hop 64
+    0x60, 0, 0, 0, 0, 18, 0, 64, // src ::1
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, // dst ::2
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+    // HBH: next header UDP, len 0 (8 bytes), padding
+    17, 0, 1, 4, 0, 0, 0, 0, // udp: sport 53, dport 5353, len 10, csum
+    0, 53, 0x14, 0xe9, 0, 10, 0, 0, // payload
+    0xab, 0xcd,
+];
+
+#[test]
+fn raw_ipv6_ext_udp() {
+    let mut d = Decoder::new();
+    let p = d.decode(linktype::RAW, IPV6_HBH_UDP, 0);
+    assert_eq!(p.l3, L3::Ipv6);
+    assert_eq!((p.sport, p.dport, p.proto), (53, 5353, IPPROTO_UDP));
+    assert_eq!(p.payload, &[0xab, 0xcd]);
+    assert_eq!(p.src[15], 1);
+}
+
+#[test]
+fn ipv4_fragments_reassemble() {
+    // UDP datagram of 8+24 bytes split in two fragments of 16
+    let udp: Vec<u8> = {
+        let mut u = vec![0x30, 0x39, 0x00, 0x35, 0, 32, 0, 0];
+        u.extend((0..24u8).map(|i| b'A' + i));
+        u
+    };
+    let frag = |off: usize, more: bool, body: &[u8]| {
+        let mut f = vec![
+            0x45, 0, 0, 0, 0xbe, 0xef, 0, 0, 64, 17, 0, 0, 192, 168, 0, 1, 192, 168, 0, 2,
+        ];
+        let total = (20 + body.len()) as u16;
+        f[2..4].copy_from_slice(&total.to_be_bytes());
+        let ff = ((off / 8) as u16) | if more { 0x2000 } else { 0 };
+        f[6..8].copy_from_slice(&ff.to_be_bytes());
+        f.extend_from_slice(body);
+        f
+    };
+    let f1 = frag(16, false, &udp[16..]);
+    let f0 = frag(0, true, &udp[..16]);
+    let mut d = Decoder::new();
+    let p = d.decode(linktype::IPV4, &f1, 0);
+    assert!(p.fragment_pending);
+    assert!(p.tcp.is_none() && p.sport == 0);
+    let p = d.decode(linktype::IPV4, &f0, 0);
+    assert!(p.reassembled);
+    assert_eq!((p.sport, p.dport), (12345, 53));
+    assert_eq!(p.payload, &udp[8..]);
+}
+
+#[test]
+fn null_loopback_and_sll() {
+    let ip = &VLAN_TCP[18..];
+    let mut null = vec![2, 0, 0, 0];
+    null.extend_from_slice(ip);
+    let mut d = Decoder::new();
+    let p = d.decode(linktype::NULL, &null, 0);
+    assert_eq!(p.dport, 502);
+    // SLL: 14 bytes then protocol 0x0800
+    let mut sll = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00];
+    sll.extend_from_slice(ip);
+    assert_eq!(d.decode(linktype::LINUX_SLL, &sll, 0).dport, 502);
+    // SLL2: protocol first
+    let mut sll2 = vec![
+        0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0,
+    ];
+    sll2.extend_from_slice(ip);
+    assert_eq!(d.decode(linktype::LINUX_SLL2, &sll2, 0).dport, 502);
+}
+
+#[test]
+fn gre_and_vxlan_unwrap() {
+    let inner_ip = &VLAN_TCP[18..];
+    // outer IPv4 (proto GRE) + GRE(ethertype IPv4) + inner IP
+    let mut pkt = vec![
+        0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 47, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+    ];
+    let total = (20 + 4 + inner_ip.len()) as u16;
+    pkt[2..4].copy_from_slice(&total.to_be_bytes());
+    pkt.extend_from_slice(&[0, 0, 0x08, 0x00]);
+    pkt.extend_from_slice(inner_ip);
+    let mut d = Decoder::new();
+    let p = d.decode(linktype::IPV4, &pkt, 0);
+    assert_eq!(p.tunnel_depth, 1);
+    assert_eq!(&p.src[..4], &[10, 0, 0, 1]);
+    assert_eq!(p.dport, 502);
+    assert_eq!(p.payload, b"abcd");
+}
