@@ -1,1 +1,21 @@
-//! reefwatch-it (being written)
+//! reefwatch-it: IT application-layer parsers (DNS, HTTP/1.x, TLS with
+//! JA3/JA3S/JA4, SSH with HASSH, DHCP, and more) behind the
+//! [`reefwatch_applayer`] contract.
+//!
+//! Each protocol lives in its own folder with `parser.rs` (zero-copy wire
+//! views), `state.rs` (per-flow transactions, bounded) and `logger.rs`
+//! (Suricata-compatible EVE fields).
+
+pub mod config;
+pub mod dns;
+pub(crate) mod util;
+
+use reefwatch_applayer::ProtocolDef;
+
+static PROTOCOLS: &[ProtocolDef] = &[dns::DNS_UDP, dns::DNS_TCP];
+
+/// Every IT protocol this crate parses, for the engine's registry. Names are
+/// Suricata's `app_proto` values; a name may appear once per transport.
+pub fn protocols() -> &'static [ProtocolDef] {
+    PROTOCOLS
+}

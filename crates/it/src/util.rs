@@ -1,0 +1,310 @@
+//! Small bounds-checked readers and formatting helpers shared by the parsers.
+//! Nothing here panics on any input.
+
+use core::fmt::Write as _;
+
+/// Big-endian u16 at `off`, or `None` when out of range.
+#[inline]
+pub fn be16(b: &[u8], off: usize) -> Option<u16> {
+    let s = b.get(off..off.checked_add(2)?)?;
+    Some(u16::from_be_bytes([s[0], s[1]]))
+}
+
+/// Big-endian u24 at `off`.
+#[inline]
+pub fn be24(b: &[u8], off: usize) -> Option<u32> {
+    let s = b.get(off..off.checked_add(3)?)?;
+    Some(u32::from_be_bytes([0, s[0], s[1], s[2]]))
+}
+
+/// Big-endian u32 at `off`.
+#[inline]
+pub fn be32(b: &[u8], off: usize) -> Option<u32> {
+    let s = b.get(off..off.checked_add(4)?)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// Little-endian u16 at `off`.
+#[inline]
+pub fn le16(b: &[u8], off: usize) -> Option<u16> {
+    let s = b.get(off..off.checked_add(2)?)?;
+    Some(u16::from_le_bytes([s[0], s[1]]))
+}
+
+/// Little-endian u32 at `off`.
+#[inline]
+pub fn le32(b: &[u8], off: usize) -> Option<u32> {
+    let s = b.get(off..off.checked_add(4)?)?;
+    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// Little-endian u64 at `off`.
+#[inline]
+pub fn le64(b: &[u8], off: usize) -> Option<u64> {
+    let s = b.get(off..off.checked_add(8)?)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(s);
+    Some(u64::from_le_bytes(a))
+}
+
+/// `len` bytes at `off`.
+#[inline]
+pub fn slice(b: &[u8], off: usize, len: usize) -> Option<&[u8]> {
+    b.get(off..off.checked_add(len)?)
+}
+
+/// A bounded cursor over a byte slice. Every read is checked; a failed read
+/// returns `None` and leaves the cursor where it was.
+#[derive(Clone, Copy, Debug)]
+pub struct Cursor<'a> {
+    pub buf: &'a [u8],
+    pub pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Cursor { buf, pos: 0 }
+    }
+    pub fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+    pub fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or(&[])
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        let v = *self.buf.get(self.pos)?;
+        self.pos += 1;
+        Some(v)
+    }
+    pub fn be16(&mut self) -> Option<u16> {
+        let v = be16(self.buf, self.pos)?;
+        self.pos += 2;
+        Some(v)
+    }
+    pub fn be24(&mut self) -> Option<u32> {
+        let v = be24(self.buf, self.pos)?;
+        self.pos += 3;
+        Some(v)
+    }
+    pub fn be32(&mut self) -> Option<u32> {
+        let v = be32(self.buf, self.pos)?;
+        self.pos += 4;
+        Some(v)
+    }
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let v = slice(self.buf, self.pos, n)?;
+        self.pos += n;
+        Some(v)
+    }
+    /// A vector prefixed by a one-byte length.
+    pub fn vec8(&mut self) -> Option<&'a [u8]> {
+        let save = self.pos;
+        let n = self.u8()? as usize;
+        self.take(n).or_else(|| {
+            self.pos = save;
+            None
+        })
+    }
+    /// A vector prefixed by a two-byte length.
+    pub fn vec16(&mut self) -> Option<&'a [u8]> {
+        let save = self.pos;
+        let n = self.be16()? as usize;
+        self.take(n).or_else(|| {
+            self.pos = save;
+            None
+        })
+    }
+    /// A vector prefixed by a three-byte length.
+    pub fn vec24(&mut self) -> Option<&'a [u8]> {
+        let save = self.pos;
+        let n = self.be24()? as usize;
+        self.take(n).or_else(|| {
+            self.pos = save;
+            None
+        })
+    }
+}
+
+/// A fixed-capacity byte string on the stack (no allocation); pushes past
+/// the capacity are dropped and remembered in `truncated`.
+#[derive(Clone)]
+pub struct StackBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+    pub truncated: bool,
+}
+
+impl<const N: usize> Default for StackBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> StackBuf<N> {
+    pub const fn new() -> Self {
+        StackBuf {
+            buf: [0; N],
+            len: 0,
+            truncated: false,
+        }
+    }
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.truncated = false;
+    }
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn push(&mut self, b: u8) {
+        if self.len < N {
+            self.buf[self.len] = b;
+            self.len += 1;
+        } else {
+            self.truncated = true;
+        }
+    }
+    pub fn extend(&mut self, s: &[u8]) {
+        let room = N - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
+        self.len += n;
+        if n < s.len() {
+            self.truncated = true;
+        }
+    }
+    pub fn as_str_lossy(&self) -> &str {
+        core::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
+}
+
+impl<const N: usize> core::fmt::Write for StackBuf<N> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.extend(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Dotted-quad text of an IPv4 address.
+pub fn ipv4_str(a: [u8; 4]) -> StackBuf<16> {
+    let mut s = StackBuf::new();
+    let _ = write!(s, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+    s
+}
+
+/// Compressed text (RFC 5952, as std formats it) of an IPv6 address.
+pub fn ipv6_str(a: [u8; 16]) -> StackBuf<40> {
+    let mut s = StackBuf::new();
+    let _ = write!(s, "{}", std::net::Ipv6Addr::from(a));
+    s
+}
+
+/// Lower-case hex of `b`.
+pub fn hex_lower(b: &[u8], out: &mut String) {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    for &x in b {
+        out.push(H[(x >> 4) as usize] as char);
+        out.push(H[(x & 15) as usize] as char);
+    }
+}
+
+/// ASCII case-insensitive prefix test.
+#[inline]
+pub fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
+}
+
+/// Trim ASCII spaces and tabs on both ends.
+pub fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Parse an unsigned decimal (no sign, no spaces), bounded to u64.
+pub fn parse_dec(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+    }
+    Some(v)
+}
+
+/// Parse unsigned hex (chunk sizes), bounded to u64.
+pub fn parse_hex(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 16 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in s {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        v = (v << 4) | d as u64;
+    }
+    Some(v)
+}
+
+/// Whether `b` is mostly printable ASCII text (for probes).
+#[allow(dead_code)]
+pub fn is_token_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_are_bounded() {
+        let b = [1u8, 2, 3];
+        assert_eq!(be16(&b, 1), Some(0x0203));
+        assert_eq!(be16(&b, 2), None);
+        assert_eq!(be32(&b, 0), None);
+        assert_eq!(be16(&b, usize::MAX), None);
+        let mut c = Cursor::new(&[2u8, 0xaa, 0xbb, 5]);
+        assert_eq!(c.vec8(), Some(&[0xaa, 0xbb][..]));
+        assert_eq!(c.vec8(), None);
+        assert_eq!(c.pos, 3);
+    }
+
+    #[test]
+    fn stackbuf_truncates() {
+        let mut s: StackBuf<4> = StackBuf::new();
+        s.extend(b"abcdef");
+        assert_eq!(s.as_bytes(), b"abcd");
+        assert!(s.truncated);
+        assert_eq!(ipv4_str([10, 0, 0, 1]).as_bytes(), b"10.0.0.1");
+        assert_eq!(
+            ipv6_str([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).as_bytes(),
+            b"2001:db8::1"
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_dec(b"123"), Some(123));
+        assert_eq!(parse_dec(b"99999999999999999999"), None);
+        assert_eq!(parse_hex(b"1aF"), Some(0x1af));
+        assert_eq!(parse_hex(b"x"), None);
+        assert_eq!(trim_ows(b" \tab c\t "), b"ab c");
+    }
+}
