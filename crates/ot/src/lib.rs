@@ -1,1 +1,25 @@
-//! reefwatch-ot (being written)
+//! reefwatch-ot: passive parsers for OT protocols, plugged into the engine
+//! through [`reefwatch_applayer::ProtocolDef`].
+//!
+//! | protocol | `app_proto` / `event_type` | transports | port hints |
+//! |---|---|---|---|
+//! | Modbus/TCP | `modbus` | TCP | 502 |
+//!
+//! Every protocol is detected by content (the port is only a hint). Events
+//! carry `"operation"` for security-relevant requests; the names are those
+//! of [`common::Operation`]: `write`, `program_download`, `program_upload`,
+//! `run`, `stop`, `restart`, `time_sync`, `file_op`, `firmware_update`,
+//! `identify`, `auth`, `config_change`.
+
+pub mod common;
+pub mod modbus;
+
+use reefwatch_applayer::ProtocolDef;
+
+/// All OT protocols of this crate, for the engine to register.
+pub static PROTOCOLS: &[ProtocolDef] = &[modbus::PROTOCOL];
+
+/// All OT protocols of this crate, for the engine to register.
+pub fn protocols() -> &'static [ProtocolDef] {
+    PROTOCOLS
+}

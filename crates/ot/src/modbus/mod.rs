@@ -1,0 +1,103 @@
+//! Modbus/TCP (MBAP over TCP, port 502 as a hint only).
+
+pub mod logger;
+pub mod parser;
+pub mod state;
+
+use reefwatch_applayer::{AppParser, Direction, ProbeInput, ProbeResult, ProtocolDef, Transport};
+
+/// Content probe: a plausible MBAP header (protocol id 0, length 2..=254)
+/// followed by a known function code; for a request the length must also
+/// fit the function's fixed layout when it has one.
+pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
+    let d = input.data;
+    if d.len() < 8 {
+        // Reject early on what we can already see.
+        if d.len() >= 4 && (d[2] != 0 || d[3] != 0) {
+            return ProbeResult::NoMatch;
+        }
+        if d.len() >= 6 {
+            let len = u16::from_be_bytes([d[4], d[5]]);
+            if !(2..=parser::MAX_LEN).contains(&len) {
+                return ProbeResult::NoMatch;
+            }
+        }
+        return ProbeResult::NeedMore;
+    }
+    let pid = u16::from_be_bytes([d[2], d[3]]);
+    let len = u16::from_be_bytes([d[4], d[5]]);
+    let fc = d[7];
+    if pid != 0 || !(2..=parser::MAX_LEN).contains(&len) {
+        return ProbeResult::NoMatch;
+    }
+    match input.dir {
+        Direction::ToServer => {
+            if fc & 0x80 != 0 || !parser::is_known_function(fc) {
+                return ProbeResult::NoMatch;
+            }
+            let fixed = match fc {
+                1..=6 => Some(6),
+                7 | 11 | 12 | 17 => Some(2),
+                _ => None,
+            };
+            if let Some(n) = fixed {
+                if len != n {
+                    return ProbeResult::NoMatch;
+                }
+            }
+        }
+        Direction::ToClient => {
+            if !parser::is_known_function(fc & 0x7f) {
+                return ProbeResult::NoMatch;
+            }
+        }
+    }
+    ProbeResult::Match
+}
+
+fn new_parser() -> Box<dyn AppParser> {
+    Box::new(state::ModbusState::new())
+}
+
+pub const PROTOCOL: ProtocolDef = ProtocolDef {
+    name: "modbus",
+    transports: &[Transport::Tcp],
+    ports: &[502],
+    probe,
+    new_parser,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pi(data: &[u8], dir: Direction) -> ProbeInput<'_> {
+        ProbeInput {
+            data,
+            dir,
+            transport: Transport::Tcp,
+            client_port: 40000,
+            server_port: 5020,
+        }
+    }
+
+    #[test]
+    fn probe_by_content() {
+        let req = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10];
+        assert_eq!(probe(&pi(&req, Direction::ToServer)), ProbeResult::Match);
+        assert_eq!(
+            probe(&pi(&req[..5], Direction::ToServer)),
+            ProbeResult::NeedMore
+        );
+        assert_eq!(
+            probe(&pi(b"GET / HTTP/1.1\r\n", Direction::ToServer)),
+            ProbeResult::NoMatch
+        );
+        // TLS client hello
+        let tls = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc];
+        assert_eq!(probe(&pi(&tls, Direction::ToServer)), ProbeResult::NoMatch);
+        // read request with wrong length
+        let bad = [0, 1, 0, 0, 0, 7, 1, 3, 0, 0, 0, 10, 0];
+        assert_eq!(probe(&pi(&bad, Direction::ToServer)), ProbeResult::NoMatch);
+    }
+}

@@ -1,0 +1,313 @@
+//! Modbus/TCP transactions: a request is paired with the next response that
+//! carries the same transaction id; responses without a request are flagged
+//! `unsolicited_response`; at most `MAX_TXS_PER_FLOW` requests stay open.
+
+use super::logger;
+use super::parser::*;
+use crate::common::{Anomalies, Operation, TxTable};
+use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
+
+/// Frames whose LEN exceeds this are taken as lost framing (resync), not
+/// buffered.
+const MAX_ACCEPTED_LEN: u16 = 1024;
+
+/// What is kept of an open request (no borrowed bytes).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PendingRequest {
+    pub id: u64,
+    pub transaction_id: u16,
+    pub unit_id: u8,
+    pub function: u8,
+    pub read_address: Option<u16>,
+    pub read_quantity: Option<u16>,
+    pub write_address: Option<u16>,
+    pub write_quantity: Option<u16>,
+    pub subfunction: Option<u16>,
+    pub mei_type: Option<u8>,
+    pub umas_function: Option<u8>,
+    pub operation: Option<Operation>,
+}
+
+impl PendingRequest {
+    fn from_request(id: u64, tid: u16, unit: u8, r: &Request<'_>) -> Self {
+        PendingRequest {
+            id,
+            transaction_id: tid,
+            unit_id: unit,
+            function: r.function,
+            read_address: r.read_address,
+            read_quantity: r.read_quantity,
+            write_address: r.write_address,
+            write_quantity: r.write_quantity,
+            subfunction: r.subfunction,
+            mei_type: r.mei_type,
+            umas_function: r.umas_function,
+            operation: operation(r),
+        }
+    }
+}
+
+/// Security-relevant operation of a request.
+pub fn operation(r: &Request<'_>) -> Option<Operation> {
+    match r.function {
+        5 | 6 | 15 | 16 | 22 | 23 => Some(Operation::Write),
+        8 => match r.subfunction {
+            Some(1) => Some(Operation::Restart),
+            Some(4) => Some(Operation::ConfigChange),
+            _ => None,
+        },
+        17 => Some(Operation::Identify),
+        20 | 21 => Some(Operation::FileOp),
+        43 if r.mei_type == Some(14) => Some(Operation::Identify),
+        90 => match r.umas_function {
+            Some(0x10) => Some(Operation::Auth),
+            Some(0x21) | Some(0x23) | Some(0x25) => Some(Operation::Write),
+            Some(0x30..=0x32) => Some(Operation::ProgramUpload),
+            Some(0x33..=0x35) => Some(Operation::ProgramDownload),
+            Some(0x40) => Some(Operation::Run),
+            Some(0x41) => Some(Operation::Stop),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ModbusState {
+    txs: TxTable<PendingRequest>,
+    /// Messages whose framing was lost (resynchronised on the next segment).
+    pub malformed: u64,
+    pub requests: u64,
+    pub responses: u64,
+}
+
+impl ModbusState {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn on_frame(&mut self, dir: Direction, f: &Frame<&[u8]>, out: &mut dyn EventSink) {
+        let mut an = Anomalies::default();
+        if f.length() > MAX_LEN {
+            an.set(A_LENGTH_TOO_LARGE);
+        }
+        let fc = f.function_code();
+        let tid = f.transaction_id();
+        match dir {
+            Direction::ToServer => {
+                self.requests += 1;
+                let req = Request::parse(fc, f.data(), &mut an);
+                let id = self.txs.next_id();
+                let p = PendingRequest::from_request(id, tid, f.unit_id(), &req);
+                if let Some(old) = self.txs.push(p) {
+                    let mut a2 = Anomalies::default();
+                    a2.set(A_TOO_MANY_TXS);
+                    a2.set(A_UNANSWERED);
+                    logger::log_unanswered(&old, a2, out);
+                }
+                an.report(ANOMALY_NAMES, out);
+                if out.wants_events() {
+                    logger::log_request(id, f, &req, &p, an, out);
+                }
+            }
+            Direction::ToClient => {
+                self.responses += 1;
+                let fc7 = fc & 0x7f;
+                let pending = self
+                    .txs
+                    .take(|p| p.transaction_id == tid && p.function == fc7);
+                let pending = match pending {
+                    Some(p) => Some(p),
+                    None => {
+                        let p = self.txs.take(|p| p.transaction_id == tid);
+                        if p.is_some() {
+                            an.set(A_FUNCTION_MISMATCH);
+                        }
+                        p
+                    }
+                };
+                if pending.is_none() {
+                    an.set(A_UNSOLICITED_RESPONSE);
+                }
+                let qty = pending.and_then(|p| p.read_quantity);
+                let resp = Response::parse(fc, f.data(), qty, &mut an);
+                an.report(ANOMALY_NAMES, out);
+                if out.wants_events() {
+                    let id = match pending {
+                        Some(p) => p.id,
+                        None => self.txs.next_id(),
+                    };
+                    logger::log_response(id, f, &resp, pending.as_ref(), an, out);
+                }
+            }
+        }
+    }
+}
+
+impl AppParser for ModbusState {
+    fn parse(&mut self, dir: Direction, data: &[u8], out: &mut dyn EventSink) -> ParseResult {
+        let mut off = 0usize;
+        // Bounded: every iteration consumes at least 8 bytes or returns.
+        while off < data.len() {
+            let rest = &data[off..];
+            match Frame::new_checked(rest) {
+                Ok(f) => {
+                    if f.protocol_id() != 0 || f.length() > MAX_ACCEPTED_LEN {
+                        // Lost framing: drop what we were handed; TCP
+                        // segments usually start on a frame, so the next
+                        // one resynchronises.
+                        self.malformed += 1;
+                        out.anomaly(if f.protocol_id() != 0 {
+                            ANOMALY_NAMES[A_BAD_PROTOCOL_ID as usize]
+                        } else {
+                            ANOMALY_NAMES[A_LENGTH_TOO_LARGE as usize]
+                        });
+                        return ParseResult::Done;
+                    }
+                    let total = f.total_len();
+                    self.on_frame(dir, &f, out);
+                    off += total;
+                }
+                Err(FrameError::Truncated(n)) => {
+                    // Check the header we have before waiting for more.
+                    if rest.len() >= 6 {
+                        let pid = u16::from_be_bytes([rest[2], rest[3]]);
+                        let len = u16::from_be_bytes([rest[4], rest[5]]);
+                        if pid != 0 || len > MAX_ACCEPTED_LEN {
+                            self.malformed += 1;
+                            out.anomaly(ANOMALY_NAMES[A_BAD_PROTOCOL_ID as usize]);
+                            return ParseResult::Done;
+                        }
+                    }
+                    return ParseResult::Incomplete {
+                        consumed: off,
+                        needed: n - rest.len(),
+                    };
+                }
+                Err(FrameError::BadLength) => {
+                    self.malformed += 1;
+                    out.anomaly(ANOMALY_NAMES[A_INVALID_LENGTH as usize]);
+                    return ParseResult::Done;
+                }
+            }
+        }
+        ParseResult::Done
+    }
+
+    fn on_gap(&mut self, _dir: Direction, _out: &mut dyn EventSink) {}
+
+    fn on_close(&mut self, out: &mut dyn EventSink) {
+        let mut an = Anomalies::default();
+        an.set(A_UNANSWERED);
+        let pending: Vec<PendingRequest> = self.txs.drain().collect();
+        for p in pending {
+            logger::log_unanswered(&p, an, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reefwatch_applayer::TestSink;
+
+    const REQ: [u8; 12] = [0, 7, 0, 0, 0, 6, 1, 3, 0, 10, 0, 2];
+    const RESP: [u8; 13] = [0, 7, 0, 0, 0, 7, 1, 3, 4, 0, 1, 0, 2];
+
+    #[test]
+    fn pairs_request_and_response() {
+        let mut s = ModbusState::new();
+        let mut sink = TestSink::default();
+        assert_eq!(
+            s.parse(Direction::ToServer, &REQ, &mut sink),
+            ParseResult::Done
+        );
+        assert_eq!(
+            s.parse(Direction::ToClient, &RESP, &mut sink),
+            ParseResult::Done
+        );
+        assert_eq!(sink.events.len(), 2);
+        let (t, req) = &sink.events[0];
+        assert_eq!(t, "modbus");
+        assert!(req.contains("\"type\":\"request\""), "{req}");
+        assert!(
+            req.contains("\"read\":{\"address\":10,\"quantity\":2}"),
+            "{req}"
+        );
+        let resp = &sink.events[1].1;
+        assert!(resp.contains("\"type\":\"response\""), "{resp}");
+        assert!(resp.contains("\"id\":1"), "{resp}");
+        assert!(resp.contains("\"values\":[1,2]"), "{resp}");
+        assert!(sink.anomalies.is_empty());
+    }
+
+    #[test]
+    fn split_anywhere_gives_same_events() {
+        let mut whole = Vec::new();
+        whole.extend_from_slice(&REQ);
+        whole.extend_from_slice(&REQ);
+        for cut in 0..whole.len() {
+            let mut s = ModbusState::new();
+            let mut sink = TestSink::default();
+            let r = s.parse(Direction::ToServer, &whole[..cut], &mut sink);
+            let consumed = match r {
+                ParseResult::Done => cut,
+                ParseResult::Incomplete { consumed, needed } => {
+                    assert!(needed > 0);
+                    consumed
+                }
+                ParseResult::Error => panic!("error"),
+            };
+            let r2 = s.parse(Direction::ToServer, &whole[consumed..], &mut sink);
+            assert_eq!(r2, ParseResult::Done, "cut {cut}");
+            assert_eq!(sink.events.len(), 2, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn unsolicited_response_flagged_and_unanswered_logged() {
+        let mut s = ModbusState::new();
+        let mut sink = TestSink::default();
+        s.parse(Direction::ToClient, &RESP, &mut sink);
+        assert!(sink
+            .anomalies
+            .iter()
+            .any(|a| a == "modbus.unsolicited_response"));
+        s.parse(Direction::ToServer, &REQ, &mut sink);
+        s.on_close(&mut sink);
+        assert!(sink.events[2].1.contains("\"type\":\"unanswered\""));
+    }
+
+    #[test]
+    fn garbage_does_not_lose_the_flow() {
+        let mut s = ModbusState::new();
+        let mut sink = TestSink::default();
+        let junk = [0x47, 0x45, 0x54, 0x20, 0x2f, 0x20, 0x48, 0x54, 0x54];
+        assert_eq!(
+            s.parse(Direction::ToServer, &junk, &mut sink),
+            ParseResult::Done
+        );
+        assert_eq!(s.malformed, 1);
+        assert_eq!(
+            s.parse(Direction::ToServer, &REQ, &mut sink),
+            ParseResult::Done
+        );
+        assert_eq!(sink.events.len(), 1);
+    }
+
+    #[test]
+    fn open_transactions_are_bounded() {
+        let mut s = ModbusState::new();
+        let mut sink = TestSink::default();
+        for i in 0..(reefwatch_applayer::MAX_TXS_PER_FLOW as u16 + 10) {
+            let mut r = REQ;
+            r[0..2].copy_from_slice(&i.to_be_bytes());
+            s.parse(Direction::ToServer, &r, &mut sink);
+        }
+        assert_eq!(s.txs.len(), reefwatch_applayer::MAX_TXS_PER_FLOW);
+        assert!(sink
+            .anomalies
+            .iter()
+            .any(|a| a == "modbus.too_many_transactions"));
+    }
+}
