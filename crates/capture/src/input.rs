@@ -1,0 +1,145 @@
+//! A large reusable read buffer refilled by compaction.
+//!
+//! Records are handed out as slices of `buf`; when a record does not fit in
+//! what is buffered, the unread tail is moved to the front and the rest of
+//! the buffer is filled with one or more `read` calls. Nothing is allocated
+//! per record; the buffer only grows (once, bounded by the caller's limit)
+//! for a block larger than its initial size.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Initial buffer size: large enough for any packet record (256 KiB bound)
+/// many times over, small enough to stay in L2/L3 between `read` and parse.
+pub(crate) const BUF_SIZE: usize = 1 << 20;
+
+pub(crate) struct Input {
+    src: Box<dyn Read + Send>,
+    pub(crate) buf: Vec<u8>,
+    /// Start of unread bytes in `buf`.
+    pub(crate) pos: usize,
+    /// End of valid bytes in `buf`.
+    pub(crate) end: usize,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+}
+
+impl Input {
+    pub(crate) fn new(src: Box<dyn Read + Send>) -> Input {
+        let buf = vec![0u8; BUF_SIZE];
+        Input {
+            src,
+            buf,
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+        }
+    }
+
+    /// Unread buffered bytes.
+    #[inline]
+    pub(crate) fn avail(&self) -> &[u8] {
+        self.buf.get(self.pos..self.end).unwrap_or(&[])
+    }
+
+    /// Stream offset of the next unread byte.
+    #[inline]
+    pub(crate) fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    #[inline]
+    pub(crate) fn consume(&mut self, n: usize) {
+        debug_assert!(self.pos + n <= self.end);
+        self.pos = (self.pos + n).min(self.end);
+    }
+
+    /// Make at least `n` unread bytes available. Returns `Ok(false)` when
+    /// the input ends first (then `avail()` holds whatever was left).
+    /// The caller bounds `n`.
+    pub(crate) fn fill(&mut self, n: usize) -> io::Result<bool> {
+        if self.end - self.pos >= n {
+            return Ok(true);
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        // Compact: move the unread tail to the front.
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.base += self.pos as u64;
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if n > self.buf.len() {
+            self.buf.resize(n.next_power_of_two(), 0);
+        }
+        while self.end < n {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(k) => self.end += k.min(self.buf.len() - self.end),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Skip `n` bytes (possibly more than are buffered) without keeping them.
+    /// Returns `Ok(false)` when the input ends first.
+    #[allow(dead_code)]
+    pub(crate) fn skip(&mut self, mut n: u64) -> io::Result<bool> {
+        loop {
+            let have = (self.end - self.pos) as u64;
+            if have >= n {
+                self.pos += n as usize;
+                return Ok(true);
+            }
+            n -= have;
+            self.base += self.end as u64;
+            self.pos = 0;
+            self.end = 0;
+            if self.eof {
+                return Ok(false);
+            }
+            let want = n.min(self.buf.len() as u64) as usize;
+            if !self.fill(want)? {
+                return Ok(false);
+            }
+        }
+    }
+}
+
+/// Counts bytes read from the raw (possibly compressed) input, for progress.
+pub(crate) struct Counting<R> {
+    pub(crate) inner: R,
+    pub(crate) count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(out)?;
+        self.count.fetch_add(k as u64, Ordering::Relaxed);
+        Ok(k)
+    }
+}
+
+/// Read up to `out.len()` bytes, stopping early only at end of input.
+pub(crate) fn read_up_to(r: &mut dyn Read, out: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < out.len() {
+        match r.read(&mut out[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k.min(out.len() - got),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
