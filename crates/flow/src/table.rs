@@ -1,0 +1,466 @@
+//! The flow table.
+
+use crate::tcp::{TcpState, TcpTrack};
+use core::hash::{BuildHasher, Hash, Hasher};
+use hashbrown::HashMap;
+
+const NIL: u32 = u32::MAX;
+
+/// Bidirectional flow key: the two endpoints are ordered so that both
+/// directions of a conversation give the same key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct FlowKey {
+    pub a: [u8; 16],
+    pub b: [u8; 16],
+    pub pa: u16,
+    pub pb: u16,
+    pub proto: u8,
+    pub v6: bool,
+    pub vlan: [u16; 2],
+}
+
+impl FlowKey {
+    /// Build the key; the bool says whether `src` is endpoint `a`.
+    pub fn new(
+        src: &[u8; 16],
+        dst: &[u8; 16],
+        sport: u16,
+        dport: u16,
+        proto: u8,
+        v6: bool,
+        vlan: [u16; 2],
+    ) -> (FlowKey, bool) {
+        let src_first = (src, sport) <= (dst, dport);
+        let (a, pa, b, pb) = if src_first {
+            (*src, sport, *dst, dport)
+        } else {
+            (*dst, dport, *src, sport)
+        };
+        (
+            FlowKey {
+                a,
+                b,
+                pa,
+                pb,
+                proto,
+                v6,
+                vlan,
+            },
+            src_first,
+        )
+    }
+
+    /// Symmetric hash for dispatching flows to workers (stable across runs).
+    pub fn dispatch_hash(&self) -> u64 {
+        let mut h = foldhash::fast::FixedState::with_seed(0x5eed).build_hasher();
+        self.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// Why a flow ended, as Suricata's `flow.reason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    Timeout,
+    /// evicted to stay within the flow cap
+    Forced,
+    /// end of input
+    Shutdown,
+}
+
+impl EndReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            EndReason::Timeout => "timeout",
+            EndReason::Forced => "forced",
+            EndReason::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// Timeout classes; each has its own LRU list.
+pub const CLASS_TCP_NEW: usize = 0;
+pub const CLASS_TCP_EST: usize = 1;
+pub const CLASS_TCP_CLOSED: usize = 2;
+pub const CLASS_NEW: usize = 3;
+pub const CLASS_EST: usize = 4;
+const N_CLASSES: usize = 5;
+
+#[derive(Clone, Copy, Debug)]
+pub struct FlowConfig {
+    pub max_flows: usize,
+    /// timeout per class, nanoseconds
+    pub timeouts_ns: [i64; N_CLASSES],
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        const S: i64 = 1_000_000_000;
+        FlowConfig {
+            max_flows: 512 * 1024,
+            // Suricata's defaults: tcp new 60, est 600, closed 60;
+            // udp/other new 30, est 300
+            timeouts_ns: [60 * S, 600 * S, 60 * S, 30 * S, 300 * S],
+        }
+    }
+}
+
+pub struct Flow<T> {
+    pub key: FlowKey,
+    /// endpoint `a` of the key is the client
+    pub client_is_a: bool,
+    pub id: u64,
+    pub start_ns: i64,
+    pub last_ns: i64,
+    /// [to server, to client]
+    pub pkts: [u64; 2],
+    pub bytes: [u64; 2],
+    pub tcp: TcpTrack,
+    pub data: T,
+    prev: u32,
+    next: u32,
+    class: u8,
+}
+
+impl<T> Flow<T> {
+    pub fn client(&self) -> (&[u8; 16], u16) {
+        if self.client_is_a {
+            (&self.key.a, self.key.pa)
+        } else {
+            (&self.key.b, self.key.pb)
+        }
+    }
+    pub fn server(&self) -> (&[u8; 16], u16) {
+        if self.client_is_a {
+            (&self.key.b, self.key.pb)
+        } else {
+            (&self.key.a, self.key.pa)
+        }
+    }
+    /// Suricata's `flow.state`.
+    pub fn state_name(&self) -> &'static str {
+        if self.key.proto == 6 {
+            match self.tcp.state {
+                TcpState::None | TcpState::SynSent | TcpState::SynRecv => "new",
+                TcpState::Closed | TcpState::TimeWait => "closed",
+                _ => "established",
+            }
+        } else if self.pkts[0] > 0 && self.pkts[1] > 0 {
+            "established"
+        } else {
+            "new"
+        }
+    }
+    fn class_now(&self) -> usize {
+        if self.key.proto == 6 {
+            match self.tcp.state {
+                TcpState::None | TcpState::SynSent | TcpState::SynRecv => CLASS_TCP_NEW,
+                TcpState::Closed | TcpState::TimeWait => CLASS_TCP_CLOSED,
+                _ => CLASS_TCP_EST,
+            }
+        } else if self.pkts[0] > 0 && self.pkts[1] > 0 {
+            CLASS_EST
+        } else {
+            CLASS_NEW
+        }
+    }
+}
+
+/// Result of [`FlowTable::lookup`].
+#[derive(Clone, Copy, Debug)]
+pub struct Lookup {
+    pub idx: u32,
+    /// 0 = to server, 1 = to client
+    pub dir: usize,
+    pub new: bool,
+}
+
+pub struct FlowTable<T> {
+    cfg: FlowConfig,
+    map: HashMap<FlowKey, u32, foldhash::fast::FixedState>,
+    slots: Vec<Option<Flow<T>>>,
+    free: Vec<u32>,
+    head: [u32; N_CLASSES],
+    tail: [u32; N_CLASSES],
+    pub created: u64,
+    pub evicted: u64,
+}
+
+impl<T> FlowTable<T> {
+    pub fn new(cfg: FlowConfig) -> Self {
+        FlowTable {
+            cfg,
+            map: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0xf10)),
+            slots: Vec::new(),
+            free: Vec::new(),
+            head: [NIL; N_CLASSES],
+            tail: [NIL; N_CLASSES],
+            created: 0,
+            evicted: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn get_mut(&mut self, idx: u32) -> &mut Flow<T> {
+        // idx always comes from lookup() on a live slot
+        self.slots[idx as usize].as_mut().expect("live flow slot")
+    }
+
+    fn unlink(&mut self, idx: u32) {
+        let (prev, next, class) = {
+            let f = self.slots[idx as usize].as_ref().expect("live");
+            (f.prev, f.next, f.class as usize)
+        };
+        if prev != NIL {
+            self.slots[prev as usize].as_mut().expect("live").next = next;
+        } else {
+            self.head[class] = next;
+        }
+        if next != NIL {
+            self.slots[next as usize].as_mut().expect("live").prev = prev;
+        } else {
+            self.tail[class] = prev;
+        }
+    }
+
+    fn push_front(&mut self, idx: u32, class: usize) {
+        let old = self.head[class];
+        {
+            let f = self.slots[idx as usize].as_mut().expect("live");
+            f.prev = NIL;
+            f.next = old;
+            f.class = class as u8;
+        }
+        if old != NIL {
+            self.slots[old as usize].as_mut().expect("live").prev = idx;
+        } else {
+            self.tail[class] = idx;
+        }
+        self.head[class] = idx;
+    }
+
+    fn remove(&mut self, idx: u32) -> Flow<T> {
+        self.unlink(idx);
+        let f = self.slots[idx as usize].take().expect("live");
+        self.map.remove(&f.key);
+        self.free.push(idx);
+        f
+    }
+
+    /// Find or create the flow of a packet. `src_is_a` comes from
+    /// [`FlowKey::new`]. `syn_ack` marks a TCP SYN+ACK: if it creates the
+    /// flow, its destination is the client.
+    pub fn lookup(
+        &mut self,
+        key: &FlowKey,
+        src_is_a: bool,
+        ts_ns: i64,
+        syn_ack: bool,
+        make: impl FnOnce() -> T,
+        ended: &mut dyn FnMut(Flow<T>, EndReason),
+    ) -> Lookup {
+        if let Some(&idx) = self.map.get(key) {
+            let f = self.slots[idx as usize].as_mut().expect("live");
+            let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
+            if ts_ns > f.last_ns {
+                f.last_ns = ts_ns;
+            }
+            return Lookup {
+                idx,
+                dir,
+                new: false,
+            };
+        }
+        if self.map.len() >= self.cfg.max_flows {
+            self.evict_one(ended);
+        }
+        let client_is_a = if syn_ack { !src_is_a } else { src_is_a };
+        let id = {
+            let mut h = foldhash::fast::FixedState::with_seed(0x1d).build_hasher();
+            key.hash(&mut h);
+            ts_ns.hash(&mut h);
+            self.created.hash(&mut h);
+            h.finish() & ((1u64 << 51) - 1)
+        };
+        let flow = Flow {
+            key: *key,
+            client_is_a,
+            id,
+            start_ns: ts_ns,
+            last_ns: ts_ns,
+            pkts: [0; 2],
+            bytes: [0; 2],
+            tcp: TcpTrack::default(),
+            data: make(),
+            prev: NIL,
+            next: NIL,
+            class: 0,
+        };
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(flow);
+                i
+            }
+            None => {
+                self.slots.push(Some(flow));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let class = self.slots[idx as usize].as_ref().expect("live").class_now();
+        self.push_front(idx, class);
+        self.map.insert(*key, idx);
+        self.created += 1;
+        let dir = if client_is_a == src_is_a { 0 } else { 1 };
+        Lookup {
+            idx,
+            dir,
+            new: true,
+        }
+    }
+
+    /// After a packet updated the flow: move it to the front of its
+    /// (possibly new) timeout class.
+    pub fn touch(&mut self, idx: u32) {
+        let class = self.slots[idx as usize].as_ref().expect("live").class_now();
+        if self.head[class] == idx {
+            return;
+        }
+        self.unlink(idx);
+        self.push_front(idx, class);
+    }
+
+    fn evict_one(&mut self, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
+        // oldest flow among the class tails, preferring new/closed flows
+        let order = [
+            CLASS_TCP_CLOSED,
+            CLASS_TCP_NEW,
+            CLASS_NEW,
+            CLASS_EST,
+            CLASS_TCP_EST,
+        ];
+        for c in order {
+            let t = self.tail[c];
+            if t != NIL {
+                let f = self.remove(t);
+                self.evicted += 1;
+                ended(f, EndReason::Forced);
+                return;
+            }
+        }
+    }
+
+    /// End flows idle for longer than their class timeout. Cost is
+    /// proportional to the number of flows ended.
+    pub fn expire(&mut self, now_ns: i64, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
+        for c in 0..N_CLASSES {
+            let timeout = self.cfg.timeouts_ns[c];
+            loop {
+                let t = self.tail[c];
+                if t == NIL {
+                    break;
+                }
+                let last = self.slots[t as usize].as_ref().expect("live").last_ns;
+                if now_ns - last <= timeout {
+                    break;
+                }
+                let f = self.remove(t);
+                ended(f, EndReason::Timeout);
+            }
+        }
+    }
+
+    /// End every flow (end of input), oldest first.
+    pub fn drain(&mut self, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
+        let mut idxs: Vec<(i64, u32)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|f| (f.start_ns, i as u32)))
+            .collect();
+        idxs.sort_unstable();
+        for (_, i) in idxs {
+            let f = self.remove(i);
+            ended(f, EndReason::Shutdown);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(last: u8) -> [u8; 16] {
+        let mut a = [0u8; 16];
+        a[0] = 10;
+        a[3] = last;
+        a
+    }
+
+    #[test]
+    fn both_directions_same_flow() {
+        let mut t: FlowTable<()> = FlowTable::new(FlowConfig::default());
+        let mut ended = |_f: Flow<()>, _r: EndReason| {};
+        let (k1, a1) = FlowKey::new(&ip(1), &ip(2), 40000, 502, 6, false, [0; 2]);
+        let l1 = t.lookup(&k1, a1, 0, false, || (), &mut ended);
+        let (k2, a2) = FlowKey::new(&ip(2), &ip(1), 502, 40000, 6, false, [0; 2]);
+        assert_eq!(k1, k2);
+        let l2 = t.lookup(&k2, a2, 1, false, || (), &mut ended);
+        assert!(l1.new && !l2.new);
+        assert_eq!(l1.idx, l2.idx);
+        assert_eq!((l1.dir, l2.dir), (0, 1));
+        assert_eq!(t.get_mut(l1.idx).client().1, 40000);
+    }
+
+    #[test]
+    fn syn_ack_first_makes_dst_client() {
+        let mut t: FlowTable<()> = FlowTable::new(FlowConfig::default());
+        let (k, a) = FlowKey::new(&ip(2), &ip(1), 80, 50000, 6, false, [0; 2]);
+        let l = t.lookup(&k, a, 0, true, || (), &mut |_, _| {});
+        assert_eq!(l.dir, 1);
+        assert_eq!(t.get_mut(l.idx).server().1, 80);
+    }
+
+    #[test]
+    fn timeouts_and_cap() {
+        let cfg = FlowConfig {
+            max_flows: 100,
+            ..FlowConfig::default()
+        };
+        let mut t: FlowTable<u32> = FlowTable::new(cfg);
+        let mut ended = Vec::new();
+        for i in 0..1000u32 {
+            let (k, a) = FlowKey::new(
+                &ip(1),
+                &ip(2),
+                (i % 60000) as u16 + 1,
+                53,
+                17,
+                false,
+                [0; 2],
+            );
+            let l = t.lookup(&k, a, i as i64 * 1_000_000, false, || i, &mut |f, r| {
+                ended.push((f.data, r))
+            });
+            t.get_mut(l.idx).pkts[l.dir] += 1;
+            t.touch(l.idx);
+            assert!(t.len() <= 100);
+        }
+        assert_eq!(ended.len(), 900);
+        assert!(ended.iter().all(|(_, r)| *r == EndReason::Forced));
+        // oldest first
+        assert_eq!(ended[0].0, 0);
+        ended.clear();
+        t.expire(1_000_000_000 + 31_000_000_000, &mut |f, r| {
+            ended.push((f.data, r))
+        });
+        assert_eq!(ended.len(), 100);
+        assert!(t.is_empty());
+    }
+}

@@ -1,0 +1,205 @@
+//! TCP connection tracking: handshake, FIN/RST, midstream pickup, and the
+//! two reassembly streams.
+
+use crate::stream::{Chunk, MemBudget, Stream, StreamConfig};
+
+pub const FIN: u8 = 0x01;
+pub const SYN: u8 = 0x02;
+pub const RST: u8 = 0x04;
+pub const ACK: u8 = 0x10;
+
+/// Connection state, named as Suricata's `tcp.state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TcpState {
+    #[default]
+    None,
+    SynSent,
+    SynRecv,
+    Established,
+    FinWait1,
+    FinWait2,
+    TimeWait,
+    CloseWait,
+    LastAck,
+    Closed,
+}
+
+impl TcpState {
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpState::None => "none",
+            TcpState::SynSent => "syn_sent",
+            TcpState::SynRecv => "syn_recv",
+            TcpState::Established => "established",
+            TcpState::FinWait1 => "fin_wait1",
+            TcpState::FinWait2 => "fin_wait2",
+            TcpState::TimeWait => "time_wait",
+            TcpState::CloseWait => "close_wait",
+            TcpState::LastAck => "last_ack",
+            TcpState::Closed => "closed",
+        }
+    }
+}
+
+/// Per-flow TCP tracking. Index 0 = to server, 1 = to client.
+#[derive(Debug, Default)]
+pub struct TcpTrack {
+    pub state: TcpState,
+    /// OR of flags seen per direction
+    pub flags: [u8; 2],
+    pub streams: [Stream; 2],
+    pub fin: [bool; 2],
+    pub rst: bool,
+    /// the flow was picked up without seeing the handshake
+    pub midstream: bool,
+}
+
+impl TcpTrack {
+    /// Update state with one segment in direction `dir` (0/1) and feed its
+    /// payload to that direction's stream. `out` receives in-order chunks.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_segment(
+        &mut self,
+        dir: usize,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+        cfg: &StreamConfig,
+        mem: &mut MemBudget,
+        out: &mut dyn FnMut(usize, Chunk<'_>),
+    ) {
+        let dir = dir & 1;
+        self.flags[dir] |= flags;
+        if flags & SYN != 0 {
+            self.streams[dir].on_syn(seq);
+        }
+        self.advance_state(dir, flags);
+        if !payload.is_empty() {
+            if self.state == TcpState::None {
+                self.midstream = true;
+                self.state = TcpState::Established;
+            }
+            // SYN may carry data (TFO): it starts at seq+1
+            let dseq = if flags & SYN != 0 {
+                seq.wrapping_add(1)
+            } else {
+                seq
+            };
+            self.streams[dir].on_segment(dseq, payload, cfg, mem, &mut |c| out(dir, c));
+        }
+        if flags & ACK != 0 {
+            let other = dir ^ 1;
+            self.streams[other].on_peer_ack(ack, cfg, mem, &mut |c| out(other, c));
+        }
+    }
+
+    fn advance_state(&mut self, dir: usize, flags: u8) {
+        use TcpState::*;
+        if flags & RST != 0 {
+            self.rst = true;
+            self.state = Closed;
+            return;
+        }
+        if flags & SYN != 0 {
+            self.state = match (self.state, flags & ACK != 0) {
+                (None, false) => SynSent,
+                (None, true) | (SynSent, true) => SynRecv,
+                (s, _) => s,
+            };
+            return;
+        }
+        if flags & FIN != 0 {
+            self.fin[dir] = true;
+            self.state = if self.fin[0] && self.fin[1] {
+                TimeWait
+            } else if dir == 0 {
+                FinWait1
+            } else {
+                CloseWait
+            };
+            return;
+        }
+        if flags & ACK != 0 {
+            self.state = match self.state {
+                SynRecv => Established,
+                None => {
+                    self.midstream = true;
+                    Established
+                }
+                TimeWait if self.fin[0] && self.fin[1] => Closed,
+                s => s,
+            };
+        }
+    }
+
+    /// Flow end: deliver what is queued behind holes.
+    pub fn flush(
+        &mut self,
+        cfg: &StreamConfig,
+        mem: &mut MemBudget,
+        out: &mut dyn FnMut(usize, Chunk<'_>),
+    ) {
+        for dir in 0..2 {
+            self.streams[dir].flush(cfg, mem, &mut |c| out(dir, c));
+        }
+    }
+
+    pub fn release(&mut self, mem: &mut MemBudget) {
+        for s in &mut self.streams {
+            s.release(mem);
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, TcpState::Closed | TcpState::TimeWait)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handshake_data_fin() {
+        let cfg = StreamConfig::default();
+        let mut mem = MemBudget::new(1 << 20);
+        let mut t = TcpTrack::default();
+        let mut got: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+        let mut sink = |d: usize, c: Chunk<'_>| {
+            if let Chunk::Data(b) = c {
+                got[d].extend_from_slice(b)
+            }
+        };
+        t.on_segment(0, 100, 0, SYN, b"", &cfg, &mut mem, &mut sink);
+        assert_eq!(t.state, TcpState::SynSent);
+        t.on_segment(1, 500, 101, SYN | ACK, b"", &cfg, &mut mem, &mut sink);
+        assert_eq!(t.state, TcpState::SynRecv);
+        t.on_segment(0, 101, 501, ACK, b"", &cfg, &mut mem, &mut sink);
+        assert_eq!(t.state, TcpState::Established);
+        t.on_segment(0, 101, 501, ACK, b"req", &cfg, &mut mem, &mut sink);
+        t.on_segment(1, 501, 104, ACK, b"resp", &cfg, &mut mem, &mut sink);
+        t.on_segment(0, 104, 505, FIN | ACK, b"", &cfg, &mut mem, &mut sink);
+        t.on_segment(1, 505, 105, FIN | ACK, b"", &cfg, &mut mem, &mut sink);
+        assert!(t.is_closed());
+        assert!(!t.midstream);
+        assert_eq!(got[0], b"req");
+        assert_eq!(got[1], b"resp");
+    }
+
+    #[test]
+    fn midstream_pickup() {
+        let cfg = StreamConfig::default();
+        let mut mem = MemBudget::new(1 << 20);
+        let mut t = TcpTrack::default();
+        let mut got = Vec::new();
+        t.on_segment(0, 7777, 1, ACK, b"mid", &cfg, &mut mem, &mut |_, c| {
+            if let Chunk::Data(b) = c {
+                got.extend_from_slice(b)
+            }
+        });
+        assert!(t.midstream);
+        assert_eq!(t.state, TcpState::Established);
+        assert_eq!(got, b"mid");
+    }
+}
