@@ -1,1 +1,15 @@
-//! reefwatch-stix (being written)
+//! reefwatch-stix: STIX 2.1 for the sensor and the hub.
+//!
+//! * [`validate`]: object validation with errors naming the object, the
+//!   property and the reason ([`validate_object`]).
+//! * [`tlp`]: TLP 1.0 / 2.0 marking definitions and the TLP level of an object.
+//! * [`pattern`]: the STIX patterning language — parser and evaluator.
+//! * [`time`]: STIX timestamps.
+
+pub mod net;
+pub mod pattern;
+pub mod time;
+pub mod tlp;
+pub mod validate;
+
+pub use validate::{validate_object, ValidationError};

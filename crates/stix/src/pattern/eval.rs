@@ -1,0 +1,1 @@
+//! Pattern evaluation over observed-data (written next).
