@@ -349,7 +349,7 @@ impl CaptureReader {
                     "pcapng block (type {btype:#x}) length {len} is below the minimum of 12"
                 )));
             }
-            if len % 4 != 0 {
+            if len & 3 != 0 {
                 return fail(RawError::Corrupt(format!(
                     "pcapng block (type {btype:#x}) length {len} is not a multiple of 4"
                 )));

@@ -130,7 +130,7 @@ impl TsConv {
 
     /// Nanoseconds since the epoch, saturating at the `i64` range.
     #[inline(always)]
-    pub(crate) fn to_ns(&self, units: u64) -> i64 {
+    pub(crate) fn to_ns(self, units: u64) -> i64 {
         let ns: u128 = match self.scale {
             Scale::Mul(m) => match units.checked_mul(m) {
                 Some(v) => v as u128,
