@@ -47,7 +47,7 @@ fn write_rdata_value(
     in_array: bool,
 ) -> bool {
     let rd = slice(msg, r.rdata_off, r.rdata_len).unwrap_or(&[]);
-    let mut put_bytes = |js: &mut JsonBuilder, b: &[u8]| {
+    let put_bytes = |js: &mut JsonBuilder, b: &[u8]| {
         if in_array {
             js.append_bytes_str(b);
         } else {

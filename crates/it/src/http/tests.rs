@@ -1,0 +1,203 @@
+use super::*;
+use crate::testkit::Feeder;
+use reefwatch_applayer::{Direction, TestSink};
+
+fn run(req: &[u8], resp: &[u8], piece: usize) -> TestSink {
+    let mut p = new_parser();
+    let mut sink = TestSink::default();
+    let mut f = Feeder::default();
+    f.feed(p.as_mut(), Direction::ToServer, req, piece, &mut sink);
+    f.feed(p.as_mut(), Direction::ToClient, resp, piece, &mut sink);
+    p.on_close(&mut sink);
+    assert_eq!(f.errors, 0);
+    sink
+}
+
+fn buf<'a>(s: &'a TestSink, name: &str) -> Vec<&'a [u8]> {
+    s.buffers
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.as_slice())
+        .collect()
+}
+
+const GET: &[u8] = b"GET /dir/../index.html?q=1 HTTP/1.1\r\nHost: WWW.Example.com:8080\r\nUser-Agent: curl/8.0\r\nCookie: s=1\r\n\r\n";
+const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello";
+
+#[test]
+fn simple_get_any_split() {
+    for piece in [1, 3, 7, 1000] {
+        let s = run(GET, OK, piece);
+        let http: Vec<_> = s.events.iter().filter(|e| e.0 == "http").collect();
+        assert_eq!(http.len(), 1, "piece {piece}");
+        assert_eq!(
+            http[0].1,
+            r#"{"hostname":"www.example.com","http_port":8080,"url":"/dir/../index.html?q=1","http_user_agent":"curl/8.0","http_content_type":"text/html","http_method":"GET","protocol":"HTTP/1.1","status":200,"length":5}"#
+        );
+        let fi: Vec<_> = s.events.iter().filter(|e| e.0 == "fileinfo").collect();
+        assert_eq!(fi.len(), 1);
+        // md5("hello")
+        assert!(
+            fi[0]
+                .1
+                .contains(r#""md5":"5d41402abc4b2a76b9719d911017c592""#),
+            "{}",
+            fi[0].1
+        );
+        assert!(fi[0].1.contains(r#""filename":"/dir/../index.html""#));
+        assert!(fi[0].1.contains(r#""size":5"#));
+        assert_eq!(buf(&s, "http.uri"), vec![&b"/index.html?q=1"[..]]);
+        assert_eq!(
+            buf(&s, "http.uri.raw"),
+            vec![&b"/dir/../index.html?q=1"[..]]
+        );
+        assert_eq!(buf(&s, "http.host"), vec![&b"www.example.com"[..]]);
+        assert_eq!(buf(&s, "http.cookie"), vec![&b"s=1"[..]]);
+        assert_eq!(buf(&s, "http.stat_code"), vec![&b"200"[..]]);
+        let body: Vec<u8> = buf(&s, "http.response_body").concat();
+        assert_eq!(body, b"hello");
+    }
+}
+
+#[test]
+fn pipelined_keepalive_and_chunked() {
+    let req = b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nHEAD /c HTTP/1.1\r\nHost: h\r\n\r\n";
+    let resp = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n\
+HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno\
+HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+    for piece in [1, 2, 5, 4096] {
+        let s = run(req, resp, piece);
+        let http: Vec<_> = s
+            .events
+            .iter()
+            .filter(|e| e.0 == "http")
+            .map(|e| e.1.as_str())
+            .collect();
+        assert_eq!(http.len(), 3, "piece {piece}: {http:?}");
+        assert!(
+            http[0].contains(r#""url":"/a""#)
+                && http[0].contains(r#""status":200"#)
+                && http[0].contains(r#""length":5"#)
+        );
+        assert!(
+            http[1].contains(r#""url":"/b""#)
+                && http[1].contains(r#""status":404"#)
+                && http[1].contains(r#""length":2"#)
+        );
+        assert!(
+            http[2].contains(r#""url":"/c""#)
+                && http[2].contains(r#""http_method":"HEAD""#)
+                && http[2].contains(r#""length":0"#)
+        );
+        assert_eq!(buf(&s, "http.response_body").concat(), b"abcdeno");
+    }
+}
+
+#[test]
+fn post_body_depth_and_continue() {
+    let req = b"POST /up HTTP/1.1\r\nHost: h\r\nContent-Type: application/octet-stream\r\nContent-Length: 10\r\n\r\n0123456789";
+    let resp = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+    let s = run(req, resp, 4);
+    let http: Vec<_> = s.events.iter().filter(|e| e.0 == "http").collect();
+    assert_eq!(http.len(), 1);
+    assert!(http[0].1.contains(r#""status":201"#));
+    assert_eq!(buf(&s, "http.request_body").concat(), b"0123456789");
+    let fi: Vec<_> = s.events.iter().filter(|e| e.0 == "fileinfo").collect();
+    assert_eq!(fi.len(), 1);
+    assert!(fi[0].1.contains(r#""size":10"#));
+}
+
+#[test]
+fn until_close_and_unanswered() {
+    let s = run(
+        b"GET / HTTP/1.0\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\n\r\nstream until close",
+        3,
+    );
+    let http: Vec<_> = s.events.iter().filter(|e| e.0 == "http").collect();
+    assert_eq!(http.len(), 1);
+    assert!(http[0].1.contains(r#""length":18"#));
+    let s = run(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n", b"", 100);
+    let http: Vec<_> = s.events.iter().filter(|e| e.0 == "http").collect();
+    assert_eq!(http.len(), 1);
+    assert!(!http[0].1.contains("status"));
+}
+
+#[test]
+fn connect_tunnel_stops_parsing() {
+    let req = b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03\x01\x00\x05hello";
+    let resp = b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03binary";
+    let s = run(req, resp, 1000);
+    assert_eq!(s.events.iter().filter(|e| e.0 == "http").count(), 1);
+    assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+}
+
+#[test]
+fn gzip_decoding_when_enabled() {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(b"<html>secret payload</html>").unwrap();
+    let gz = e.finish().unwrap();
+    let mut resp = format!(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        gz.len()
+    )
+    .into_bytes();
+    resp.extend_from_slice(&gz);
+    let prev = crate::config::current();
+    crate::config::configure(crate::config::ItConfig {
+        http_decompress: true,
+        ..prev
+    });
+    let s = run(GET, &resp, 7);
+    crate::config::configure(prev);
+    assert_eq!(
+        buf(&s, "http.response_body").concat(),
+        b"<html>secret payload</html>"
+    );
+}
+
+#[test]
+fn garbage_is_error_not_panic() {
+    let mut p = new_parser();
+    let mut sink = TestSink::default();
+    let r = p.parse(
+        Direction::ToServer,
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\r\n\r\n",
+        &mut sink,
+    );
+    assert_eq!(r, reefwatch_applayer::ParseResult::Error);
+    // huge head without end: bounded
+    let big = vec![b'A'; parser::MAX_HEAD_LEN + 10];
+    let mut p = new_parser();
+    let mut f = Feeder::default();
+    f.feed(
+        p.as_mut(),
+        Direction::ToServer,
+        b"GET / HTTP/1.1\r\n",
+        100,
+        &mut sink,
+    );
+    f.feed(p.as_mut(), Direction::ToServer, &big, 4096, &mut sink);
+    assert!(sink
+        .anomalies
+        .iter()
+        .any(|a| a == "http.request_header_too_long"));
+}
+
+#[test]
+fn probe_off_port() {
+    let i = ProbeInput {
+        data: b"GET / HTTP/1.1\r\n",
+        dir: Direction::ToServer,
+        transport: Transport::Tcp,
+        client_port: 50000,
+        server_port: 502,
+    };
+    assert_eq!(probe(&i), ProbeResult::Match);
+    let m = ProbeInput {
+        data: &[0, 1, 0, 0, 0, 6, 1, 3],
+        ..i
+    };
+    assert_eq!(probe(&m), ProbeResult::NoMatch);
+}
