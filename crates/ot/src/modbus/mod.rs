@@ -30,29 +30,46 @@ pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
     if pid != 0 || !(2..=parser::MAX_LEN).contains(&len) {
         return ProbeResult::NoMatch;
     }
-    match input.dir {
-        Direction::ToServer => {
-            if fc & 0x80 != 0 || !parser::is_known_function(fc) {
-                return ProbeResult::NoMatch;
-            }
-            let fixed = match fc {
-                1..=6 => Some(6),
-                7 | 11 | 12 | 17 => Some(2),
-                _ => None,
-            };
-            if let Some(n) = fixed {
-                if len != n {
-                    return ProbeResult::NoMatch;
-                }
-            }
-        }
-        Direction::ToClient => {
-            if !parser::is_known_function(fc & 0x7f) {
+    // An unknown function code still matches when the segment is exactly
+    // one or more whole MBAP frames (fuzzers, vendor codes).
+    if !parser::is_known_function(fc & 0x7f) && !whole_frames(d) {
+        return ProbeResult::NoMatch;
+    }
+    if input.dir == Direction::ToServer && fc & 0x80 == 0 {
+        // Fixed request layouts must fit, unless the frame has the exact
+        // read-response layout (roles reversed / capture started mid-flow).
+        let fixed = match fc {
+            1..=6 => Some(6),
+            7 | 11 | 12 | 17 => Some(2),
+            _ => None,
+        };
+        if let Some(n) = fixed {
+            let resp_layout = matches!(fc, 1..=4) && d[8] as u16 + 3 == len;
+            if len != n && !resp_layout {
                 return ProbeResult::NoMatch;
             }
         }
     }
     ProbeResult::Match
+}
+
+/// `d` is a sequence of complete MBAP frames (protocol id 0, sane lengths).
+fn whole_frames(d: &[u8]) -> bool {
+    let mut off = 0usize;
+    for _ in 0..16 {
+        let Some(h) = d.get(off..off + 6) else {
+            return false;
+        };
+        let len = u16::from_be_bytes([h[4], h[5]]) as usize;
+        if h[2] != 0 || h[3] != 0 || !(2..=parser::MAX_LEN as usize).contains(&len) {
+            return false;
+        }
+        off += 6 + len;
+        if off == d.len() {
+            return true;
+        }
+    }
+    false
 }
 
 fn new_parser() -> Box<dyn AppParser> {

@@ -72,6 +72,22 @@ pub fn operation(r: &Request<'_>) -> Option<Operation> {
     }
 }
 
+/// Only an exception or a read response of the exact response layout.
+fn looks_like_response(fc: u8, d: &[u8]) -> bool {
+    if fc & 0x80 != 0 {
+        return true;
+    }
+    match fc {
+        1..=4 | 23 => d.len() != 4 && !d.is_empty() && d.len() == 1 + d[0] as usize && fc != 23,
+        _ => false,
+    }
+}
+
+/// A read request (4 data bytes) that cannot be a read response.
+fn looks_like_request(fc: u8, d: &[u8]) -> bool {
+    matches!(fc, 1..=4) && d.len() == 4 && d[0] != 3
+}
+
 #[derive(Debug, Default)]
 pub struct ModbusState {
     txs: TxTable<PendingRequest>,
@@ -93,6 +109,18 @@ impl ModbusState {
         }
         let fc = f.function_code();
         let tid = f.transaction_id();
+        // The side is normally given by the direction; a message whose
+        // layout can only be the other kind wins (roles reversed, or a
+        // capture that starts mid-flow).
+        let is_request = match dir {
+            Direction::ToServer => !looks_like_response(fc, f.data()),
+            Direction::ToClient => looks_like_request(fc, f.data()),
+        };
+        let dir = if is_request {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         match dir {
             Direction::ToServer => {
                 self.requests += 1;
