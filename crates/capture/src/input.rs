@@ -60,10 +60,16 @@ impl Input {
     /// Make at least `n` unread bytes available. Returns `Ok(false)` when
     /// the input ends first (then `avail()` holds whatever was left).
     /// The caller bounds `n`.
+    #[inline(always)]
     pub(crate) fn fill(&mut self, n: usize) -> io::Result<bool> {
         if self.end - self.pos >= n {
             return Ok(true);
         }
+        self.fill_slow(n)
+    }
+
+    #[inline(never)]
+    fn fill_slow(&mut self, n: usize) -> io::Result<bool> {
         if self.eof {
             return Ok(false);
         }
@@ -74,10 +80,14 @@ impl Input {
             self.end -= self.pos;
             self.pos = 0;
         }
-        if n > self.buf.len() {
-            self.buf.resize(n.next_power_of_two(), 0);
-        }
         while self.end < n {
+            if self.end == self.buf.len() {
+                // Grow only as data actually arrives, so a corrupt length
+                // cannot make us allocate more than the input holds (and
+                // never more than the caller's bound `n`).
+                let grown = (self.buf.len() * 2).min(n.next_power_of_two());
+                self.buf.resize(grown, 0);
+            }
             match self.src.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
@@ -89,30 +99,6 @@ impl Input {
             }
         }
         Ok(true)
-    }
-
-    /// Skip `n` bytes (possibly more than are buffered) without keeping them.
-    /// Returns `Ok(false)` when the input ends first.
-    #[allow(dead_code)]
-    pub(crate) fn skip(&mut self, mut n: u64) -> io::Result<bool> {
-        loop {
-            let have = (self.end - self.pos) as u64;
-            if have >= n {
-                self.pos += n as usize;
-                return Ok(true);
-            }
-            n -= have;
-            self.base += self.end as u64;
-            self.pos = 0;
-            self.end = 0;
-            if self.eof {
-                return Ok(false);
-            }
-            let want = n.min(self.buf.len() as u64) as usize;
-            if !self.fill(want)? {
-                return Ok(false);
-            }
-        }
     }
 }
 
