@@ -23,7 +23,7 @@ mod parser;
 pub mod eval;
 
 pub use lexer::decode_base64;
-pub use parser::parse;
+pub use parser::{parse, parse_with, Strictness};
 
 /// Longest pattern accepted, in bytes.
 pub const MAX_PATTERN_LEN: usize = 64 * 1024;

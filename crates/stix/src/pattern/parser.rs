@@ -3,8 +3,27 @@
 use super::lexer::{tokenize, Kw, Tok, Token};
 use super::*;
 
-/// Parses a STIX 2.1 pattern.
+/// How strictly to parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strictness {
+    /// The grammar plus the OASIS pattern validator's extra rules: one
+    /// qualifier of each type directly on a `[ … ]`, and well-formed digests
+    /// in comparisons on `hashes.MD5`, `hashes.'SHA-256'` …. Used to
+    /// validate patterns (`validate_object`, `reefwatch intel
+    /// validate-pattern`).
+    Validator,
+    /// The grammar only, as the OASIS reference matcher accepts. Used to
+    /// evaluate patterns (`reefwatch intel match`, the sensor).
+    Grammar,
+}
+
+/// Parses a STIX 2.1 pattern with the validator's rules ([`Strictness::Validator`]).
 pub fn parse(src: &str) -> Result<Pattern, PatternError> {
+    parse_with(src, Strictness::Validator)
+}
+
+/// Parses a STIX 2.1 pattern with the given strictness.
+pub fn parse_with(src: &str, strictness: Strictness) -> Result<Pattern, PatternError> {
     if src.len() > MAX_PATTERN_LEN {
         return Err(PatternError {
             pos: MAX_PATTERN_LEN,
@@ -17,6 +36,7 @@ pub fn parse(src: &str) -> Result<Pattern, PatternError> {
         i: 0,
         depth: 0,
         end: src.len(),
+        strict: strictness == Strictness::Validator,
     };
     if p.toks.is_empty() {
         return Err(p.err_here("empty pattern: expected '[' or '('"));
@@ -36,6 +56,7 @@ struct Parser<'a> {
     i: usize,
     depth: usize,
     end: usize,
+    strict: bool,
 }
 
 enum Postfix {
@@ -143,11 +164,14 @@ impl<'a> Parser<'a> {
             };
             // Like the OASIS validator: a qualifier type may be applied only
             // once directly to a `[ … ]` (wrap in parentheses to repeat it).
-            if let Postfix::Simple {
-                within,
-                repeats,
-                startstop,
-            } = &mut post
+            if let (
+                true,
+                Postfix::Simple {
+                    within,
+                    repeats,
+                    startstop,
+                },
+            ) = (self.strict, &mut post)
             {
                 let seen = match kind {
                     0 => within,
@@ -230,12 +254,7 @@ impl<'a> Parser<'a> {
                         _ => return Err(self.expected("a timestamp literal t'…' after STOP")),
                     };
                     self.i += 1;
-                    if stop <= start {
-                        return Err(PatternError {
-                            pos: stop_pos,
-                            msg: "STOP must be later than START".into(),
-                        });
-                    }
+                    let _ = stop_pos;
                     ObsExpr::StartStop(Box::new(e), start, stop)
                 }
             };
@@ -367,12 +386,13 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 match k {
                     Kw::Like => {
-                        let re = like_regex(&s).map_err(|m| PatternError { pos: spos, msg: m })?;
+                        let re = like_regex(&super::eval::nfc_string(&s))
+                            .map_err(|m| PatternError { pos: spos, msg: m })?;
                         Op::Like(s, Box::new(re))
                     }
                     Kw::Matches => {
-                        let (t, b) =
-                            compile_matches(&s).map_err(|m| PatternError { pos: spos, msg: m })?;
+                        let (t, b) = compile_matches(&super::eval::nfc_string(&s))
+                            .map_err(|m| PatternError { pos: spos, msg: m })?;
                         Op::Matches(s, Box::new(t), b.map(Box::new))
                     }
                     Kw::IsSubset => Op::IsSubset(s),
@@ -386,10 +406,12 @@ impl<'a> Parser<'a> {
                 })
             }
         };
-        check_hash_literal(&path, &op).map_err(|m| PatternError {
-            pos: op_pos,
-            msg: m,
-        })?;
+        if self.strict {
+            check_hash_literal(&path, &op).map_err(|m| PatternError {
+                pos: op_pos,
+                msg: m,
+            })?;
+        }
         Ok(CompExpr::Test(Box::new(Comparison {
             path,
             negated,
