@@ -11,12 +11,13 @@ pub mod dns;
 pub mod http;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod tls;
 #[allow(dead_code)]
 pub(crate) mod util;
 
 use reefwatch_applayer::ProtocolDef;
 
-static PROTOCOLS: &[ProtocolDef] = &[dns::DNS_UDP, dns::DNS_TCP, http::HTTP];
+static PROTOCOLS: &[ProtocolDef] = &[dns::DNS_UDP, dns::DNS_TCP, http::HTTP, tls::TLS];
 
 /// Every IT protocol this crate parses, for the engine's registry. Names are
 /// Suricata's `app_proto` values; a name may appear once per transport.

@@ -120,7 +120,10 @@ impl Decoder {
             };
             // zlib header: CM=8 and the check bits; else raw deflate
             *self = match data {
-                [a, b, ..] if a & 0x0f == 8 && ((*a as u16) << 8 | *b as u16) % 31 == 0 => {
+                [a, b, ..]
+                    if a & 0x0f == 8
+                        && ((*a as u16) << 8 | *b as u16).checked_rem(31) == Some(0) =>
+                {
                     Decoder::Zlib(flate2::write::ZlibDecoder::new(sink))
                 }
                 [] => return &[],

@@ -362,7 +362,6 @@ impl HttpState {
         let mut ct: &[u8] = &[];
         let mut location: &[u8] = &[];
         let mut encoding: &[u8] = &[];
-        let mut upgrade = false;
         for h in hs.by_ref() {
             let name: Option<&'static str> = if header_is(&h, b"content-type") {
                 ct = h.value;
@@ -378,9 +377,6 @@ impl HttpState {
                 Some("http.content_len")
             } else if header_is(&h, b"content-encoding") {
                 encoding = h.value;
-                None
-            } else if header_is(&h, b"upgrade") {
-                upgrade = true;
                 None
             } else {
                 None
@@ -420,9 +416,7 @@ impl HttpState {
             tx.resp_content_type = tx.put(ct);
             tx.location = tx.put(location);
         }
-        let tunnel = status == 101
-            || (tx.is_connect && (200..300).contains(&status))
-            || (upgrade && status == 101);
+        let tunnel = status == 101 || (tx.is_connect && (200..300).contains(&status));
         let no_body = tx.is_head || status == 204 || status == 304 || tunnel;
         let mode = if no_body {
             None
