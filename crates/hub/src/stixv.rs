@@ -1,0 +1,364 @@
+//! Thin adapter over the STIX knowledge the hub needs: object validation and
+//! TLP levels of marking-definition ids (TLP 2.0 and TLP 1.0).
+//!
+//! The full STIX model lives in `reefwatch-stix`; this module keeps the
+//! hub's needs in one place so that switching to that crate is a one-file
+//! change. The checks here are the ones the hub relies on for storage and
+//! access control (type, id, spec_version, created/modified, reference
+//! syntax, marking references) plus the required properties of the common
+//! SDO/SRO types.
+
+use serde_json::{Map, Value};
+
+/// TLP levels, least to most restrictive.
+pub const TLP_CLEAR: u8 = 0;
+pub const TLP_GREEN: u8 = 1;
+pub const TLP_AMBER: u8 = 2;
+pub const TLP_AMBER_STRICT: u8 = 3;
+pub const TLP_RED: u8 = 4;
+
+/// Predefined TLP marking-definition ids (TLP 1.0 from STIX 2.1 §7.2.1.4,
+/// TLP 2.0 from the OASIS TLP 2.0 marking definitions).
+pub const TLP_IDS: [(&str, u8); 9] = [
+    (
+        "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        TLP_CLEAR,
+    ), // 1.0 WHITE
+    (
+        "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        TLP_GREEN,
+    ), // 1.0 GREEN
+    (
+        "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+        TLP_AMBER,
+    ), // 1.0 AMBER
+    (
+        "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+        TLP_RED,
+    ), // 1.0 RED
+    (
+        "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+        TLP_CLEAR,
+    ), // 2.0 CLEAR
+    (
+        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+        TLP_GREEN,
+    ), // 2.0 GREEN
+    (
+        "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+        TLP_AMBER,
+    ), // 2.0 AMBER
+    (
+        "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+        TLP_AMBER_STRICT,
+    ), // 2.0 AMBER+STRICT
+    (
+        "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+        TLP_RED,
+    ), // 2.0 RED
+];
+
+pub fn tlp_label(level: u8) -> &'static str {
+    match level {
+        TLP_CLEAR => "clear",
+        TLP_GREEN => "green",
+        TLP_AMBER => "amber",
+        TLP_AMBER_STRICT => "amber+strict",
+        _ => "red",
+    }
+}
+
+pub fn tlp_from_label(s: &str) -> Option<u8> {
+    Some(match s.to_ascii_lowercase().trim_start_matches("tlp:") {
+        "clear" | "white" => TLP_CLEAR,
+        "green" => TLP_GREEN,
+        "amber" => TLP_AMBER,
+        "amber+strict" => TLP_AMBER_STRICT,
+        "red" => TLP_RED,
+        _ => return None,
+    })
+}
+
+pub fn tlp_of_marking(id: &str) -> Option<u8> {
+    TLP_IDS.iter().find(|(m, _)| *m == id).map(|(_, l)| *l)
+}
+
+/// Strictest TLP level among the object-level and granular markings, or
+/// `None` if the object carries no TLP marking.
+pub fn tlp_of_object(obj: &Map<String, Value>) -> Option<u8> {
+    let mut best: Option<u8> = None;
+    let mut see = |v: &Value| {
+        if let Some(l) = v.as_str().and_then(tlp_of_marking) {
+            best = Some(best.map_or(l, |b| b.max(l)));
+        }
+    };
+    if let Some(Value::Array(a)) = obj.get("object_marking_refs") {
+        a.iter().for_each(&mut see);
+    }
+    if let Some(Value::Array(g)) = obj.get("granular_markings") {
+        for m in g.iter().take(1000) {
+            if let Some(r) = m.get("marking_ref") {
+                see(r);
+            }
+        }
+    }
+    best
+}
+
+const SDO_SRO: &[&str] = &[
+    "attack-pattern",
+    "campaign",
+    "course-of-action",
+    "grouping",
+    "identity",
+    "incident",
+    "indicator",
+    "infrastructure",
+    "intrusion-set",
+    "location",
+    "malware",
+    "malware-analysis",
+    "note",
+    "observed-data",
+    "opinion",
+    "report",
+    "threat-actor",
+    "tool",
+    "vulnerability",
+    "relationship",
+    "sighting",
+    "language-content",
+];
+
+pub fn valid_type(t: &str) -> bool {
+    let b = t.as_bytes();
+    (3..=250).contains(&b.len())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+        && !t.contains("--")
+}
+
+fn valid_uuid(u: &str) -> bool {
+    let b = u.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// `type--uuid`.
+pub fn valid_id(id: &str) -> bool {
+    match id.split_once("--") {
+        Some((t, u)) => valid_type(t) && valid_uuid(u),
+        None => false,
+    }
+}
+
+/// Validate one STIX 2.1 object. Returns every problem found.
+pub fn validate_object(v: &Value) -> Result<(), Vec<String>> {
+    let mut errs = Vec::new();
+    let Some(o) = v.as_object() else {
+        return Err(vec!["object is not a JSON object".into()]);
+    };
+    let ty = match o.get("type").and_then(Value::as_str) {
+        Some(t) if valid_type(t) => t,
+        Some(_) => {
+            errs.push("invalid 'type'".into());
+            ""
+        }
+        None => {
+            errs.push("missing 'type'".into());
+            ""
+        }
+    };
+    match o.get("id").and_then(Value::as_str) {
+        Some(id) => {
+            if !valid_id(id) {
+                errs.push("invalid 'id' (expected type--uuid)".into());
+            } else if !ty.is_empty() && id.split_once("--").map(|x| x.0) != Some(ty) {
+                errs.push("'id' prefix does not match 'type'".into());
+            }
+        }
+        None => errs.push("missing 'id'".into()),
+    }
+    let is_sdo = SDO_SRO.contains(&ty) || ty == "marking-definition" || ty.starts_with("x-");
+    match o.get("spec_version") {
+        Some(Value::String(s)) if s == "2.1" => {}
+        Some(_) => errs.push("'spec_version' must be \"2.1\"".into()),
+        None if is_sdo => errs.push("missing 'spec_version'".into()),
+        None => {}
+    }
+    let ts = |k: &str, req: bool, errs: &mut Vec<String>| -> Option<i64> {
+        match o.get(k) {
+            Some(Value::String(s)) => {
+                let t = crate::time::parse(s);
+                if t.is_none() {
+                    errs.push(format!("'{k}' is not a valid timestamp"));
+                }
+                t
+            }
+            Some(_) => {
+                errs.push(format!("'{k}' is not a string"));
+                None
+            }
+            None => {
+                if req {
+                    errs.push(format!("missing '{k}'"));
+                }
+                None
+            }
+        }
+    };
+    let created = ts("created", is_sdo, &mut errs);
+    let modified = ts("modified", is_sdo && ty != "marking-definition", &mut errs);
+    if let (Some(c), Some(m)) = (created, modified) {
+        if m < c {
+            errs.push("'modified' is earlier than 'created'".into());
+        }
+    }
+    let need = |keys: &[&str], errs: &mut Vec<String>| {
+        for k in keys {
+            if !o.contains_key(*k) {
+                errs.push(format!("missing '{k}' required for {ty}"));
+            }
+        }
+    };
+    match ty {
+        "indicator" => {
+            need(&["pattern", "pattern_type", "valid_from"], &mut errs);
+            ts("valid_from", false, &mut errs);
+            if !o.get("pattern").map_or(true, Value::is_string) {
+                errs.push("'pattern' is not a string".into());
+            }
+        }
+        "relationship" => need(
+            &["relationship_type", "source_ref", "target_ref"],
+            &mut errs,
+        ),
+        "sighting" => need(&["sighting_of_ref"], &mut errs),
+        "malware" => need(&["is_family"], &mut errs),
+        "report" => need(&["name", "published", "object_refs"], &mut errs),
+        "grouping" => need(&["context", "object_refs"], &mut errs),
+        "note" => need(&["content", "object_refs"], &mut errs),
+        "observed-data" => need(
+            &["first_observed", "last_observed", "number_observed"],
+            &mut errs,
+        ),
+        "attack-pattern" | "campaign" | "course-of-action" | "identity" | "infrastructure"
+        | "intrusion-set" | "threat-actor" | "tool" | "vulnerability" => need(&["name"], &mut errs),
+        _ => {}
+    }
+    for (k, val) in o {
+        if k.ends_with("_ref") {
+            if !val.as_str().is_some_and(valid_id) {
+                errs.push(format!("'{k}' is not a STIX identifier"));
+            }
+        } else if k.ends_with("_refs") {
+            match val {
+                Value::Array(a) if a.iter().all(|x| x.as_str().is_some_and(valid_id)) => {}
+                _ => errs.push(format!("'{k}' is not a list of STIX identifiers")),
+            }
+        }
+    }
+    if let Some(Value::Array(a)) = o.get("object_marking_refs") {
+        if a.iter().any(|x| {
+            !x.as_str()
+                .is_some_and(|s| s.starts_with("marking-definition--"))
+        }) {
+            errs.push("'object_marking_refs' must reference marking-definition objects".into());
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}
+
+/// Identifiers this object refers to (for the "does not leak a stricter
+/// object" rule): every `*_ref` / `*_refs` value except marking references.
+pub fn references(o: &Map<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in o {
+        if k == "object_marking_refs" || k == "marking_ref" {
+            continue;
+        }
+        if k.ends_with("_ref") {
+            if let Some(s) = v.as_str() {
+                out.push(s.to_string());
+            }
+        } else if k.ends_with("_refs") {
+            if let Some(a) = v.as_array() {
+                out.extend(a.iter().filter_map(Value::as_str).map(str::to_string));
+            }
+        }
+        if out.len() > 10_000 {
+            break;
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ind() -> Value {
+        json!({"type":"indicator","spec_version":"2.1",
+            "id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z",
+            "pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix",
+            "valid_from":"2016-01-01T00:00:00Z"})
+    }
+
+    #[test]
+    fn valid_indicator() {
+        assert_eq!(validate_object(&ind()), Ok(()));
+    }
+
+    #[test]
+    fn invalid_objects_report_each_problem() {
+        let mut v = ind();
+        v["id"] = json!("indicator--nope");
+        v["modified"] = json!("yesterday");
+        v.as_object_mut().unwrap().remove("pattern");
+        let e = validate_object(&v).unwrap_err();
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(validate_object(&json!([1])).is_err());
+        let mut w = ind();
+        w["id"] = json!("malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+        assert!(validate_object(&w).is_err());
+    }
+
+    #[test]
+    fn tlp_levels() {
+        let mut v = ind();
+        v["object_marking_refs"] = json!([
+            "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+            "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+        ]);
+        assert_eq!(
+            tlp_of_object(v.as_object().unwrap()),
+            Some(TLP_AMBER_STRICT)
+        );
+        assert_eq!(tlp_of_object(ind().as_object().unwrap()), None);
+        assert_eq!(tlp_from_label("TLP:AMBER+STRICT"), Some(TLP_AMBER_STRICT));
+    }
+
+    #[test]
+    fn refs_skip_markings() {
+        let v = json!({"source_ref":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"],
+            "object_refs":["malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"]});
+        assert_eq!(references(v.as_object().unwrap()).len(), 2);
+    }
+}

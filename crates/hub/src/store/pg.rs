@@ -1,0 +1,345 @@
+//! PostgreSQL backend (tokio-postgres).
+//!
+//! Same tables and queries as the SQLite backend (see `store/mod.rs`), kept
+//! in a schema of their own (`--pg-schema`, default `reefwatch`), so tests
+//! can use a fresh schema per run. Durability: a COMMIT with PostgreSQL's
+//! default `synchronous_commit = on` has been flushed to the WAL before it
+//! returns. Writes are serialised by a transaction-scoped advisory lock, so
+//! `date_added` stays strictly increasing and is committed in order even
+//! with several hub processes on one database. An envelope is stored with a
+//! handful of statements (array parameters + `unnest`), not one per object.
+
+use super::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS objects(
+  date_added BIGINT PRIMARY KEY,
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  spec_version TEXT NOT NULL,
+  is_first BIGINT NOT NULL,
+  is_last BIGINT NOT NULL,
+  tlp BIGINT NOT NULL,
+  producer_org TEXT NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_ver ON objects(collection, id, version);
+CREATE INDEX IF NOT EXISTS objects_page ON objects(collection, date_added);
+CREATE INDEX IF NOT EXISTS objects_type ON objects(collection, type, date_added);
+CREATE INDEX IF NOT EXISTS objects_id ON objects(id);
+CREATE TABLE IF NOT EXISTS recipients(seq BIGINT NOT NULL, principal TEXT NOT NULL, PRIMARY KEY(seq, principal));
+CREATE TABLE IF NOT EXISTS refs(seq BIGINT NOT NULL, target TEXT NOT NULL, PRIMARY KEY(seq, target));
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, json TEXT NOT NULL);
+";
+
+const LOCK_KEY: i64 = 0x7265_6566_7761; // "reefwa"
+
+pub struct PgStore {
+    writer: tokio::sync::Mutex<Client>,
+    readers: Vec<Client>,
+    next: AtomicUsize,
+}
+
+fn valid_schema(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() < 60
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
+async fn connect(url: &str, schema: &str) -> Res<Client> {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+        .batch_execute(&format!("SET search_path TO {schema}"))
+        .await?;
+    Ok(client)
+}
+
+fn params(ps: &[P]) -> Vec<Box<dyn ToSql + Sync + Send>> {
+    ps.iter()
+        .map(|p| -> Box<dyn ToSql + Sync + Send> {
+            match p {
+                P::Int(i) => Box::new(*i),
+                P::Text(t) => Box::new(t.clone()),
+                P::TextList(v) => Box::new(v.clone()),
+                P::IntList(v) => Box::new(v.clone()),
+            }
+        })
+        .collect()
+}
+
+fn refs(ps: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+    ps.iter()
+        .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+        .collect()
+}
+
+impl PgStore {
+    /// Connect, create the schema and tables if needed.
+    pub async fn connect(url: &str, schema: &str, readers: usize) -> Res<Self> {
+        if !valid_schema(schema) {
+            return Err(StoreError(format!(
+                "invalid schema name {schema:?} (use [a-z_][a-z0-9_]*)"
+            )));
+        }
+        let (admin, conn) = tokio_postgres::connect(url, NoTls).await?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        // Serialise concurrent schema creation (several tests / processes).
+        admin.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY}); CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema};")).await?;
+        let r = admin.batch_execute(SCHEMA).await;
+        admin
+            .batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
+            .await?;
+        r?;
+        let writer = connect(url, schema).await?;
+        let mut rs = Vec::new();
+        for _ in 0..readers.max(1) {
+            rs.push(connect(url, schema).await?);
+        }
+        Ok(PgStore {
+            writer: tokio::sync::Mutex::new(writer),
+            readers: rs,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    fn reader(&self) -> &Client {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        &self.readers[i]
+    }
+
+    /// Drop a schema (tests).
+    pub async fn drop_schema(url: &str, schema: &str) -> Res<()> {
+        if !valid_schema(schema) {
+            return Err(StoreError("invalid schema".into()));
+        }
+        let (c, conn) = tokio_postgres::connect(url, NoTls).await?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await?;
+        Ok(())
+    }
+}
+
+async fn add_tx(c: &mut Client, collection: &str, objs: &[NewObject]) -> Res<Vec<AddOutcome>> {
+    let tx = c.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+        .await?;
+    let last: i64 = tx
+        .query_one(
+            "SELECT coalesce(max(date_added), 0)::bigint FROM objects",
+            &[],
+        )
+        .await?
+        .get(0);
+    let mut ids: Vec<String> = objs.iter().map(|o| o.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let mut existing: HashMap<String, Vec<i64>> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT id, version FROM objects WHERE collection = $1 AND id = ANY($2)",
+            &[&collection, &ids],
+        )
+        .await?
+    {
+        existing.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    let p = plan(objs, &existing, last, crate::time::now_micros());
+    if !p.clear_first.is_empty() {
+        tx.execute("UPDATE objects SET is_first = 0 WHERE collection = $1 AND id = ANY($2) AND is_first = 1", &[&collection, &p.clear_first]).await?;
+    }
+    if !p.clear_last.is_empty() {
+        tx.execute(
+            "UPDATE objects SET is_last = 0 WHERE collection = $1 AND id = ANY($2) AND is_last = 1",
+            &[&collection, &p.clear_last],
+        )
+        .await?;
+    }
+    if !p.inserts.is_empty() {
+        let n = p.inserts.len();
+        let (mut da, mut id, mut ty, mut ver, mut sv, mut fi, mut la, mut tlp, mut org, mut js) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut rseq, mut rprin, mut fseq, mut ftgt) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for &(i, d, v, f, l) in &p.inserts {
+            let o = &objs[i];
+            da.push(d);
+            id.push(o.id.as_str());
+            ty.push(o.typ.as_str());
+            ver.push(v);
+            sv.push(o.spec_version.as_str());
+            fi.push(f as i64);
+            la.push(l as i64);
+            tlp.push(o.tlp as i64);
+            org.push(o.org.as_str());
+            js.push(o.json.as_str());
+            if o.tlp >= crate::stixv::TLP_RED {
+                for r in &o.recipients {
+                    rseq.push(d);
+                    rprin.push(r.as_str());
+                }
+            }
+            for t in &o.refs {
+                fseq.push(d);
+                ftgt.push(t.as_str());
+            }
+        }
+        tx.execute(
+            "INSERT INTO objects(date_added, collection, id, type, version, spec_version, is_first, is_last, tlp, producer_org, json) \
+             SELECT u.d, $1, u.i, u.t, u.v, u.s, u.f, u.l, u.p, u.o, u.j FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[]) AS u(d, i, t, v, s, f, l, p, o, j)",
+            &[&collection, &da, &id, &ty, &ver, &sv, &fi, &la, &tlp, &org, &js],
+        )
+        .await?;
+        if !rseq.is_empty() {
+            tx.execute("INSERT INTO recipients(seq, principal) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING", &[&rseq, &rprin]).await?;
+        }
+        if !fseq.is_empty() {
+            tx.execute("INSERT INTO refs(seq, target) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING", &[&fseq, &ftgt]).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(p.outcomes)
+}
+
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn meta_all(&self) -> BoxFut<'_, Vec<(String, String)>> {
+        Box::pin(async move {
+            let rows = self
+                .reader()
+                .query("SELECT key, value FROM meta ORDER BY key", &[])
+                .await?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        })
+    }
+
+    fn meta_put(&self, key: String, value: String) -> BoxFut<'_, ()> {
+        Box::pin(async move {
+            let c = self.writer.lock().await;
+            c.execute("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", &[&key, &value]).await?;
+            Ok(())
+        })
+    }
+
+    fn meta_delete(&self, key: String) -> BoxFut<'_, bool> {
+        Box::pin(async move {
+            let c = self.writer.lock().await;
+            Ok(c.execute("DELETE FROM meta WHERE key = $1", &[&key])
+                .await?
+                > 0)
+        })
+    }
+
+    fn add_objects(&self, collection: String, objs: Vec<NewObject>) -> BoxFut<'_, Vec<AddOutcome>> {
+        Box::pin(async move {
+            let mut c = self.writer.lock().await;
+            add_tx(&mut c, &collection, &objs).await
+        })
+    }
+
+    fn query(&self, q: Query) -> BoxFut<'_, Page> {
+        Box::pin(async move {
+            let sql = build_query(&q, true);
+            let ps = params(&sql.params);
+            let c = self.reader();
+            let st = c.prepare(&sql.text).await?;
+            let rows = c.query(&st, &refs(&ps)).await?;
+            let mut out: Vec<Row> = rows
+                .iter()
+                .map(|r| Row {
+                    date_added: r.get(0),
+                    id: r.get(1),
+                    version: r.get(2),
+                    spec_version: r.get(3),
+                    producer_org: r.get(4),
+                    tlp: r.get::<_, i64>(5).clamp(0, 4) as u8,
+                    json: if q.with_json { Some(r.get(6)) } else { None },
+                })
+                .collect();
+            let more = out.len() > q.limit;
+            out.truncate(q.limit);
+            Ok(Page { rows: out, more })
+        })
+    }
+
+    fn delete_rows(&self, collection: String, id: String, rows: Vec<i64>) -> BoxFut<'_, u64> {
+        Box::pin(async move {
+            let mut c = self.writer.lock().await;
+            let tx = c.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+                .await?;
+            let n = tx.execute("DELETE FROM objects WHERE date_added = ANY($1) AND collection = $2 AND id = $3", &[&rows, &collection, &id]).await?;
+            tx.execute("DELETE FROM recipients WHERE seq = ANY($1)", &[&rows])
+                .await?;
+            tx.execute("DELETE FROM refs WHERE seq = ANY($1)", &[&rows])
+                .await?;
+            tx.execute(
+                &format!("{RECOMPUTE_FLAGS} $1 AND id = $2"),
+                &[&collection, &id],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(n)
+        })
+    }
+
+    fn put_status(&self, id: String, owner: String, json: String) -> BoxFut<'_, ()> {
+        Box::pin(async move {
+            let c = self.writer.lock().await;
+            c.execute("INSERT INTO status(id, owner, json) VALUES ($1, $2, $3) ON CONFLICT(id) DO UPDATE SET json = excluded.json", &[&id, &owner, &json]).await?;
+            Ok(())
+        })
+    }
+
+    fn get_status(&self, id: String) -> BoxFut<'_, Option<(String, String)>> {
+        Box::pin(async move {
+            let r = self
+                .reader()
+                .query_opt("SELECT owner, json FROM status WHERE id = $1", &[&id])
+                .await?;
+            Ok(r.map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
+    fn stats(&self, collection: String) -> BoxFut<'_, Vec<StatRow>> {
+        Box::pin(async move {
+            let rows = self.reader().query("SELECT type, tlp, count(*)::bigint FROM objects WHERE collection = $1 GROUP BY type, tlp ORDER BY type, tlp", &[&collection]).await?;
+            Ok(rows
+                .iter()
+                .map(|r| StatRow {
+                    typ: r.get(0),
+                    tlp: r.get::<_, i64>(1).clamp(0, 4) as u8,
+                    count: r.get(2),
+                })
+                .collect())
+        })
+    }
+}
