@@ -266,10 +266,9 @@ impl<'e, 'a> Evaluator<'e, 'a> {
             }
             ObsExpr::And(v) => {
                 let mut acc = self.obs_expr(&v[0])?;
+                // Every operand is evaluated even when the result is already
+                // empty, so bad data is reported the same whatever the order.
                 for x in &v[1..] {
-                    if acc.is_empty() {
-                        return Ok(acc);
-                    }
                     let rhs = self.obs_expr(x)?;
                     let mut out = Vec::new();
                     for l in &acc {
@@ -288,9 +287,6 @@ impl<'e, 'a> Evaluator<'e, 'a> {
             }
             ObsExpr::FollowedBy(a, b) => {
                 let lhs = self.obs_expr(a)?;
-                if lhs.is_empty() {
-                    return Ok(lhs);
-                }
                 let rhs = self.obs_expr(b)?;
                 let mut out = Vec::new();
                 for l in &lhs {
@@ -402,9 +398,6 @@ fn comp_expr(c: &CompExpr, o: &Observation<'_>) -> Result<Vec<bool>, EvalError> 
         CompExpr::And(xs) => {
             let mut acc = comp_expr(&xs[0], o)?;
             for x in &xs[1..] {
-                if !acc.iter().any(|b| *b) {
-                    break;
-                }
                 let r = comp_expr(x, o)?;
                 for (a, b) in acc.iter_mut().zip(r) {
                     *a &= b;
