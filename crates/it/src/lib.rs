@@ -7,8 +7,10 @@
 //! (Suricata-compatible EVE fields).
 
 pub mod config;
+pub mod dhcp;
 pub mod dns;
 pub mod http;
+pub mod ssh;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod tls;
@@ -17,7 +19,14 @@ pub(crate) mod util;
 
 use reefwatch_applayer::ProtocolDef;
 
-static PROTOCOLS: &[ProtocolDef] = &[dns::DNS_UDP, dns::DNS_TCP, http::HTTP, tls::TLS];
+static PROTOCOLS: &[ProtocolDef] = &[
+    dns::DNS_UDP,
+    dns::DNS_TCP,
+    http::HTTP,
+    tls::TLS,
+    ssh::SSH,
+    dhcp::DHCP,
+];
 
 /// Every IT protocol this crate parses, for the engine's registry. Names are
 /// Suricata's `app_proto` values; a name may appear once per transport.
