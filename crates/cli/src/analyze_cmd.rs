@@ -1,15 +1,93 @@
 //! `reefwatch analyze …`
-use clap::Args;
+use clap::{Args, ValueEnum};
+use reefwatch_sensor::{analyze, AnalyzeOptions, EngineConfig};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Json,
+}
 
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
-    /// pcap / pcapng files (optionally .gz), directories, or `-` for stdin.
+    /// pcap / pcapng files (optionally .gz), directories (read in timestamp
+    /// order), or `-` for stdin.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Where to write EVE JSON: a file, `-` for stdout, or `none`.
+    #[arg(long, default_value = "eve.json")]
+    pub eve: String,
+    /// Worker threads (flows are hashed to workers).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Format of the end-of-run summary.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub summary: SummaryFormat,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// TCP reassembly depth per direction in bytes (0 = unlimited).
+    #[arg(long, default_value_t = 1 << 20)]
+    pub stream_depth: u64,
+    /// Maximum number of flows kept at once (oldest evicted past it).
+    #[arg(long, default_value_t = 512 * 1024)]
+    pub max_flows: usize,
+    /// Reassembly memory cap in MiB (all workers together).
+    #[arg(long, default_value_t = 256)]
+    pub reassembly_memcap_mb: usize,
 }
 
-pub fn run(_args: AnalyzeArgs) -> i32 {
-    eprintln!("reefwatch analyze: not built yet");
-    2
+pub fn run(a: AnalyzeArgs) -> i32 {
+    let to_stdout = a.eve == "-";
+    let eve: Option<reefwatch_sensor::eve::EveDest> = match a.eve.as_str() {
+        "none" => None,
+        "-" => Some(Arc::new(Mutex::new(
+            Box::new(std::io::stdout()) as Box<dyn Write + Send>
+        ))),
+        path => match std::fs::File::create(path) {
+            Ok(f) => Some(Arc::new(Mutex::new(
+                Box::new(std::io::BufWriter::with_capacity(1 << 20, f)) as Box<dyn Write + Send>,
+            ))),
+            Err(e) => {
+                eprintln!("reefwatch: cannot create EVE file {path}: {e}");
+                return 2;
+            }
+        },
+    };
+    let mut engine = EngineConfig::default();
+    engine.stream.depth = a.stream_depth;
+    engine.flow.max_flows = a.max_flows.max(16);
+    engine.reassembly_memcap = a.reassembly_memcap_mb.max(1) << 20;
+    let opts = AnalyzeOptions {
+        inputs: a.paths,
+        eve: eve.clone(),
+        threads: a.threads.max(1),
+        engine,
+        progress: !a.quiet && std::io::stderr().is_terminal(),
+    };
+    let summary = analyze(opts);
+    if let Some(d) = eve {
+        if let Ok(mut w) = d.lock() {
+            let _ = w.flush();
+        }
+    }
+    if !a.quiet {
+        let text = match a.summary {
+            SummaryFormat::Text => summary.to_text(),
+            SummaryFormat::Json => summary.to_json() + "\n",
+        };
+        if to_stdout {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    } else {
+        for e in &summary.errors {
+            eprintln!("reefwatch: error: {e}");
+        }
+    }
+    summary.exit_code()
 }

@@ -1,1 +1,238 @@
-//! reefwatch-sensor (being written)
+//! The reefwatch sensor engine.
+//!
+//! Data path: [`reefwatch_capture`] reads records → [`worker::Worker`]
+//! decodes ([`reefwatch_decode`]), finds the flow and reassembles TCP
+//! ([`reefwatch_flow`]), detects the protocol by content and feeds its
+//! parser ([`app`]), which writes EVE through the sink ([`eve`]).
+//! With several threads, the reader hashes each packet's address pair to
+//! a worker, so a flow (and its fragments) always lands on one worker.
+
+pub mod app;
+pub mod eve;
+pub mod summary;
+pub mod worker;
+
+use app::Registry;
+use eve::{EveDest, EveOut};
+use reefwatch_capture::{CaptureError, CaptureReader};
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::time::Instant;
+pub use summary::Summary;
+pub use worker::EngineConfig;
+use worker::Worker;
+
+/// Options of one analysis run.
+pub struct AnalyzeOptions {
+    pub inputs: Vec<PathBuf>,
+    /// EVE destination (None = no EVE).
+    pub eve: Option<EveDest>,
+    pub threads: usize,
+    pub engine: EngineConfig,
+    /// Show a progress bar (the caller decides: terminal and not quiet).
+    pub progress: bool,
+}
+
+struct RawBatch {
+    buf: Vec<u8>,
+    /// (offset, len, ts_ns, linktype, pcap_cnt)
+    meta: Vec<(u32, u32, i64, u32, u64)>,
+}
+
+impl RawBatch {
+    fn new() -> Self {
+        RawBatch {
+            buf: Vec::with_capacity(256 << 10),
+            meta: Vec::with_capacity(512),
+        }
+    }
+}
+
+const BATCH_PKTS: usize = 256;
+
+/// Run an analysis to the end and return its summary.
+pub fn analyze(opts: AnalyzeOptions) -> Summary {
+    let started = Instant::now();
+    let reg = Arc::new(Registry::builtin());
+    let mut summary = Summary::default();
+    let (files, errors) = reefwatch_capture::expand_inputs(&opts.inputs);
+    for e in errors {
+        summary.note_error(&e);
+    }
+    let total_len: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
+        .sum();
+    let bar = if opts.progress && total_len > 0 {
+        let b = indicatif::ProgressBar::new(total_len);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {bytes}/{total_bytes} {msg} (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let threads = opts.threads.max(1);
+    let mut pcap_cnt: u64 = 0;
+    let mut done_len: u64 = 0;
+
+    if threads == 1 {
+        let mut w = Worker::new(reg.clone(), EveOut::new(opts.eve.clone()), opts.engine);
+        for_each_packet(
+            &files,
+            &mut summary,
+            &mut pcap_cnt,
+            &mut done_len,
+            bar.as_ref(),
+            |lt, data, ts, cnt| w.process(lt, data, ts, cnt),
+        );
+        let dstats = w.decoder_stats().clone();
+        let (ws, app, eve) = w.finish();
+        summary.add_worker(&ws, &app, &dstats, eve.events, eve.write_error.clone());
+    } else {
+        let mut txs: Vec<SyncSender<RawBatch>> = Vec::new();
+        let (ret_tx, ret_rx) = sync_channel::<RawBatch>(threads * 8);
+        let mut handles = Vec::new();
+        for _ in 0..threads {
+            let (tx, rx): (SyncSender<RawBatch>, Receiver<RawBatch>) = sync_channel(8);
+            txs.push(tx);
+            let reg = reg.clone();
+            let eve = EveOut::new(opts.eve.clone());
+            let cfg = EngineConfig {
+                reassembly_memcap: opts.engine.reassembly_memcap / threads,
+                ..opts.engine
+            };
+            let ret = ret_tx.clone();
+            handles.push(std::thread::spawn(move || {
+                let mut w = Worker::new(reg, eve, cfg);
+                while let Ok(mut b) = rx.recv() {
+                    for &(off, len, ts, lt, cnt) in &b.meta {
+                        let data = &b.buf[off as usize..(off + len) as usize];
+                        w.process(lt, data, ts, cnt);
+                    }
+                    b.buf.clear();
+                    b.meta.clear();
+                    let _ = ret.try_send(b);
+                }
+                let dstats = w.decoder_stats().clone();
+                let (ws, app, eve) = w.finish();
+                (ws, app, dstats, eve.events, eve.write_error.clone())
+            }));
+        }
+        drop(ret_tx);
+        let mut batches: Vec<RawBatch> = (0..threads).map(|_| RawBatch::new()).collect();
+        let mut hasher =
+            reefwatch_decode::Decoder::with_defrag(reefwatch_decode::defrag::DefragConfig {
+                max_trackers: 1,
+                memcap: 128 << 10,
+                timeout_ns: 1,
+            });
+        for_each_packet(
+            &files,
+            &mut summary,
+            &mut pcap_cnt,
+            &mut done_len,
+            bar.as_ref(),
+            |lt, data, ts, cnt| {
+                let p = hasher.decode(lt, data, ts);
+                // symmetric hash of the address pair
+                let h = {
+                    let (a, b) = if p.src <= p.dst {
+                        (p.src, p.dst)
+                    } else {
+                        (p.dst, p.src)
+                    };
+                    let mut x: u64 = 0xcbf29ce484222325;
+                    for &byte in a.iter().chain(b.iter()) {
+                        x ^= byte as u64;
+                        x = x.wrapping_mul(0x100000001b3);
+                    }
+                    x ^ (x >> 29)
+                };
+                let wi = (h % threads as u64) as usize;
+                let b = &mut batches[wi];
+                let off = b.buf.len() as u32;
+                b.buf.extend_from_slice(data);
+                b.meta.push((off, data.len() as u32, ts, lt, cnt));
+                if b.meta.len() >= BATCH_PKTS {
+                    let fresh = ret_rx.try_recv().unwrap_or_else(|_| RawBatch::new());
+                    let full = std::mem::replace(b, fresh);
+                    let _ = txs[wi].send(full);
+                }
+            },
+        );
+        for (wi, b) in batches.into_iter().enumerate() {
+            if !b.meta.is_empty() {
+                let _ = txs[wi].send(b);
+            }
+        }
+        drop(txs);
+        for h in handles {
+            if let Ok((ws, app, dstats, events, err)) = h.join() {
+                summary.add_worker(&ws, &app, &dstats, events, err);
+            } else {
+                summary.errors.push("a worker thread panicked".to_string());
+            }
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    summary.wall_secs = started.elapsed().as_secs_f64();
+    summary.threads = threads;
+    if let Some(d) = &opts.eve {
+        summary.write_stats_event(d);
+    }
+    summary
+}
+
+fn for_each_packet(
+    files: &[PathBuf],
+    summary: &mut Summary,
+    pcap_cnt: &mut u64,
+    done_len: &mut u64,
+    bar: Option<&indicatif::ProgressBar>,
+    mut f: impl FnMut(u32, &[u8], i64, u64),
+) {
+    for path in files {
+        let mut rd = match CaptureReader::open(path) {
+            Ok(r) => r,
+            Err(e) => {
+                summary.note_error(&e);
+                continue;
+            }
+        };
+        summary.files += 1;
+        loop {
+            match rd.next_packet() {
+                Ok(Some(p)) => {
+                    *pcap_cnt += 1;
+                    f(p.linktype, p.data, p.ts_ns, *pcap_cnt);
+                    if *pcap_cnt & 0xffff == 0 {
+                        if let Some(b) = bar {
+                            b.set_position(*done_len + rd.input_position());
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    summary.note_error(&e);
+                    break;
+                }
+            }
+        }
+        *done_len += rd.input_len().unwrap_or(0);
+    }
+}
+
+/// Whether an error means "this input is not usable at all" (exit 2).
+pub fn is_fatal_input_error(e: &CaptureError) -> bool {
+    !matches!(
+        e,
+        CaptureError::Truncated { .. } | CaptureError::Corrupt { .. }
+    )
+}

@@ -1,0 +1,404 @@
+//! Per-flow application-layer state: content-based protocol detection,
+//! bounded buffering of split messages, and the [`EventSink`] the parsers
+//! write through.
+
+use crate::eve::{set_ip, EveOut};
+use reefwatch_applayer::{
+    AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
+    ProtocolDef, Transport,
+};
+
+/// Bytes kept per direction while a probe says `NeedMore`.
+pub const MAX_PROBE_BYTES: usize = 4096;
+/// Bytes kept per direction for a message split across segments.
+pub const MAX_PENDING_BYTES: usize = 1 << 20;
+
+const PROTO_UNKNOWN: u16 = u16::MAX;
+const PROTO_FAILED: u16 = u16::MAX - 1;
+
+/// All protocols the sensor knows.
+pub struct Registry {
+    pub defs: Vec<&'static ProtocolDef>,
+}
+
+impl Registry {
+    pub fn builtin() -> Self {
+        let mut defs: Vec<&'static ProtocolDef> = Vec::new();
+        defs.extend(reefwatch_ot::protocols().iter());
+        defs.extend(reefwatch_it::protocols().iter());
+        Registry { defs }
+    }
+
+    pub fn name(&self, id: u16) -> &'static str {
+        match id {
+            PROTO_UNKNOWN => "",
+            PROTO_FAILED => "failed",
+            i => self.defs.get(i as usize).map_or("", |d| d.name),
+        }
+    }
+
+    /// Probe port-hinted protocols first, then the rest.
+    fn probe(&self, input: &ProbeInput<'_>) -> (Option<u16>, bool) {
+        let mut need_more = false;
+        for pass in 0..2 {
+            for (i, d) in self.defs.iter().enumerate() {
+                if !d.transports.contains(&input.transport) {
+                    continue;
+                }
+                let hinted = d.ports.contains(&input.server_port);
+                if (pass == 0) != hinted {
+                    continue;
+                }
+                match (d.probe)(input) {
+                    ProbeResult::Match => return (Some(i as u16), false),
+                    ProbeResult::NeedMore => need_more = true,
+                    ProbeResult::NoMatch => {}
+                }
+            }
+        }
+        (None, need_more)
+    }
+}
+
+/// What the sink needs to write an event header.
+pub struct FlowHdr<'a> {
+    pub flow_id: u64,
+    pub client: &'a [u8; 16],
+    pub server: &'a [u8; 16],
+    pub cport: u16,
+    pub sport: u16,
+    pub v6: bool,
+    pub proto: &'static str,
+    pub ts_ns: i64,
+    pub pcap_cnt: u64,
+}
+
+/// Counters kept by the worker about app-layer activity.
+#[derive(Default, Debug, Clone)]
+pub struct AppCounters {
+    pub parse_errors: u64,
+    pub anomalies: Vec<(&'static str, u64)>,
+    pub gaps: u64,
+    pub buffer_overflows: u64,
+    pub tx_events: u64,
+}
+
+impl AppCounters {
+    fn bump(&mut self, name: &'static str) {
+        if let Some(e) = self.anomalies.iter_mut().find(|(n, _)| *n == name) {
+            e.1 += 1;
+        } else if self.anomalies.len() < 512 {
+            self.anomalies.push((name, 1));
+        }
+    }
+}
+
+/// Write the common EVE header for an event about a flow.
+pub fn write_header(js: &mut JsonBuilder, h: &FlowHdr<'_>, event_type: &str, app_proto: &str) {
+    js.set_uint("flow_id", h.flow_id);
+    if h.pcap_cnt > 0 {
+        js.set_uint("pcap_cnt", h.pcap_cnt);
+    }
+    js.set_str("event_type", event_type);
+    set_ip(js, "src_ip", h.client, h.v6);
+    js.set_uint("src_port", h.cport as u64);
+    set_ip(js, "dest_ip", h.server, h.v6);
+    js.set_uint("dest_port", h.sport as u64);
+    js.set_str("proto", h.proto);
+    if !app_proto.is_empty() {
+        js.set_str("app_proto", app_proto);
+    }
+}
+
+/// The engine's [`EventSink`].
+pub struct Sink<'a, 'h> {
+    pub eve: &'a mut EveOut,
+    pub hdr: &'a FlowHdr<'h>,
+    pub app_proto: &'static str,
+    pub counters: &'a mut AppCounters,
+    pub buffers: Option<&'a mut dyn FnMut(&'static str, &[u8])>,
+}
+
+impl EventSink for Sink<'_, '_> {
+    fn wants_events(&self) -> bool {
+        self.eve.enabled()
+    }
+
+    fn event(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
+        self.counters.tx_events += 1;
+        if !self.eve.enabled() {
+            return;
+        }
+        self.eve.begin(self.hdr.ts_ns);
+        write_header(&mut self.eve.js, self.hdr, event_type, self.app_proto);
+        self.eve.js.open_object(event_type);
+        body(&mut self.eve.js);
+        self.eve.js.close();
+        self.eve.end();
+    }
+
+    fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
+        self.counters.tx_events += 1;
+        if !self.eve.enabled() {
+            return;
+        }
+        self.eve.begin(self.hdr.ts_ns);
+        write_header(&mut self.eve.js, self.hdr, event_type, self.app_proto);
+        body(&mut self.eve.js);
+        self.eve.end();
+    }
+
+    fn buffer(&mut self, name: &'static str, data: &[u8]) {
+        if let Some(b) = self.buffers.as_mut() {
+            b(name, data);
+        }
+    }
+
+    fn anomaly(&mut self, name: &'static str) {
+        self.counters.bump(name);
+        if !self.eve.enabled() {
+            return;
+        }
+        self.eve.begin(self.hdr.ts_ns);
+        write_header(&mut self.eve.js, self.hdr, "anomaly", self.app_proto);
+        self.eve
+            .js
+            .open_object("anomaly")
+            .set_str("app_proto", self.app_proto)
+            .set_str("type", "applayer")
+            .set_str("event", name)
+            .set_str("layer", "proto_parser")
+            .close();
+        self.eve.end();
+    }
+}
+
+/// Application-layer state of one flow.
+pub struct AppState {
+    pub proto: u16,
+    parser: Option<Box<dyn AppParser>>,
+    probe_buf: [Vec<u8>; 2],
+    probe_failed: [bool; 2],
+    pending: [Vec<u8>; 2],
+    need: [usize; 2],
+    dead: [bool; 2],
+    pub saw_data: bool,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            proto: PROTO_UNKNOWN,
+            parser: None,
+            probe_buf: [Vec::new(), Vec::new()],
+            probe_failed: [false; 2],
+            pending: [Vec::new(), Vec::new()],
+            need: [0; 2],
+            dead: [false; 2],
+            saw_data: false,
+        }
+    }
+}
+
+fn dir_of(d: usize) -> Direction {
+    if d == 0 {
+        Direction::ToServer
+    } else {
+        Direction::ToClient
+    }
+}
+
+impl AppState {
+    pub fn detected(&self) -> bool {
+        self.parser.is_some()
+    }
+
+    /// Name to log as `app_proto` ("" when nothing was seen).
+    pub fn app_proto(&self, reg: &Registry) -> &'static str {
+        if self.proto == PROTO_UNKNOWN && self.saw_data {
+            return "failed";
+        }
+        reg.name(self.proto)
+    }
+
+    /// Bytes held by this flow's app-layer buffers.
+    pub fn memuse(&self) -> usize {
+        self.probe_buf
+            .iter()
+            .chain(self.pending.iter())
+            .map(|v| v.capacity())
+            .sum()
+    }
+
+    /// New in-order data (TCP) or a datagram (UDP) in direction `d`.
+    pub fn on_data(
+        &mut self,
+        reg: &Registry,
+        d: usize,
+        data: &[u8],
+        transport: Transport,
+        sink: &mut Sink<'_, '_>,
+    ) {
+        if data.is_empty() {
+            return;
+        }
+        self.saw_data = true;
+        if self.parser.is_none() {
+            if self.proto != PROTO_UNKNOWN || self.probe_failed[d] {
+                return;
+            }
+            self.detect(reg, d, data, transport, sink);
+            return;
+        }
+        self.feed(d, data, transport, sink);
+    }
+
+    fn detect(
+        &mut self,
+        reg: &Registry,
+        d: usize,
+        data: &[u8],
+        transport: Transport,
+        sink: &mut Sink<'_, '_>,
+    ) {
+        let buffered = !self.probe_buf[d].is_empty();
+        if buffered {
+            let room = MAX_PROBE_BYTES.saturating_sub(self.probe_buf[d].len());
+            self.probe_buf[d].extend_from_slice(&data[..data.len().min(room)]);
+        }
+        let (result, need_more) = {
+            let bytes: &[u8] = if buffered { &self.probe_buf[d] } else { data };
+            let input = ProbeInput {
+                data: bytes,
+                dir: dir_of(d),
+                transport,
+                client_port: sink.hdr.cport,
+                server_port: sink.hdr.sport,
+            };
+            reg.probe(&input)
+        };
+        match result {
+            Some(id) => {
+                self.proto = id;
+                sink.app_proto = reg.name(id);
+                self.parser = Some((reg.defs[id as usize].new_parser)());
+                // feed what the other direction buffered first, then this one
+                let other = d ^ 1;
+                let ob = std::mem::take(&mut self.probe_buf[other]);
+                if !ob.is_empty() {
+                    self.feed(other, &ob, transport, sink);
+                }
+                let mine = std::mem::take(&mut self.probe_buf[d]);
+                if buffered {
+                    self.feed(d, &mine, transport, sink);
+                } else {
+                    self.feed(d, data, transport, sink);
+                }
+            }
+            None => {
+                let len = if buffered {
+                    self.probe_buf[d].len()
+                } else {
+                    data.len()
+                };
+                if need_more && transport == Transport::Tcp && len < MAX_PROBE_BYTES {
+                    if !buffered {
+                        self.probe_buf[d]
+                            .extend_from_slice(&data[..data.len().min(MAX_PROBE_BYTES)]);
+                    }
+                } else {
+                    self.probe_failed[d] = true;
+                    self.probe_buf[d] = Vec::new();
+                    if self.probe_failed[0] && self.probe_failed[1] {
+                        self.proto = PROTO_FAILED;
+                    }
+                }
+            }
+        }
+    }
+
+    fn feed(&mut self, d: usize, data: &[u8], transport: Transport, sink: &mut Sink<'_, '_>) {
+        if self.dead[d] {
+            return;
+        }
+        let Some(parser) = self.parser.as_mut() else {
+            return;
+        };
+        let dir = dir_of(d);
+        if transport == Transport::Udp {
+            if parser.parse(dir, data, sink) == ParseResult::Error {
+                sink.counters.parse_errors += 1;
+                sink.anomaly("applayer.parser_error");
+            }
+            return;
+        }
+        let pending = &mut self.pending[d];
+        let result;
+        if pending.is_empty() {
+            result = parser.parse(dir, data, sink);
+            if let ParseResult::Incomplete { consumed, needed } = result {
+                let rest = &data[consumed.min(data.len())..];
+                if rest.len() <= MAX_PENDING_BYTES {
+                    pending.extend_from_slice(rest);
+                    self.need[d] = rest.len() + needed;
+                } else {
+                    sink.counters.buffer_overflows += 1;
+                    sink.anomaly("applayer.buffer_overflow");
+                    parser.on_gap(dir, sink);
+                }
+            }
+        } else {
+            if pending.len() + data.len() > MAX_PENDING_BYTES {
+                sink.counters.buffer_overflows += 1;
+                sink.anomaly("applayer.buffer_overflow");
+                pending.clear();
+                self.need[d] = 0;
+                parser.on_gap(dir, sink);
+                return;
+            }
+            pending.extend_from_slice(data);
+            if pending.len() < self.need[d] {
+                return;
+            }
+            let mut buf = std::mem::take(pending);
+            result = parser.parse(dir, &buf, sink);
+            if let ParseResult::Incomplete { consumed, needed } = result {
+                let c = consumed.min(buf.len());
+                buf.drain(..c);
+                self.need[d] = buf.len() + needed;
+                self.pending[d] = buf;
+            } else {
+                buf.clear();
+                self.pending[d] = buf; // keep the allocation
+                self.need[d] = 0;
+            }
+        }
+        if result == ParseResult::Error {
+            self.dead[d] = true;
+            self.pending[d] = Vec::new();
+            sink.counters.parse_errors += 1;
+            sink.anomaly("applayer.parser_error");
+        }
+    }
+
+    /// Bytes were lost in direction `d`.
+    pub fn on_gap(&mut self, d: usize, sink: &mut Sink<'_, '_>) {
+        sink.counters.gaps += 1;
+        self.probe_buf[d].clear();
+        self.pending[d].clear();
+        self.need[d] = 0;
+        if let Some(p) = self.parser.as_mut() {
+            p.on_gap(dir_of(d), sink);
+        }
+    }
+
+    /// The flow ended.
+    pub fn on_close(&mut self, sink: &mut Sink<'_, '_>) {
+        if let Some(p) = self.parser.as_mut() {
+            p.on_close(sink);
+        }
+        self.parser = None;
+        self.pending = [Vec::new(), Vec::new()];
+        self.probe_buf = [Vec::new(), Vec::new()];
+    }
+}

@@ -1,0 +1,406 @@
+//! The end-of-run summary (text for people, JSON for scripts) and the
+//! final EVE `stats` event.
+
+use crate::app::AppCounters;
+use crate::eve::{format_ts, EveDest, EveOut};
+use crate::worker::{ProtoShare, WorkerStats};
+use reefwatch_applayer::JsonBuilder;
+use reefwatch_capture::CaptureError;
+use reefwatch_decode::{Anomaly, DecodeStats};
+
+#[derive(Default, Debug)]
+pub struct Summary {
+    pub files: u64,
+    /// inputs that could not be read at all (exit status 2)
+    pub errors: Vec<String>,
+    /// truncated / corrupt inputs: everything before the problem was used
+    pub warnings: Vec<String>,
+    pub pkts: u64,
+    pub bytes: u64,
+    pub non_ip: u64,
+    pub flows: u64,
+    pub flows_tcp: u64,
+    pub flows_udp: u64,
+    pub flows_icmp: u64,
+    pub flows_other: u64,
+    pub flows_evicted: u64,
+    pub tcp_syn: u64,
+    pub tcp_synack: u64,
+    pub tcp_rst: u64,
+    pub tcp_midstream: u64,
+    pub tcp_gaps: u64,
+    pub reassembly_refused: u64,
+    pub first_ts: Option<i64>,
+    pub last_ts: i64,
+    pub wall_secs: f64,
+    pub threads: usize,
+    pub by_proto: Vec<ProtoShare>,
+    pub decoder: DecodeStats,
+    /// app-layer anomalies by name
+    pub app_anomalies: Vec<(&'static str, u64)>,
+    pub parse_errors: u64,
+    pub app_events: u64,
+    pub eve_events: u64,
+    pub eve_write_error: Option<String>,
+}
+
+impl Summary {
+    pub fn note_error(&mut self, e: &CaptureError) {
+        if crate::is_fatal_input_error(e) {
+            self.errors.push(e.to_string());
+        } else {
+            self.warnings.push(e.to_string());
+        }
+    }
+
+    /// 0 when every input was readable; 2 when an input was not a capture
+    /// or could not be opened; 1 when EVE could not be written.
+    pub fn exit_code(&self) -> i32 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.eve_write_error.is_some() {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub fn add_worker(
+        &mut self,
+        w: &WorkerStats,
+        app: &AppCounters,
+        d: &DecodeStats,
+        events: u64,
+        err: Option<String>,
+    ) {
+        self.pkts += w.pkts;
+        self.bytes += w.bytes;
+        self.non_ip += w.non_ip;
+        self.flows += w.flows;
+        self.flows_tcp += w.flows_tcp;
+        self.flows_udp += w.flows_udp;
+        self.flows_icmp += w.flows_icmp;
+        self.flows_other += w.flows_other;
+        self.flows_evicted += w.flows_evicted;
+        self.tcp_syn += w.tcp_syn;
+        self.tcp_synack += w.tcp_synack;
+        self.tcp_rst += w.tcp_rst;
+        self.tcp_midstream += w.tcp_midstream;
+        self.tcp_gaps += w.tcp_gaps;
+        self.reassembly_refused += w.reassembly_refused;
+        if let Some(f) = w.first_ts {
+            self.first_ts = Some(self.first_ts.map_or(f, |x| x.min(f)));
+        }
+        self.last_ts = self.last_ts.max(w.last_ts);
+        for p in &w.by_proto {
+            match self.by_proto.iter_mut().find(|q| q.name == p.name) {
+                Some(q) => {
+                    q.flows += p.flows;
+                    q.pkts += p.pkts;
+                    q.bytes += p.bytes;
+                }
+                None => self.by_proto.push(p.clone()),
+            }
+        }
+        self.by_proto
+            .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.name.cmp(b.name)));
+        let dd = &mut self.decoder;
+        dd.pkts += d.pkts;
+        dd.bytes += d.bytes;
+        dd.ipv4 += d.ipv4;
+        dd.ipv6 += d.ipv6;
+        dd.tcp += d.tcp;
+        dd.udp += d.udp;
+        dd.icmpv4 += d.icmpv4;
+        dd.icmpv6 += d.icmpv6;
+        dd.arp += d.arp;
+        dd.vlan += d.vlan;
+        dd.vlan_qinq += d.vlan_qinq;
+        dd.gre += d.gre;
+        dd.vxlan += d.vxlan;
+        dd.other_l3 += d.other_l3;
+        dd.frag_ipv4 += d.frag_ipv4;
+        dd.frag_ipv6 += d.frag_ipv6;
+        dd.reassembled += d.reassembled;
+        dd.unsupported_linktype += d.unsupported_linktype;
+        for (i, v) in d.anomalies.iter().enumerate() {
+            dd.anomalies[i] += v;
+        }
+        for (n, c) in &app.anomalies {
+            match self.app_anomalies.iter_mut().find(|(m, _)| m == n) {
+                Some(e) => e.1 += c,
+                None => self.app_anomalies.push((n, *c)),
+            }
+        }
+        self.parse_errors += app.parse_errors;
+        self.app_events += app.tx_events;
+        self.eve_events += events;
+        if self.eve_write_error.is_none() {
+            self.eve_write_error = err;
+        }
+    }
+
+    /// Decoder anomalies with their Suricata names and counts.
+    pub fn decode_anomalies(&self) -> Vec<(&'static str, u64)> {
+        ALL_ANOMALIES
+            .iter()
+            .filter_map(|a| {
+                let c = self.decoder.anomalies[*a as usize & 31];
+                (c > 0).then(|| (a.name(), c))
+            })
+            .collect()
+    }
+
+    pub fn capture_secs(&self) -> f64 {
+        self.first_ts
+            .map_or(0.0, |f| (self.last_ts - f) as f64 / 1e9)
+    }
+
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let mbps = if self.wall_secs > 0.0 {
+            self.bytes as f64 * 8.0 / self.wall_secs / 1e6
+        } else {
+            0.0
+        };
+        let pps = if self.wall_secs > 0.0 {
+            self.pkts as f64 / self.wall_secs
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            s,
+            "reefwatch analyze: {} file(s), {} thread(s)",
+            self.files, self.threads
+        );
+        let _ = writeln!(
+            s,
+            "  packets   {:>12}   bytes {:>14}   non-IP {}",
+            self.pkts, self.bytes, self.non_ip
+        );
+        let _ = writeln!(
+            s,
+            "  flows     {:>12}   (tcp {}, udp {}, icmp {}, other {}; evicted {})",
+            self.flows,
+            self.flows_tcp,
+            self.flows_udp,
+            self.flows_icmp,
+            self.flows_other,
+            self.flows_evicted
+        );
+        let _ = writeln!(
+            s,
+            "  time      {:>10.3} s   capture span {:.3} s   {:.0} pkt/s   {:.1} Mbit/s",
+            self.wall_secs,
+            self.capture_secs(),
+            pps,
+            mbps
+        );
+        let _ = writeln!(
+            s,
+            "  events    {:>12}   (app-layer transactions {})",
+            self.eve_events, self.app_events
+        );
+        if !self.by_proto.is_empty() {
+            let _ = writeln!(
+                s,
+                "  protocols (app_proto)        flows      packets   pkt%        bytes  byte%"
+            );
+            for p in &self.by_proto {
+                let pp = if self.pkts > 0 {
+                    p.pkts as f64 * 100.0 / self.pkts as f64
+                } else {
+                    0.0
+                };
+                let bp = if self.bytes > 0 {
+                    p.bytes as f64 * 100.0 / self.bytes as f64
+                } else {
+                    0.0
+                };
+                let _ = writeln!(
+                    s,
+                    "    {:<22} {:>9} {:>12} {:>6.2} {:>12} {:>6.2}",
+                    p.name, p.flows, p.pkts, pp, p.bytes, bp
+                );
+            }
+        }
+        let da = self.decode_anomalies();
+        if !da.is_empty() || !self.app_anomalies.is_empty() {
+            let _ = writeln!(s, "  anomalies");
+            for (n, c) in da.iter().chain(self.app_anomalies.iter()) {
+                let _ = writeln!(s, "    {:<40} {:>10}", n, c);
+            }
+        }
+        if self.tcp_gaps > 0 || self.tcp_midstream > 0 {
+            let _ = writeln!(
+                s,
+                "  tcp       midstream pickups {}, reassembly gaps {}, segments refused by memcap {}",
+                self.tcp_midstream, self.tcp_gaps, self.reassembly_refused
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "  warning: {w}");
+        }
+        for e in &self.errors {
+            let _ = writeln!(s, "  error: {e}");
+        }
+        if let Some(e) = &self.eve_write_error {
+            let _ = writeln!(s, "  error: writing EVE failed: {e}");
+        }
+        s
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut js = JsonBuilder::new_object();
+        js.set_uint("files", self.files)
+            .set_uint("threads", self.threads as u64)
+            .set_uint("packets", self.pkts)
+            .set_uint("bytes", self.bytes)
+            .set_uint("non_ip", self.non_ip)
+            .set_float("wall_seconds", self.wall_secs)
+            .set_float("capture_seconds", self.capture_secs());
+        js.open_object("flows")
+            .set_uint("total", self.flows)
+            .set_uint("tcp", self.flows_tcp)
+            .set_uint("udp", self.flows_udp)
+            .set_uint("icmp", self.flows_icmp)
+            .set_uint("other", self.flows_other)
+            .set_uint("evicted", self.flows_evicted)
+            .close();
+        js.set_uint("eve_events", self.eve_events);
+        js.open_array("protocols");
+        for p in &self.by_proto {
+            js.start_object()
+                .set_str("app_proto", p.name)
+                .set_uint("flows", p.flows)
+                .set_uint("packets", p.pkts)
+                .set_uint("bytes", p.bytes)
+                .close();
+        }
+        js.close();
+        js.open_object("anomalies");
+        for (n, c) in self
+            .decode_anomalies()
+            .iter()
+            .chain(self.app_anomalies.iter())
+        {
+            js.set_uint(n, *c);
+        }
+        js.close();
+        js.open_array("warnings");
+        for w in &self.warnings {
+            js.append_str(w);
+        }
+        js.close();
+        js.open_array("errors");
+        for e in &self.errors {
+            js.append_str(e);
+        }
+        js.close();
+        js.close();
+        js.as_str().to_string()
+    }
+
+    /// Append the final `stats` event, with Suricata's counter names.
+    pub fn write_stats_event(&self, dest: &EveDest) {
+        let mut eve = EveOut::new(Some(dest.clone()));
+        eve.begin(self.last_ts);
+        let js = &mut eve.js;
+        js.set_str("event_type", "stats");
+        js.open_object("stats");
+        js.set_uint("uptime", self.wall_secs as u64);
+        js.open_object("capture")
+            .set_uint("kernel_packets", self.pkts)
+            .close();
+        let d = &self.decoder;
+        js.open_object("decoder")
+            .set_uint("pkts", d.pkts)
+            .set_uint("bytes", d.bytes)
+            .set_uint("invalid", d.invalid)
+            .set_uint("ipv4", d.ipv4)
+            .set_uint("ipv6", d.ipv6)
+            .set_uint("ethernet", d.pkts)
+            .set_uint("arp", d.arp)
+            .set_uint("unknown_ethertype", d.other_l3)
+            .set_uint("tcp", d.tcp)
+            .set_uint("udp", d.udp)
+            .set_uint("icmpv4", d.icmpv4)
+            .set_uint("icmpv6", d.icmpv6)
+            .set_uint("vlan", d.vlan)
+            .set_uint("vlan_qinq", d.vlan_qinq)
+            .set_uint("gre", d.gre)
+            .set_uint("vxlan", d.vxlan);
+        js.open_object("event");
+        for (n, c) in self.decode_anomalies() {
+            js.set_uint(n.trim_start_matches("decoder."), c);
+        }
+        js.close();
+        js.close();
+        js.open_object("defrag")
+            .open_object("ipv4")
+            .set_uint("fragments", d.frag_ipv4)
+            .close()
+            .open_object("ipv6")
+            .set_uint("fragments", d.frag_ipv6)
+            .close()
+            .set_uint("reassembled", d.reassembled)
+            .close();
+        js.open_object("flow")
+            .set_uint("total", self.flows)
+            .set_uint("tcp", self.flows_tcp)
+            .set_uint("udp", self.flows_udp)
+            .set_uint("icmpv4", self.flows_icmp)
+            .close();
+        js.open_object("tcp")
+            .set_uint("syn", self.tcp_syn)
+            .set_uint("synack", self.tcp_synack)
+            .set_uint("rst", self.tcp_rst)
+            .set_uint("midstream_pickups", self.tcp_midstream)
+            .set_uint("reassembly_gap", self.tcp_gaps)
+            .set_uint("segment_memcap_drop", self.reassembly_refused)
+            .close();
+        js.open_object("app_layer").open_object("flow");
+        for p in &self.by_proto {
+            if !p.name.contains(' ') {
+                js.set_uint(p.name, p.flows);
+            }
+        }
+        js.close().close();
+        js.close();
+        let _ = format_ts;
+        eve.end();
+        eve.flush();
+    }
+}
+
+const ALL_ANOMALIES: &[Anomaly] = &[
+    Anomaly::EthernetPktTooSmall,
+    Anomaly::VlanHeaderTooSmall,
+    Anomaly::VlanTooMany,
+    Anomaly::SllPktTooSmall,
+    Anomaly::NullPktTooSmall,
+    Anomaly::UnsupportedLinktype,
+    Anomaly::Ipv4PktTooSmall,
+    Anomaly::Ipv4HlenTooSmall,
+    Anomaly::Ipv4IplenSmallerThanHlen,
+    Anomaly::Ipv4TruncPkt,
+    Anomaly::Ipv4WrongIpVer,
+    Anomaly::Ipv4FragOverlap,
+    Anomaly::Ipv4FragTooLarge,
+    Anomaly::Ipv6PktTooSmall,
+    Anomaly::Ipv6TruncPkt,
+    Anomaly::Ipv6ExthdrTooMany,
+    Anomaly::Ipv6FragOverlap,
+    Anomaly::TcpPktTooSmall,
+    Anomaly::TcpHlenTooSmall,
+    Anomaly::UdpPktTooSmall,
+    Anomaly::UdpHlenInvalid,
+    Anomaly::Icmpv4PktTooSmall,
+    Anomaly::Icmpv6PktTooSmall,
+    Anomaly::ArpPktTooSmall,
+    Anomaly::GrePktTooSmall,
+    Anomaly::VxlanPktTooSmall,
+    Anomaly::TunnelTooDeep,
+    Anomaly::FragMemcapReached,
+];

@@ -1,0 +1,437 @@
+//! One worker: decoder, flow table, reassembly, app layer, EVE. With
+//! `--threads N` each worker owns the flows hashed to it; nothing on this
+//! path takes a lock except the EVE flush of a full 1 MiB block.
+
+use crate::app::{write_header, AppCounters, AppState, FlowHdr, Registry, Sink};
+use crate::eve::{set_ip, EveOut};
+use reefwatch_applayer::Transport;
+use reefwatch_decode::{Decoder, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3};
+use reefwatch_flow::{
+    Chunk, EndReason, Flow, FlowConfig, FlowKey, FlowTable, MemBudget, StreamConfig,
+};
+use std::sync::Arc;
+
+/// Engine limits.
+#[derive(Clone, Copy, Debug)]
+pub struct EngineConfig {
+    pub stream: StreamConfig,
+    pub flow: FlowConfig,
+    /// reassembly memory per worker
+    pub reassembly_memcap: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            stream: StreamConfig::default(),
+            flow: FlowConfig::default(),
+            reassembly_memcap: 256 << 20,
+        }
+    }
+}
+
+/// Per app_proto totals (flows, packets, bytes).
+#[derive(Clone, Debug, Default)]
+pub struct ProtoShare {
+    pub name: &'static str,
+    pub flows: u64,
+    pub pkts: u64,
+    pub bytes: u64,
+}
+
+/// What a worker counted.
+#[derive(Clone, Debug, Default)]
+pub struct WorkerStats {
+    pub pkts: u64,
+    pub bytes: u64,
+    pub non_ip: u64,
+    pub flows: u64,
+    pub flows_tcp: u64,
+    pub flows_udp: u64,
+    pub flows_icmp: u64,
+    pub flows_other: u64,
+    pub flows_evicted: u64,
+    pub tcp_syn: u64,
+    pub tcp_synack: u64,
+    pub tcp_rst: u64,
+    pub tcp_midstream: u64,
+    pub tcp_gaps: u64,
+    pub reassembly_refused: u64,
+    pub by_proto: Vec<ProtoShare>,
+    pub first_ts: Option<i64>,
+    pub last_ts: i64,
+}
+
+impl WorkerStats {
+    fn share(&mut self, name: &'static str) -> &mut ProtoShare {
+        let pos = match self.by_proto.iter().position(|p| p.name == name) {
+            Some(p) => p,
+            None => {
+                self.by_proto.push(ProtoShare {
+                    name,
+                    ..ProtoShare::default()
+                });
+                self.by_proto.len() - 1
+            }
+        };
+        &mut self.by_proto[pos]
+    }
+}
+
+struct Outs {
+    reg: Arc<Registry>,
+    eve: EveOut,
+    mem: MemBudget,
+    cfg: EngineConfig,
+    app: AppCounters,
+    stats: WorkerStats,
+}
+
+pub struct Worker {
+    decoder: Decoder,
+    table: FlowTable<AppState>,
+    outs: Outs,
+    next_expire: i64,
+}
+
+pub fn proto_name(p: u8) -> &'static str {
+    match p {
+        IPPROTO_TCP => "TCP",
+        IPPROTO_UDP => "UDP",
+        IPPROTO_ICMP => "ICMP",
+        IPPROTO_ICMPV6 => "IPv6-ICMP",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        132 => "SCTP",
+        2 => "IGMP",
+        89 => "OSPF",
+        103 => "PIM",
+        112 => "VRRP",
+        _ => "other",
+    }
+}
+
+/// Per-packet context the flow callbacks need.
+#[derive(Clone, Copy)]
+struct PktCtx {
+    ts_ns: i64,
+    pcap_cnt: u64,
+}
+
+impl Worker {
+    pub fn new(reg: Arc<Registry>, eve: EveOut, cfg: EngineConfig) -> Self {
+        Worker {
+            decoder: Decoder::new(),
+            table: FlowTable::new(cfg.flow),
+            outs: Outs {
+                reg,
+                eve,
+                mem: MemBudget::new(cfg.reassembly_memcap),
+                cfg,
+                app: AppCounters::default(),
+                stats: WorkerStats::default(),
+            },
+            next_expire: i64::MIN,
+        }
+    }
+
+    /// Process one captured frame.
+    pub fn process(&mut self, linktype: u32, data: &[u8], ts_ns: i64, pcap_cnt: u64) {
+        let outs = &mut self.outs;
+        outs.stats.pkts += 1;
+        outs.stats.bytes += data.len() as u64;
+        if outs.stats.first_ts.is_none() {
+            outs.stats.first_ts = Some(ts_ns);
+        }
+        if ts_ns > outs.stats.last_ts {
+            outs.stats.last_ts = ts_ns;
+        }
+        if ts_ns >= self.next_expire {
+            let table = &mut self.table;
+            table.expire(ts_ns, &mut |f, r| end_flow(outs, f, r));
+            self.decoder.expire(ts_ns);
+            self.next_expire = ts_ns.saturating_add(1_000_000_000);
+        }
+        let caplen = data.len() as u64;
+        let p = self.decoder.decode(linktype, data, ts_ns);
+        if !p.anomalies.is_empty() && outs.eve.enabled() {
+            for a in p.anomalies.iter() {
+                outs.eve.begin(ts_ns);
+                let js = &mut outs.eve.js;
+                js.set_uint("pcap_cnt", pcap_cnt);
+                js.set_str("event_type", "anomaly");
+                if p.has_ip() {
+                    let v6 = p.is_ipv6();
+                    set_ip(js, "src_ip", &p.src, v6);
+                    js.set_uint("src_port", p.sport as u64);
+                    set_ip(js, "dest_ip", &p.dst, v6);
+                    js.set_uint("dest_port", p.dport as u64);
+                    js.set_str("proto", proto_name(p.proto));
+                }
+                js.open_object("anomaly")
+                    .set_str("type", "decode")
+                    .set_str("event", a.name())
+                    .close();
+                outs.eve.end();
+            }
+        }
+        if !p.has_ip() || p.fragment_pending {
+            if !matches!(p.l3, L3::Ipv4 | L3::Ipv6) {
+                outs.stats.non_ip += 1;
+            }
+            return;
+        }
+        let (sport, dport) = match p.proto {
+            IPPROTO_TCP | IPPROTO_UDP => (p.sport, p.dport),
+            _ => (0, 0),
+        };
+        let syn_ack = p.tcp.is_some_and(|t| t.flags & 0x12 == 0x12);
+        let (key, src_is_a) =
+            FlowKey::new(&p.src, &p.dst, sport, dport, p.proto, p.is_ipv6(), p.vlan);
+        let lk = self.table.lookup(
+            &key,
+            src_is_a,
+            ts_ns,
+            syn_ack,
+            AppState::default,
+            &mut |f, r| end_flow(outs, f, r),
+        );
+        let ctx = PktCtx { ts_ns, pcap_cnt };
+        let f = self.table.get_mut(lk.idx);
+        f.pkts[lk.dir] += 1;
+        f.bytes[lk.dir] += caplen;
+        match p.proto {
+            IPPROTO_TCP => {
+                if let Some(t) = p.tcp {
+                    if t.flags & 0x02 != 0 {
+                        if t.flags & 0x10 != 0 {
+                            outs.stats.tcp_synack += 1;
+                        } else {
+                            outs.stats.tcp_syn += 1;
+                        }
+                    }
+                    if t.flags & 0x04 != 0 {
+                        outs.stats.tcp_rst += 1;
+                    }
+                    let Flow {
+                        tcp,
+                        data: app,
+                        key,
+                        client_is_a,
+                        id,
+                        ..
+                    } = f;
+                    let hdr = make_hdr(key, *client_is_a, *id, ctx);
+                    let reg: &Registry = &outs.reg;
+                    let mut sink = Sink {
+                        eve: &mut outs.eve,
+                        hdr: &hdr,
+                        app_proto: reg.name(app.proto),
+                        counters: &mut outs.app,
+                        buffers: None,
+                    };
+                    tcp.on_segment(
+                        lk.dir,
+                        t.seq,
+                        t.ack,
+                        t.flags,
+                        p.payload,
+                        &outs.cfg.stream,
+                        &mut outs.mem,
+                        &mut |d, c| match c {
+                            Chunk::Data(b) => app.on_data(&reg, d, b, Transport::Tcp, &mut sink),
+                            Chunk::Gap(_) => app.on_gap(d, &mut sink),
+                        },
+                    );
+                }
+            }
+            IPPROTO_UDP => {
+                if !p.payload.is_empty() {
+                    let Flow {
+                        data: app,
+                        key,
+                        client_is_a,
+                        id,
+                        ..
+                    } = f;
+                    let hdr = make_hdr(key, *client_is_a, *id, ctx);
+                    let reg: &Registry = &outs.reg;
+                    let mut sink = Sink {
+                        eve: &mut outs.eve,
+                        hdr: &hdr,
+                        app_proto: reg.name(app.proto),
+                        counters: &mut outs.app,
+                        buffers: None,
+                    };
+                    app.on_data(&reg, lk.dir, p.payload, Transport::Udp, &mut sink);
+                }
+            }
+            _ => {}
+        }
+        self.table.touch(lk.idx);
+    }
+
+    /// End of input: end every flow and flush output.
+    pub fn finish(mut self) -> (WorkerStats, AppCounters, EveOut) {
+        let outs = &mut self.outs;
+        self.table.drain(&mut |f, r| end_flow(outs, f, r));
+        outs.stats.flows_evicted = self.table.evicted;
+        outs.stats.reassembly_refused = outs.mem.refused;
+        let Outs {
+            stats,
+            app,
+            mut eve,
+            ..
+        } = self.outs;
+        eve.flush();
+        (stats, app, eve)
+    }
+
+    pub fn decoder_stats(&self) -> &reefwatch_decode::DecodeStats {
+        &self.decoder.stats
+    }
+}
+
+fn make_hdr(key: &FlowKey, client_is_a: bool, id: u64, ctx: PktCtx) -> FlowHdr<'_> {
+    let (client, cport, server, sport) = if client_is_a {
+        (&key.a, key.pa, &key.b, key.pb)
+    } else {
+        (&key.b, key.pb, &key.a, key.pa)
+    };
+    FlowHdr {
+        flow_id: id,
+        client,
+        server,
+        cport,
+        sport,
+        v6: key.v6,
+        proto: proto_name(key.proto),
+        ts_ns: ctx.ts_ns,
+        pcap_cnt: ctx.pcap_cnt,
+    }
+}
+
+fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
+    let ctx = PktCtx {
+        ts_ns: f.last_ns,
+        pcap_cnt: 0,
+    };
+    {
+        let Flow {
+            tcp,
+            data: app,
+            key,
+            client_is_a,
+            id,
+            ..
+        } = &mut f;
+        let hdr = make_hdr(key, *client_is_a, *id, ctx);
+        let reg: &Registry = &outs.reg;
+        let mut sink = Sink {
+            eve: &mut outs.eve,
+            hdr: &hdr,
+            app_proto: reg.name(app.proto),
+            counters: &mut outs.app,
+            buffers: None,
+        };
+        if key.proto == IPPROTO_TCP {
+            tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| match c {
+                Chunk::Data(b) => app.on_data(&reg, d, b, Transport::Tcp, &mut sink),
+                Chunk::Gap(_) => app.on_gap(d, &mut sink),
+            });
+            tcp.release(&mut outs.mem);
+        }
+        app.on_close(&mut sink);
+    }
+    let app_proto = f.data.app_proto(&outs.reg);
+    // statistics
+    let st = &mut outs.stats;
+    st.flows += 1;
+    match f.key.proto {
+        IPPROTO_TCP => {
+            st.flows_tcp += 1;
+            if f.tcp.midstream {
+                st.tcp_midstream += 1;
+            }
+            st.tcp_gaps += (f.tcp.streams[0].gaps + f.tcp.streams[1].gaps) as u64;
+        }
+        IPPROTO_UDP => st.flows_udp += 1,
+        IPPROTO_ICMP | IPPROTO_ICMPV6 => st.flows_icmp += 1,
+        _ => st.flows_other += 1,
+    }
+    let share_name = if app_proto.is_empty() {
+        match f.key.proto {
+            IPPROTO_TCP => "tcp (no payload)",
+            IPPROTO_UDP => "udp (no payload)",
+            _ => proto_name(f.key.proto),
+        }
+    } else {
+        app_proto
+    };
+    let sh = st.share(share_name);
+    sh.flows += 1;
+    sh.pkts += f.pkts[0] + f.pkts[1];
+    sh.bytes += f.bytes[0] + f.bytes[1];
+    if !outs.eve.enabled() {
+        return;
+    }
+    let hdr = make_hdr(
+        &f.key,
+        f.client_is_a,
+        f.id,
+        PktCtx {
+            ts_ns: f.start_ns,
+            pcap_cnt: 0,
+        },
+    );
+    let eve = &mut outs.eve;
+    eve.begin(f.start_ns);
+    write_header(&mut eve.js, &hdr, "flow", app_proto);
+    let start = crate::eve::format_ts(f.start_ns);
+    let end = crate::eve::format_ts(f.last_ns);
+    let js = &mut eve.js;
+    js.open_object("flow")
+        .set_uint("pkts_toserver", f.pkts[0])
+        .set_uint("pkts_toclient", f.pkts[1])
+        .set_uint("bytes_toserver", f.bytes[0])
+        .set_uint("bytes_toclient", f.bytes[1])
+        .set_str("start", &start)
+        .set_str("end", &end)
+        .set_int("age", (f.last_ns - f.start_ns).div_euclid(1_000_000_000))
+        .set_str("state", f.state_name())
+        .set_str("reason", reason.name())
+        .set_bool("alerted", false)
+        .close();
+    if f.key.proto == IPPROTO_TCP {
+        let t = &f.tcp;
+        let all = t.flags[0] | t.flags[1];
+        js.open_object("tcp");
+        js.set_fmt("tcp_flags", format_args!("{all:02x}"));
+        js.set_fmt("tcp_flags_ts", format_args!("{:02x}", t.flags[0]));
+        js.set_fmt("tcp_flags_tc", format_args!("{:02x}", t.flags[1]));
+        for (bit, name) in [
+            (0x01, "fin"),
+            (0x02, "syn"),
+            (0x04, "rst"),
+            (0x08, "psh"),
+            (0x10, "ack"),
+            (0x20, "urg"),
+            (0x40, "ecn"),
+            (0x80, "cwr"),
+        ] {
+            if all & bit != 0 {
+                js.set_bool(name, true);
+            }
+        }
+        if t.streams[0].gaps > 0 {
+            js.set_bool("ts_gap", true);
+        }
+        if t.streams[1].gaps > 0 {
+            js.set_bool("tc_gap", true);
+        }
+        js.set_str("state", t.state.name());
+        js.close();
+    }
+    eve.end();
+}

@@ -1,0 +1,299 @@
+//! End-to-end tests of the sensor core over small real captures
+//! (testdata/core, credited in testdata/core/NOTICE). Expected values were
+//! taken from tshark 4.0.17: `capinfos -c` and
+//! `tshark -q -z conv,tcp -z conv,udp` (frames/bytes per direction).
+
+use reefwatch_sensor::{analyze, AnalyzeOptions, EngineConfig, Summary};
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+impl Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn testdata(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
+}
+
+fn run(paths: &[PathBuf], threads: usize) -> (Summary, Vec<Value>) {
+    let buf = Shared::default();
+    let dest: reefwatch_sensor::eve::EveDest = Arc::new(Mutex::new(Box::new(buf.clone())));
+    let s = analyze(AnalyzeOptions {
+        inputs: paths.to_vec(),
+        eve: Some(dest),
+        threads,
+        engine: EngineConfig::default(),
+        progress: false,
+    });
+    let bytes = buf.0.lock().unwrap().clone();
+    let events = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice::<Value>(l).expect("every EVE line is JSON"))
+        .collect();
+    (s, events)
+}
+
+/// (client ip, client port, server ip, server port, pkts ts, bytes ts, pkts tc, bytes tc)
+type Conv = (&'static str, u64, &'static str, u64, u64, u64, u64, u64);
+
+fn check_flows(events: &[Value], expected: &[Conv], proto: &str) {
+    let flows: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event_type"] == "flow" && e["proto"] == proto)
+        .collect();
+    assert_eq!(flows.len(), expected.len(), "number of {proto} flows");
+    for &(cip, cport, sip, sport, pts, bts, ptc, btc) in expected {
+        let f = flows
+            .iter()
+            .find(|f| {
+                f["src_ip"] == cip
+                    && f["src_port"] == cport
+                    && f["dest_ip"] == sip
+                    && f["dest_port"] == sport
+            })
+            .unwrap_or_else(|| panic!("flow {cip}:{cport} -> {sip}:{sport} missing"));
+        let fl = &f["flow"];
+        assert_eq!(
+            (
+                fl["pkts_toserver"].as_u64(),
+                fl["bytes_toserver"].as_u64(),
+                fl["pkts_toclient"].as_u64(),
+                fl["bytes_toclient"].as_u64()
+            ),
+            (Some(pts), Some(bts), Some(ptc), Some(btc)),
+            "counts of {cip}:{cport} -> {sip}:{sport}"
+        );
+        assert!(f["flow_id"].as_u64().is_some());
+        assert!(fl["start"].as_str().unwrap().ends_with("+0000"));
+    }
+}
+
+#[test]
+fn dnp3_counts_match_tshark() {
+    let (s, ev) = run(&[testdata("core/dnp3_file_read.pcap")], 1);
+    assert_eq!(s.pkts, 30);
+    assert_eq!(s.flows, 1);
+    check_flows(
+        &ev,
+        &[(
+            "130.126.142.250",
+            50276,
+            "130.126.140.229",
+            20000,
+            13,
+            943,
+            17,
+            2042,
+        )],
+        "TCP",
+    );
+    let flow = ev.iter().find(|e| e["event_type"] == "flow").unwrap();
+    assert_eq!(
+        flow["app_proto"], "dnp3",
+        "DNP3 found by content on port 20000"
+    );
+    assert_eq!(ev.last().unwrap()["event_type"], "stats");
+}
+
+#[test]
+fn iec104_six_connections_match_tshark() {
+    let (s, ev) = run(&[testdata("core/iec104_dissect.pcap")], 1);
+    assert_eq!(s.pkts, 147);
+    check_flows(
+        &ev,
+        &[
+            (
+                "172.27.248.109",
+                1578,
+                "172.27.248.79",
+                2404,
+                28,
+                1758,
+                19,
+                1297,
+            ),
+            (
+                "172.27.248.109",
+                1568,
+                "172.27.248.79",
+                2404,
+                17,
+                1040,
+                12,
+                674,
+            ),
+            (
+                "172.27.248.109",
+                1572,
+                "172.27.248.79",
+                2404,
+                15,
+                940,
+                10,
+                572,
+            ),
+            (
+                "172.27.248.109",
+                1571,
+                "172.27.248.79",
+                2404,
+                10,
+                609,
+                7,
+                398,
+            ),
+            (
+                "172.27.248.109",
+                1570,
+                "172.27.248.79",
+                2404,
+                10,
+                624,
+                6,
+                344,
+            ),
+            (
+                "172.27.248.109",
+                1577,
+                "172.27.248.79",
+                2404,
+                8,
+                493,
+                5,
+                284,
+            ),
+        ],
+        "TCP",
+    );
+}
+
+#[test]
+fn modbus_counts_match_tshark_with_two_threads() {
+    for threads in [1, 2] {
+        let (s, ev) = run(&[testdata("core/modbus_example.pcap")], threads);
+        assert_eq!(s.pkts, 100);
+        check_flows(
+            &ev,
+            &[
+                ("127.0.0.1", 47785, "127.0.0.1", 502, 50, 3600, 48, 3569),
+                ("192.168.1.6", 37699, "3.15.227.20", 502, 1, 78, 1, 75),
+            ],
+            "TCP",
+        );
+        // pcap_cnt on every packet-triggered event is a valid packet number
+        for e in ev.iter().filter(|e| e["event_type"] == "modbus") {
+            let n = e["pcap_cnt"].as_u64().expect("pcap_cnt");
+            assert!((1..=100).contains(&n));
+        }
+    }
+}
+
+#[test]
+fn pcapng_s7_counts_match_tshark() {
+    let (s, ev) = run(&[testdata("core/s7_snap7_everything.pcapng")], 1);
+    assert_eq!(s.pkts, 64);
+    check_flows(
+        &ev,
+        &[(
+            "134.217.61.131",
+            51212,
+            "134.217.61.211",
+            102,
+            32,
+            2944,
+            32,
+            4268,
+        )],
+        "TCP",
+    );
+}
+
+#[test]
+fn directory_with_a_bad_file_processes_the_rest() {
+    let dir = std::env::temp_dir().join(format!("rw-core-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(testdata("core/dnp3_file_read.pcap"), dir.join("a.pcap")).unwrap();
+    std::fs::copy(testdata("core/modbus_example.pcap"), dir.join("b.pcap")).unwrap();
+    // a capture whose second record claims a 4 GB length
+    let mut bad = std::fs::read(testdata("core/dnp3_file_read.pcap")).unwrap();
+    let first_len = u32::from_le_bytes([bad[32], bad[33], bad[34], bad[35]]) as usize;
+    let second = 24 + 16 + first_len;
+    bad[second + 8..second + 12].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    std::fs::write(dir.join("c.pcap"), &bad).unwrap();
+    // files that are not captures inside a directory are skipped (README, MANIFEST…)
+    std::fs::write(dir.join("README.txt"), b"not a capture").unwrap();
+    let (s, ev) = run(&[dir.clone()], 1);
+    assert_eq!(
+        s.pkts, 131,
+        "30 + 100 + the one record before the corrupt length"
+    );
+    assert_eq!(s.exit_code(), 0);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|e| e.contains("c.pcap") && e.contains("offset")),
+        "{:?}",
+        s.warnings
+    );
+    // pcap_cnt keeps counting across files
+    let max = ev
+        .iter()
+        .filter_map(|e| e["pcap_cnt"].as_u64())
+        .max()
+        .unwrap();
+    assert!(max > 30 && max <= 131);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn non_capture_file_is_an_error_with_status_2() {
+    let path = std::env::temp_dir().join(format!("rw-notcap-{}.pcap", std::process::id()));
+    std::fs::write(&path, b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let (s, _) = run(&[path.clone(), testdata("core/dnp3_file_read.pcap")], 1);
+    assert_eq!(s.pkts, 30, "the good input is still processed");
+    assert_eq!(s.exit_code(), 2);
+    assert!(s.errors[0].contains("rw-notcap"), "{:?}", s.errors);
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn truncated_capture_keeps_what_was_read() {
+    let src = std::fs::read(testdata("core/iec104_dissect.pcap")).unwrap();
+    let cut = &src[..src.len() - 7];
+    let path = std::env::temp_dir().join(format!("rw-trunc-{}.pcap", std::process::id()));
+    std::fs::write(&path, cut).unwrap();
+    let (s, _) = run(&[path.clone()], 1);
+    assert_eq!(s.pkts, 146);
+    assert_eq!(s.exit_code(), 0);
+    assert_eq!(s.warnings.len(), 1);
+    assert!(s.warnings[0].contains("offset"), "{}", s.warnings[0]);
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn summary_shares_and_json() {
+    let (s, _) = run(&[testdata("core/modbus_example.pcap")], 1);
+    let modbus = s
+        .by_proto
+        .iter()
+        .find(|p| p.name == "modbus")
+        .expect("modbus share");
+    assert_eq!(modbus.flows, 2);
+    assert_eq!(modbus.pkts, 100);
+    let j: Value = serde_json::from_str(&s.to_json()).unwrap();
+    assert_eq!(j["packets"], 100);
+    assert!(s.to_text().contains("modbus"));
+}
