@@ -13,6 +13,10 @@ use std::sync::Arc;
 /// Initial buffer size: large enough for any packet record (256 KiB bound)
 /// many times over, small enough to stay in L2/L3 between `read` and parse.
 pub(crate) const BUF_SIZE: usize = 1 << 20;
+/// Size the buffer starts with: small inputs (most test captures, fuzz
+/// inputs) never pay for the full buffer; the first refill of a larger
+/// input grows it to [`BUF_SIZE`].
+pub(crate) const INITIAL_BUF_SIZE: usize = 64 << 10;
 
 pub(crate) struct Input {
     src: Box<dyn Read + Send>,
@@ -28,7 +32,7 @@ pub(crate) struct Input {
 
 impl Input {
     pub(crate) fn new(src: Box<dyn Read + Send>) -> Input {
-        let buf = vec![0u8; BUF_SIZE];
+        let buf = vec![0u8; INITIAL_BUF_SIZE];
         Input {
             src,
             buf,
@@ -80,13 +84,16 @@ impl Input {
             self.end -= self.pos;
             self.pos = 0;
         }
+        if self.base > 0 && self.buf.len() < BUF_SIZE {
+            // A whole initial buffer has been consumed: a large input.
+            self.grow(BUF_SIZE);
+        }
         while self.end < n {
             if self.end == self.buf.len() {
                 // Grow only as data actually arrives, so a corrupt length
                 // cannot make us allocate more than the input holds (and
                 // never more than the caller's bound `n`).
-                let grown = (self.buf.len() * 2).min(n.next_power_of_two());
-                self.buf.resize(grown, 0);
+                self.grow((self.buf.len() * 2).min(n.next_power_of_two()));
             }
             match self.src.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
@@ -99,6 +106,18 @@ impl Input {
             }
         }
         Ok(true)
+    }
+}
+
+impl Input {
+    /// Replace the buffer by a larger zeroed one (`vec!` of zeros is a
+    /// calloc: pages are mapped lazily, unlike `resize`), keeping the
+    /// buffered bytes `[0, end)`; called right after compaction.
+    fn grow(&mut self, len: usize) {
+        let mut bigger = vec![0u8; len];
+        let keep = self.end.min(len);
+        bigger[..keep].copy_from_slice(&self.buf[..keep]);
+        self.buf = bigger;
     }
 }
 
