@@ -6,6 +6,7 @@
 //! * [`pattern`]: the STIX patterning language — parser and evaluator.
 //! * [`time`]: STIX timestamps.
 
+pub mod model;
 pub mod net;
 pub mod pattern;
 pub mod time;
