@@ -418,6 +418,11 @@ impl CaptureReader {
                     }));
                 }
                 pcapng::BT_SPB => {
+                    if len < pcapng::SPB_MIN_LEN {
+                        return fail(RawError::Corrupt(format!(
+                            "simple packet block of {len} bytes is below the minimum of 16"
+                        )));
+                    }
                     let Some(ifc) = ng.interfaces.first() else {
                         return fail(RawError::Corrupt(
                             "simple packet block before any interface description".into(),
