@@ -52,6 +52,10 @@ pub(crate) struct PcapHeader {
     pub version: (u16, u16),
     pub snaplen: u32,
     pub linktype: u32,
+    /// Version 2.0..=2.3: writers before 2.3 stored `orig_len` where
+    /// `incl_len` belongs and vice versa (libpcap and Wireshark swap them
+    /// back: always before 2.3, when `incl_len > orig_len` in 2.3).
+    pub old_lengths: bool,
 }
 
 /// Recognise a pcap magic in the first four bytes: `Some((big_endian,
@@ -80,7 +84,9 @@ impl PcapHeader {
         }
         let (be, nano, modified) = magic_kind(b)?;
         let u16_at = |off: usize| crate::bytes::u16_at(b, off, be);
+        let version = (u16_at(field::VERSION_MAJOR), u16_at(field::VERSION_MINOR));
         Some(PcapHeader {
+            old_lengths: version.0 == 2 && version.1 <= 3,
             be,
             nano,
             rec_hdr_len: if modified {
@@ -88,7 +94,7 @@ impl PcapHeader {
             } else {
                 RECORD_HEADER_LEN
             },
-            version: (u16_at(field::VERSION_MAJOR), u16_at(field::VERSION_MINOR)),
+            version,
             snaplen: u32_at(b, field::SNAPLEN, be),
             linktype: u32_at(b, field::LINKTYPE, be) & LINKTYPE_MASK,
         })
@@ -113,6 +119,15 @@ impl RecordHeader {
             ts_frac: u32_at(b, field::TS_FRAC, be),
             incl_len: u32_at(b, field::INCL_LEN, be),
             orig_len: u32_at(b, field::ORIG_LEN, be),
+        }
+    }
+
+    /// Undo the length swap of pre-2.3 writers (see
+    /// [`PcapHeader::old_lengths`]).
+    #[inline(always)]
+    pub(crate) fn fix_old_lengths(&mut self, h: &PcapHeader) {
+        if h.old_lengths && (h.version.1 < 3 || self.incl_len > self.orig_len) {
+            std::mem::swap(&mut self.incl_len, &mut self.orig_len);
         }
     }
 
