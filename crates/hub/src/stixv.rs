@@ -233,7 +233,7 @@ pub fn validate_object(v: &Value) -> Result<(), Vec<String>> {
         "indicator" => {
             need(&["pattern", "pattern_type", "valid_from"], &mut errs);
             ts("valid_from", false, &mut errs);
-            if !o.get("pattern").map_or(true, Value::is_string) {
+            if o.get("pattern").is_some_and(|p| !p.is_string()) {
                 errs.push("'pattern' is not a string".into());
             }
         }

@@ -1,0 +1,553 @@
+//! TAXII 2.1 endpoint behaviour, access control and TLP, on both backends
+//! (SQLite in a temp dir; PostgreSQL at REEFWATCH_PG_URL in a fresh schema).
+
+mod common;
+use axum::http::{Method, StatusCode};
+use common::*;
+use serde_json::{json, Value};
+
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name("sqlite").await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name("postgres").await
+            }
+        }
+    };
+}
+
+both!(discovery_roots_collections);
+both!(post_status_get_paginate);
+both!(versions_and_match_filters);
+both!(delete_objects);
+both!(errors_401_403_404_406_415_400);
+both!(tlp_enforced_before_pagination);
+both!(anonymise_created_by);
+
+const OBJ: &str = "/api1/collections/c1/objects/";
+
+async fn discovery_roots_collections(backend: &str) {
+    let h = hub(backend).await;
+    let r = get(&h.app, "/taxii2/", "carol").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], TAXII);
+    assert_eq!(r.json()["api_roots"], json!(["/api1/"]));
+    let r = get(&h.app, "/api1/", "carol").await;
+    assert_eq!(r.json()["versions"], json!([TAXII]));
+    let r = get(&h.app, "/api1/collections/", "carol").await;
+    let cols = r.json()["collections"].as_array().unwrap().clone();
+    let ro = cols.iter().find(|c| c["id"] == COLL_RO).unwrap();
+    assert_eq!(
+        (ro["can_read"].clone(), ro["can_write"].clone()),
+        (json!(true), json!(false))
+    );
+    assert!(
+        cols.iter().any(|c| c["title"] == "default"),
+        "bootstrap collection"
+    );
+    let r = get(&h.app, "/api1/collections/c1/", "carol").await;
+    assert_eq!(
+        r.json()["media_types"],
+        json!(["application/stix+json;version=2.1"])
+    );
+    // HTTP Basic with the salted KDF password
+    let basic = format!("Basic {}", "YWxpY2U6YWxpY2Vwdw=="); // alice:alicepw
+    let r = call(
+        &h.app,
+        Method::GET,
+        "/taxii2/",
+        None,
+        &[("authorization", &basic)],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let wrong = format!("Basic {}", "YWxpY2U6d3Jvbmc="); // alice:wrong
+    let r = call(
+        &h.app,
+        Method::GET,
+        "/taxii2/",
+        None,
+        &[("authorization", &wrong)],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    h.cleanup().await;
+}
+
+async fn post_status_get_paginate(backend: &str) {
+    let h = hub(backend).await;
+    let mut objs: Vec<Value> = (0..25)
+        .map(|i| indicator(i, "2020-01-01T00:00:00.000Z", &[]))
+        .collect();
+    objs.push(json!({"type": "indicator", "id": "indicator--nope"}));
+    let r = post(&h.app, COLL, "alice", objs.clone()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let st = r.json();
+    assert_eq!(st["status"], "complete");
+    assert_eq!(st["total_count"], 26);
+    assert_eq!(st["success_count"], 25);
+    assert_eq!(st["failure_count"], 1);
+    assert_eq!(st["failures"][0]["id"], "indicator--nope");
+    // status resource, owner only
+    let sid = st["id"].as_str().unwrap();
+    let r = get(&h.app, &format!("/api1/status/{sid}/"), "alice").await;
+    assert_eq!(r.json()["success_count"], 25);
+    assert_eq!(
+        get(&h.app, &format!("/api1/status/{sid}/"), "bob")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // idempotent re-post
+    let r = post(&h.app, COLL, "alice", objs[..3].to_vec()).await;
+    assert_eq!(r.json()["success_count"], 3);
+    assert_eq!(r.json()["successes"][0]["message"], "already present");
+    // paginate 10 at a time, date_added order, headers
+    let mut seen = Vec::new();
+    let mut uri = format!("{OBJ}?limit=10");
+    let mut pages = 0;
+    let mut last_hdr = String::new();
+    loop {
+        let r = get(&h.app, &uri, "bob").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let j = r.json();
+        let first = r.headers["x-taxii-date-added-first"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(first > last_hdr, "pages in date_added order");
+        last_hdr = r.headers["x-taxii-date-added-last"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        seen.extend(r.ids());
+        pages += 1;
+        if j["more"] == json!(true) {
+            uri = format!("{OBJ}?limit=10&next={}", j["next"].as_str().unwrap());
+        } else {
+            assert!(j.get("next").is_none());
+            break;
+        }
+    }
+    assert_eq!(pages, 3);
+    let want: Vec<String> = (0..25).map(|i| format!("indicator--{}", uuid(i))).collect();
+    assert_eq!(
+        seen, want,
+        "every object once, in date_added (= post) order"
+    );
+    // added_after with the last header of the first page
+    let r = get(&h.app, &format!("{OBJ}?limit=10"), "bob").await;
+    let after = r.headers["x-taxii-date-added-last"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let r = get(&h.app, &format!("{OBJ}?added_after={after}"), "bob").await;
+    assert_eq!(r.ids(), want[10..].to_vec());
+    // next re-authorised: a user without read access cannot use it
+    let r = get(&h.app, &format!("{OBJ}?limit=10"), "bob").await;
+    let next = r.json()["next"].as_str().unwrap().to_string();
+    assert_eq!(
+        get(&h.app, &format!("{OBJ}?next={next}"), "nobody")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // a next token is bound to its collection
+    let r = get(
+        &h.app,
+        &format!("/api1/collections/{COLL_RO}/objects/?next={next}"),
+        "bob",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // manifest
+    let r = get(
+        &h.app,
+        "/api1/collections/c1/manifest/?limit=5",
+        "bob",
+    )
+    .await;
+    let m = r.json();
+    assert_eq!(m["objects"].as_array().unwrap().len(), 5);
+    assert_eq!(m["objects"][0]["version"], "2020-01-01T00:00:00.000Z");
+    assert_eq!(
+        m["objects"][0]["media_type"],
+        "application/stix+json;version=2.1"
+    );
+    assert_eq!(m["more"], true);
+    // single object
+    let r = get(&h.app, &format!("{OBJ}{}/", want[3]), "bob").await;
+    assert_eq!(r.ids(), vec![want[3].clone()]);
+    h.cleanup().await;
+}
+
+async fn versions_and_match_filters(backend: &str) {
+    let h = hub(backend).await;
+    let v = [
+        "2020-01-01T00:00:00.000Z",
+        "2021-01-01T00:00:00.000Z",
+        "2022-01-01T00:00:00.000Z",
+    ];
+    // post versions out of order, in two envelopes
+    post(
+        &h.app,
+        COLL,
+        "alice",
+        vec![indicator(1, v[1], &[]), malware(9)],
+    )
+    .await;
+    post(
+        &h.app,
+        COLL,
+        "alice",
+        vec![
+            indicator(1, v[2], &[]),
+            indicator(1, v[0], &[]),
+            indicator(2, v[0], &[]),
+        ],
+    )
+    .await;
+    let id1 = format!("indicator--{}", uuid(1));
+    let r = get(&h.app, &format!("{OBJ}{id1}/versions/"), "bob").await;
+    let mut vs: Vec<String> = r.json()["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    vs.sort();
+    assert_eq!(vs, v.to_vec());
+    let ver = |r: &Resp| {
+        r.objects()
+            .iter()
+            .map(|o| o["modified"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // default = last
+    let r = get(&h.app, &format!("{OBJ}?match[id]={id1}"), "bob").await;
+    assert_eq!(ver(&r), vec![v[2]]);
+    let r = get(
+        &h.app,
+        &format!("{OBJ}?match[id]={id1}&match[version]=first"),
+        "bob",
+    )
+    .await;
+    assert_eq!(ver(&r), vec![v[0]]);
+    let r = get(
+        &h.app,
+        &format!("{OBJ}?match[id]={id1}&match[version]=all"),
+        "bob",
+    )
+    .await;
+    assert_eq!(r.objects().len(), 3);
+    let r = get(
+        &h.app,
+        &format!("{OBJ}?match[id]={id1}&match[version]={}", v[1]),
+        "bob",
+    )
+    .await;
+    assert_eq!(ver(&r), vec![v[1]]);
+    let r = get(
+        &h.app,
+        &format!("{OBJ}?match[id]={id1}&match[version]=first,last"),
+        "bob",
+    )
+    .await;
+    assert_eq!(r.objects().len(), 2);
+    let r = get(&h.app, &format!("{OBJ}?match[type]=malware"), "bob").await;
+    assert_eq!(r.ids(), vec![format!("malware--{}", uuid(9))]);
+    let r = get(
+        &h.app,
+        &format!("{OBJ}?match[type]=indicator&match[spec_version]=2.1"),
+        "bob",
+    )
+    .await;
+    assert_eq!(r.objects().len(), 2);
+    let r = get(&h.app, &format!("{OBJ}?match[spec_version]=2.0"), "bob").await;
+    assert_eq!(r.objects().len(), 0);
+    assert_eq!(r.json(), json!({"more": false}));
+    let r = get(
+        &h.app,
+        &format!(
+            "{OBJ}?match%5Bid%5D={id1},indicator--{}&match[version]=last",
+            uuid(2)
+        ),
+        "bob",
+    )
+    .await;
+    assert_eq!(r.objects().len(), 2);
+    // object endpoint with version filter
+    let r = get(&h.app, &format!("{OBJ}{id1}/?match[version]=all"), "bob").await;
+    assert_eq!(r.objects().len(), 3);
+    h.cleanup().await;
+}
+
+async fn delete_objects(backend: &str) {
+    let h = hub(backend).await;
+    let v = ["2020-01-01T00:00:00.000Z", "2021-01-01T00:00:00.000Z"];
+    post(
+        &h.app,
+        COLL,
+        "alice",
+        vec![
+            indicator(1, v[0], &[]),
+            indicator(1, v[1], &[]),
+            indicator(2, v[0], &[]),
+        ],
+    )
+    .await;
+    let id1 = format!("indicator--{}", uuid(1));
+    // delete the latest version: the earlier one becomes "last"
+    let r = call(
+        &h.app,
+        Method::DELETE,
+        &format!("{OBJ}{id1}/?match[version]={}", v[1]),
+        Some("bob"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = get(&h.app, &format!("{OBJ}{id1}/"), "bob").await;
+    assert_eq!(r.objects()[0]["modified"], v[0]);
+    let r = call(
+        &h.app,
+        Method::DELETE,
+        &format!("{OBJ}{id1}/"),
+        Some("bob"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        get(&h.app, &format!("{OBJ}{id1}/"), "bob").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(
+            &h.app,
+            Method::DELETE,
+            &format!("{OBJ}{id1}/"),
+            Some("bob"),
+            &[],
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    // read-only collection: delete forbidden
+    let r = call(
+        &h.app,
+        Method::DELETE,
+        &format!("/api1/collections/{COLL_RO}/objects/{id1}/"),
+        Some("bob"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(get(&h.app, OBJ, "bob").await.objects().len(), 1);
+    h.cleanup().await;
+}
+
+async fn errors_401_403_404_406_415_400(backend: &str) {
+    let h = hub(backend).await;
+    let a = &h.app;
+    let check = |r: &Resp, code: u16| {
+        assert_eq!(r.status.as_u16(), code, "{}", r.body);
+        assert_eq!(r.headers["content-type"], TAXII);
+        assert_eq!(r.json()["http_status"], code.to_string());
+        assert!(r.json()["title"].is_string());
+    };
+    check(
+        &call(a, Method::GET, "/taxii2/", None, &[], None).await,
+        401,
+    );
+    check(&get(a, "/taxii2/", "nobody").await, 401);
+    check(
+        &post(
+            a,
+            COLL_RO,
+            "bob",
+            vec![indicator(1, "2020-01-01T00:00:00Z", &[])],
+        )
+        .await,
+        403,
+    );
+    check(&get(a, "/api1/collections/nope/objects/", "bob").await, 404);
+    check(&get(a, "/api2/", "bob").await, 404);
+    check(
+        &get(a, &format!("{OBJ}indicator--{}/", uuid(77)), "bob").await,
+        404,
+    );
+    check(
+        &call(
+            a,
+            Method::GET,
+            OBJ,
+            Some("bob"),
+            &[("accept", "application/json")],
+            None,
+        )
+        .await,
+        406,
+    );
+    check(
+        &call(
+            a,
+            Method::GET,
+            OBJ,
+            Some("bob"),
+            &[("accept", "application/taxii+json;version=2.0")],
+            None,
+        )
+        .await,
+        406,
+    );
+    let r = call(a, Method::POST, OBJ, Some("bob"), &[], None).await; // no content type
+    check(&r, 415);
+    for q in [
+        "limit=-1",
+        "added_after=2020",
+        "match[version]=latest",
+        "match[id]=x",
+        "match[colour]=red",
+        "next=!!!",
+    ] {
+        check(&get(a, &format!("{OBJ}?{q}"), "bob").await, 400);
+    }
+    let r = call(
+        a,
+        Method::POST,
+        OBJ,
+        Some("bob"),
+        &[("content-type", TAXII)],
+        None,
+    )
+    .await;
+    check(&r, 400);
+    h.cleanup().await;
+}
+
+async fn tlp_enforced_before_pagination(backend: &str) {
+    let h = hub(backend).await;
+    let g = indicator(1, "2020-01-01T00:00:00.000Z", &[TLP2_GREEN]);
+    let am = indicator(2, "2020-01-01T00:00:00.000Z", &[TLP1_AMBER]); // TLP 1.0 id on input
+    let st = indicator(3, "2020-01-01T00:00:00.000Z", &[TLP2_AMBER_STRICT]);
+    let mut red = indicator(4, "2020-01-01T00:00:00.000Z", &[TLP2_RED]);
+    red["x_reefwatch_recipients"] = json!(["user:bob", DAVE_ID]);
+    let rel = json!({"type": "relationship", "spec_version": "2.1", "id": format!("relationship--{}", uuid(5)),
+        "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
+        "relationship_type": "indicates", "source_ref": st["id"], "target_ref": format!("malware--{}", uuid(6)),
+        "object_marking_refs": [TLP2_GREEN]});
+    let mut red1 = indicator(7, "2020-01-01T00:00:00.000Z", &[TLP1_RED]);
+    red1["x_reefwatch_recipients"] = json!(["org:c"]);
+    let r = post(
+        &h.app,
+        COLL,
+        "alice",
+        vec![g, am, st, red, rel, red1, malware(6)],
+    )
+    .await;
+    assert_eq!(r.json()["success_count"], 7, "{}", r.body);
+    let n = |i: u32| format!("indicator--{}", uuid(i));
+    let relid = format!("relationship--{}", uuid(5));
+    let mal = format!("malware--{}", uuid(6));
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        (
+            "alice",
+            vec![n(1), n(2), n(3), n(4), n(7), relid.clone(), mal.clone()],
+        ), // the submitter is always a RED recipient
+        ("alice2", vec![n(1), n(2), n(3), relid.clone(), mal.clone()]), // same org: no RED
+        ("bob", vec![n(1), n(2), n(4), mal.clone()]), // partner org: AMBER yes, STRICT no, named RED; rel hidden
+        ("carol", vec![n(1), n(7), mal.clone()]),     // other org: green + RED to org:c
+        ("dave", vec![n(1), n(4), n(7), mal.clone()]), // RED by identity id
+        ("root", vec![n(1), mal.clone()]),            // admin of org hub: TLP applies too
+    ];
+    for (u, want) in &cases {
+        let r = get(&h.app, OBJ, u).await;
+        assert_eq!(sorted(r.ids()), sorted(want.clone()), "user {u}");
+        // TLP applied before pagination: pages of 1 walk exactly the visible set
+        let mut got = Vec::new();
+        let mut uri = format!("{OBJ}?limit=1");
+        for _ in 0..20 {
+            let r = get(&h.app, &uri, u).await;
+            let j = r.json();
+            assert!(
+                r.objects().len() == 1,
+                "{u}: every page is full: {}",
+                r.body
+            );
+            got.extend(r.ids());
+            match j["next"].as_str() {
+                Some(nx) if j["more"] == json!(true) => uri = format!("{OBJ}?limit=1&next={nx}"),
+                _ => break,
+            }
+        }
+        assert_eq!(sorted(got), sorted(want.clone()), "paged, user {u}");
+        // manifest, single-object and versions endpoints filter the same way
+        let r = get(&h.app, "/api1/collections/c1/manifest/", u).await;
+        assert_eq!(r.objects().len(), want.len(), "manifest {u}");
+        let code = get(&h.app, &format!("{OBJ}{}/", n(3)), u).await.status;
+        assert_eq!(code == StatusCode::OK, want.contains(&n(3)), "object {u}");
+        let code = get(&h.app, &format!("{OBJ}{}/versions/", n(4)), u)
+            .await
+            .status;
+        assert_eq!(code == StatusCode::OK, want.contains(&n(4)), "versions {u}");
+    }
+    // a reader cannot delete what it cannot see
+    let r = call(
+        &h.app,
+        Method::DELETE,
+        &format!("{OBJ}{}/", n(3)),
+        Some("carol"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&h.app, &format!("{OBJ}{}/", n(3)), "alice")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    h.cleanup().await;
+}
+
+async fn anonymise_created_by(backend: &str) {
+    let h = hub(backend).await;
+    let ident = "identity--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+    let mut o = indicator(1, "2020-01-01T00:00:00.000Z", &[]);
+    o["created_by_ref"] = json!(ident);
+    post(&h.app, COLL_ANON, "alice", vec![o.clone()]).await;
+    post(&h.app, COLL, "alice", vec![o]).await;
+    let uri = format!("/api1/collections/{COLL_ANON}/objects/");
+    assert_eq!(
+        get(&h.app, &uri, "alice2").await.objects()[0]["created_by_ref"],
+        ident,
+        "same org sees the producer"
+    );
+    let other = get(&h.app, &uri, "bob").await.objects()[0]["created_by_ref"].clone();
+    assert_ne!(other, json!(ident));
+    assert_eq!(other, json!(h.state.meta().hub.identity));
+    assert_eq!(
+        get(&h.app, OBJ, "bob").await.objects()[0]["created_by_ref"],
+        ident,
+        "only where configured"
+    );
+    h.cleanup().await;
+}
