@@ -35,6 +35,10 @@ fn probe_tcp(i: &ProbeInput<'_>) -> ProbeResult {
         if p.opcode() > 6 || p.qdcount() > 16 {
             return ProbeResult::NoMatch;
         }
+        // the question section already arrived and is well-formed
+        if p.questions_end().is_some() && parser::looks_like_dns(msg) {
+            return ProbeResult::Match;
+        }
         return ProbeResult::NeedMore;
     }
     probe_udp(&ProbeInput { data: msg, ..*i })

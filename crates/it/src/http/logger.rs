@@ -30,7 +30,7 @@ fn write_http_fields(js: &mut JsonBuilder, tx: &Tx) {
     let proto = tx.get(tx.protocol);
     if !proto.is_empty() {
         js.set_bytes_str("protocol", proto);
-    } else {
+    } else if !tx.has_request {
         set_nonempty(js, "protocol", tx.get(tx.resp_protocol));
     }
     if let Some(s) = tx.status {

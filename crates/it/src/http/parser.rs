@@ -123,16 +123,15 @@ impl<'a> RequestLine<'a> {
             return None;
         }
         let rest = trim_ows(&line[sp..]);
-        // the protocol is the last word if it starts with HTTP/
-        let (uri, protocol) = match memchr::memrchr2(b' ', b'\t', rest) {
-            Some(i) if starts_with_ci(&rest[i + 1..], b"HTTP/") => {
-                (trim_ows(&rest[..i]), &rest[i + 1..])
-            }
-            _ => {
-                flags |= anomaly::MISSING_PROTOCOL;
-                (rest, &[][..])
-            }
+        // the URI is the next word; the protocol is the rest of the line
+        // (as libhtp and Wireshark split it)
+        let (uri, protocol) = match memchr::memchr2(b' ', b'\t', rest) {
+            Some(i) => (&rest[..i], trim_ows(&rest[i + 1..])),
+            None => (rest, &[][..]),
         };
+        if protocol.is_empty() {
+            flags |= anomaly::MISSING_PROTOCOL;
+        }
         Some((
             RequestLine {
                 line,

@@ -42,6 +42,7 @@ pub struct TlsState {
     pub cert_seen: bool,
     pub sslv2: bool,
     logged: bool,
+    server_flight_done: bool,
     records: u64,
     stopped: [bool; 2],
 }
@@ -177,6 +178,7 @@ impl TlsState {
                 (HS_CLIENT_HELLO, Direction::ToServer) => self.on_client_hello(body, out),
                 (HS_SERVER_HELLO, Direction::ToClient) => self.on_server_hello(body, out),
                 (HS_CERTIFICATE, _) => self.on_certificate(dir, body, out),
+                (HS_SERVER_HELLO_DONE, Direction::ToClient) => self.server_flight_done = true,
                 _ => {}
             }
             pos += 4 + len;
@@ -269,7 +271,10 @@ impl AppParser for TlsState {
                 _ => {}
             }
             pos += total;
-            if self.encrypted[1] && self.server.is_some() {
+            // Logged once the server's first flight is over: ServerHelloDone
+            // (TLS <= 1.2), the ServerHello (TLS 1.3) or the server's
+            // ChangeCipherSpec (resumption).
+            if self.server_flight_done || (self.encrypted[1] && self.server.is_some()) {
                 self.log(out);
             }
         }
