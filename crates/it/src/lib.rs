@@ -9,7 +9,9 @@
 pub mod config;
 pub mod dhcp;
 pub mod dns;
+pub mod ftp;
 pub mod http;
+pub mod snmp;
 pub mod ssh;
 #[cfg(test)]
 pub(crate) mod testkit;

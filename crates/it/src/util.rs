@@ -308,3 +308,56 @@ mod tests {
         assert_eq!(trim_ows(b" \tab c\t "), b"ab c");
     }
 }
+
+/// One BER/DER TLV (single-byte tags, definite lengths up to 4 bytes):
+/// (tag, contents, bytes used).
+pub fn ber_tlv(b: &[u8]) -> Option<(u8, &[u8], usize)> {
+    let tag = *b.first()?;
+    let l0 = *b.get(1)?;
+    let (len, hdr) = if l0 < 0x80 {
+        (l0 as usize, 2)
+    } else {
+        let n = (l0 & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | *b.get(2 + i)? as usize;
+        }
+        (len, 2 + n)
+    };
+    let body = b.get(hdr..hdr.checked_add(len)?)?;
+    Some((tag, body, hdr + len))
+}
+
+/// Unsigned value of a BER INTEGER's contents (first 8 bytes at most).
+pub fn ber_uint(v: &[u8]) -> u64 {
+    v.iter().take(8).fold(0u64, |a, &b| (a << 8) | b as u64)
+}
+
+/// Dotted text of an OID's contents into `out`.
+pub fn oid_to_string(oid: &[u8], out: &mut StackBuf<256>) {
+    use core::fmt::Write;
+    out.clear();
+    let Some(&first) = oid.first() else {
+        return;
+    };
+    let (a, b) = if first < 80 {
+        (first / 40, first % 40)
+    } else {
+        (2, first - 80)
+    };
+    let _ = write!(out, "{a}.{b}");
+    let mut v: u64 = 0;
+    for &x in &oid[1..] {
+        v = (v << 7) | (x & 0x7f) as u64;
+        if x & 0x80 == 0 {
+            let _ = write!(out, ".{v}");
+            v = 0;
+        }
+        if v > (1 << 56) {
+            break;
+        }
+    }
+}
