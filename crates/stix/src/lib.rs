@@ -14,3 +14,6 @@ pub mod tlp;
 pub mod validate;
 
 pub use validate::{validate_object, ValidationError};
+
+/// Re-exported so users (the CLI) share the JSON types without their own dependency.
+pub use serde_json;
