@@ -11,6 +11,7 @@ pub mod dhcp;
 pub mod dns;
 pub mod ftp;
 pub mod http;
+pub mod rdp;
 pub mod snmp;
 pub mod ssh;
 #[cfg(test)]
@@ -28,10 +29,24 @@ static PROTOCOLS: &[ProtocolDef] = &[
     tls::TLS,
     ssh::SSH,
     dhcp::DHCP,
+    ftp::FTP,
+    snmp::SNMP,
+    rdp::RDP,
 ];
 
 /// Every IT protocol this crate parses, for the engine's registry. Names are
 /// Suricata's `app_proto` values; a name may appear once per transport.
 pub fn protocols() -> &'static [ProtocolDef] {
     PROTOCOLS
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registry_lists_every_protocol() {
+        let names: Vec<&str> = super::protocols().iter().map(|p| p.name).collect();
+        for n in ["dns", "http", "tls", "ssh", "dhcp", "ftp", "snmp", "rdp"] {
+            assert!(names.contains(&n), "{n} missing from protocols()");
+        }
+    }
 }

@@ -29,6 +29,8 @@ pub struct FtpState {
     next_id: u64,
     /// a USER was sent in cleartext: the next PASS is a credential
     user_seen: bool,
+    /// AUTH TLS accepted (234): the rest of the control channel is TLS.
+    tls: bool,
 }
 
 fn lines(data: &[u8]) -> impl Iterator<Item = (usize, &[u8])> + '_ {
@@ -146,6 +148,9 @@ impl FtpState {
         if code[0] == b'1' {
             return; // preliminary
         }
+        if code == b"234" {
+            self.tls = true;
+        }
         tx.reply_received = true;
         // log completed transactions in order
         while self.txs.front().is_some_and(|t| t.reply_received) {
@@ -156,6 +161,9 @@ impl FtpState {
 
 impl AppParser for FtpState {
     fn parse(&mut self, dir: Direction, data: &[u8], out: &mut dyn EventSink) -> ParseResult {
+        if self.tls {
+            return ParseResult::Done;
+        }
         let mut used = 0;
         for (end, line) in lines(data) {
             match dir {
@@ -170,6 +178,9 @@ impl AppParser for FtpState {
                 Direction::ToClient => self.on_reply(line, out),
             }
             used = end;
+            if self.tls {
+                return ParseResult::Done;
+            }
         }
         if used == data.len() {
             return ParseResult::Done;
