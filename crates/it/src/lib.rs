@@ -12,6 +12,7 @@ pub mod dns;
 pub mod ftp;
 pub mod http;
 pub mod rdp;
+pub mod smb;
 pub mod snmp;
 pub mod ssh;
 #[cfg(test)]
@@ -32,6 +33,7 @@ static PROTOCOLS: &[ProtocolDef] = &[
     ftp::FTP,
     snmp::SNMP,
     rdp::RDP,
+    smb::SMB,
 ];
 
 /// Every IT protocol this crate parses, for the engine's registry. Names are
@@ -45,7 +47,9 @@ mod tests {
     #[test]
     fn registry_lists_every_protocol() {
         let names: Vec<&str> = super::protocols().iter().map(|p| p.name).collect();
-        for n in ["dns", "http", "tls", "ssh", "dhcp", "ftp", "snmp", "rdp"] {
+        for n in [
+            "dns", "http", "tls", "ssh", "dhcp", "ftp", "snmp", "rdp", "smb",
+        ] {
             assert!(names.contains(&n), "{n} missing from protocols()");
         }
     }

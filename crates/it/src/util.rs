@@ -269,46 +269,6 @@ pub fn is_token_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn readers_are_bounded() {
-        let b = [1u8, 2, 3];
-        assert_eq!(be16(&b, 1), Some(0x0203));
-        assert_eq!(be16(&b, 2), None);
-        assert_eq!(be32(&b, 0), None);
-        assert_eq!(be16(&b, usize::MAX), None);
-        let mut c = Cursor::new(&[2u8, 0xaa, 0xbb, 5]);
-        assert_eq!(c.vec8(), Some(&[0xaa, 0xbb][..]));
-        assert_eq!(c.vec8(), None);
-        assert_eq!(c.pos, 3);
-    }
-
-    #[test]
-    fn stackbuf_truncates() {
-        let mut s: StackBuf<4> = StackBuf::new();
-        s.extend(b"abcdef");
-        assert_eq!(s.as_bytes(), b"abcd");
-        assert!(s.truncated);
-        assert_eq!(ipv4_str([10, 0, 0, 1]).as_bytes(), b"10.0.0.1");
-        assert_eq!(
-            ipv6_str([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).as_bytes(),
-            b"2001:db8::1"
-        );
-    }
-
-    #[test]
-    fn numbers() {
-        assert_eq!(parse_dec(b"123"), Some(123));
-        assert_eq!(parse_dec(b"99999999999999999999"), None);
-        assert_eq!(parse_hex(b"1aF"), Some(0x1af));
-        assert_eq!(parse_hex(b"x"), None);
-        assert_eq!(trim_ows(b" \tab c\t "), b"ab c");
-    }
-}
-
 /// One BER/DER TLV (single-byte tags, definite lengths up to 4 bytes):
 /// (tag, contents, bytes used).
 pub fn ber_tlv(b: &[u8]) -> Option<(u8, &[u8], usize)> {
@@ -359,5 +319,45 @@ pub fn oid_to_string(oid: &[u8], out: &mut StackBuf<256>) {
         if v > (1 << 56) {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_are_bounded() {
+        let b = [1u8, 2, 3];
+        assert_eq!(be16(&b, 1), Some(0x0203));
+        assert_eq!(be16(&b, 2), None);
+        assert_eq!(be32(&b, 0), None);
+        assert_eq!(be16(&b, usize::MAX), None);
+        let mut c = Cursor::new(&[2u8, 0xaa, 0xbb, 5]);
+        assert_eq!(c.vec8(), Some(&[0xaa, 0xbb][..]));
+        assert_eq!(c.vec8(), None);
+        assert_eq!(c.pos, 3);
+    }
+
+    #[test]
+    fn stackbuf_truncates() {
+        let mut s: StackBuf<4> = StackBuf::new();
+        s.extend(b"abcdef");
+        assert_eq!(s.as_bytes(), b"abcd");
+        assert!(s.truncated);
+        assert_eq!(ipv4_str([10, 0, 0, 1]).as_bytes(), b"10.0.0.1");
+        assert_eq!(
+            ipv6_str([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).as_bytes(),
+            b"2001:db8::1"
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_dec(b"123"), Some(123));
+        assert_eq!(parse_dec(b"99999999999999999999"), None);
+        assert_eq!(parse_hex(b"1aF"), Some(0x1af));
+        assert_eq!(parse_hex(b"x"), None);
+        assert_eq!(trim_ows(b" \tab c\t "), b"ab c");
     }
 }

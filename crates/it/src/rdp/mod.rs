@@ -149,7 +149,7 @@ impl AppParser for RdpState {
 fn probe(i: &ProbeInput<'_>) -> ProbeResult {
     let d = i.data;
     if d.len() < 6 {
-        return if d.first().map_or(true, |&b| b == 3) {
+        return if !matches!(d.first(), Some(&b) if b != 3) {
             ProbeResult::NeedMore
         } else {
             ProbeResult::NoMatch
