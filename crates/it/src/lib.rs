@@ -11,6 +11,8 @@ pub mod dhcp;
 pub mod dns;
 pub mod ftp;
 pub mod http;
+pub mod nbns;
+pub mod ntp;
 pub mod rdp;
 pub mod smb;
 pub mod snmp;
@@ -34,6 +36,8 @@ static PROTOCOLS: &[ProtocolDef] = &[
     snmp::SNMP,
     rdp::RDP,
     smb::SMB,
+    ntp::NTP,
+    nbns::NBNS,
 ];
 
 /// Every IT protocol this crate parses, for the engine's registry. Names are
