@@ -10,6 +10,8 @@ pub mod config;
 pub mod dhcp;
 pub mod dns;
 pub mod ftp;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod nbns;
 pub mod ntp;
