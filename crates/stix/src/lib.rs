@@ -6,6 +6,7 @@
 //! * [`pattern`]: the STIX patterning language — parser and evaluator.
 //! * [`time`]: STIX timestamps.
 
+pub mod intel;
 pub mod model;
 pub mod net;
 pub mod pattern;

@@ -418,6 +418,28 @@ fn comp_expr(c: &CompExpr, o: &Observation<'_>) -> Result<Vec<bool>, EvalError> 
     }
 }
 
+/// Does comparison expression `c` hold on some root object of `o`? (One
+/// `[ … ]` of a pattern against one observation; used by the sensor to
+/// decide which observations to keep for multi-observation patterns.)
+pub fn comp_matches(c: &CompExpr, o: &Observation<'_>) -> Result<bool, EvalError> {
+    Ok(comp_expr(c, o)?.iter().any(|b| *b))
+}
+
+/// Calls `f` with every `[ … ]` of an observation expression.
+pub fn for_each_leaf<'p>(e: &'p ObsExpr, f: &mut impl FnMut(&'p CompExpr)) {
+    match e {
+        ObsExpr::Simple(c) => f(c),
+        ObsExpr::And(v) | ObsExpr::Or(v) => v.iter().for_each(|x| for_each_leaf(x, f)),
+        ObsExpr::FollowedBy(a, b) => {
+            for_each_leaf(a, f);
+            for_each_leaf(b, f);
+        }
+        ObsExpr::Within(a, _) | ObsExpr::Repeats(a, _) | ObsExpr::StartStop(a, _, _) => {
+            for_each_leaf(a, f)
+        }
+    }
+}
+
 /// A value selected by an object path.
 #[derive(Clone, Debug)]
 enum V<'a> {
