@@ -57,7 +57,7 @@ use serde_json::{json, Value};
 pub use observation::{normalize_domain, types, Observation};
 use table::{IpTable, StrTable};
 
-use crate::model::{uuid5, SCO_NAMESPACE};
+use crate::model::uuid5;
 use crate::pattern::{eval, parse_with, CompExpr, Literal, ObsExpr, Op, Pattern, Step, Strictness};
 use crate::time::{format_timestamp, parse_timestamp};
 use crate::tlp::{self, Tlp};
@@ -223,8 +223,24 @@ impl Hit {
 
 fn synth_indicator_id(source: &str, pattern: &str) -> String {
     let name = format!("reefwatch-list\n{source}\n{pattern}");
-    format!("indicator--{}", uuid5(&SCO_NAMESPACE, name.as_bytes()))
+    format!("indicator--{}", stable_uuid4(name.as_bytes()))
 }
+
+/// A UUID in version-4 format whose bits come from a hash of `name`: STIX
+/// asks for UUIDv4 on domain objects, and stable ids let a consumer see a
+/// re-exported sighting as a new version of the same object.
+fn stable_uuid4(name: &[u8]) -> String {
+    let u = uuid5(&REEFWATCH_NAMESPACE, name);
+    // Same bits, version nibble 5 -> 4 (position 14 of the text form).
+    let mut b = u.into_bytes();
+    b[14] = b'4';
+    String::from_utf8(b).unwrap_or_default()
+}
+
+/// Namespace for reefwatch's derived ids.
+const REEFWATCH_NAMESPACE: [u8; 16] = [
+    0x8c, 0x1f, 0x5e, 0x2a, 0x61, 0x0b, 0x4d, 0x3e, 0x9a, 0x57, 0x26, 0x0c, 0xd4, 0x11, 0x7b, 0x90,
+];
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -334,6 +350,9 @@ fn domain_key(t: u8, v: &str) -> Option<FastKey> {
 
 /// Maps `(type, path)` and a string value to a fast-path key.
 fn fast_key_for(obj_type: &str, steps: &[Step], v: &str) -> Option<FastKey> {
+    if is_ua_header_path(obj_type, steps) {
+        return Some(FastKey::Str(tag::USER_AGENT, v.as_bytes().to_vec()));
+    }
     let keys: Vec<&str> = steps
         .iter()
         .map(|s| match s {
@@ -366,13 +385,29 @@ fn fast_key_for(obj_type: &str, steps: &[Step], v: &str) -> Option<FastKey> {
             Some(FastKey::Str(tag::X509_ISSUER, v.as_bytes().to_vec()))
         }
         ("x-user-agent", ["value"]) => Some(FastKey::Str(tag::USER_AGENT, v.as_bytes().to_vec())),
-        ("network-traffic", ["extensions", "http-request-ext", "request_header", "User-Agent"]) => {
+        _ if is_ua_header_path(obj_type, steps) => {
             Some(FastKey::Str(tag::USER_AGENT, v.as_bytes().to_vec()))
         }
         ("x-ja3", ["value"]) => Some(FastKey::Str(tag::JA3, v.to_ascii_lowercase().into_bytes())),
         ("x-ja4", ["value"]) => Some(FastKey::Str(tag::JA4, v.as_bytes().to_vec())),
         _ => None,
     }
+}
+
+/// `network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'`
+/// followed by `[*]` or `[0]` (header values are lists) or nothing.
+fn is_ua_header_path(obj_type: &str, steps: &[Step]) -> bool {
+    let k = |s: &Step, want: &str| matches!(s, Step::Key(x) if x == want);
+    obj_type == "network-traffic"
+        && steps.len() >= 4
+        && k(&steps[0], "extensions")
+        && k(&steps[1], "http-request-ext")
+        && k(&steps[2], "request_header")
+        && matches!(&steps[3], Step::Key(x) if x.eq_ignore_ascii_case("user-agent"))
+        && match &steps[4..] {
+            [] | [Step::Star] | [Step::Index(0)] => true,
+            _ => false,
+        }
 }
 
 fn normalize_alg(a: &str) -> String {
@@ -1254,10 +1289,7 @@ impl IntelSet {
         } else {
             let id = format!(
                 "identity--{}",
-                uuid5(
-                    &SCO_NAMESPACE,
-                    format!("reefwatch-sensor\n{sensor_identity}").as_bytes()
-                )
+                stable_uuid4(format!("reefwatch-sensor\n{sensor_identity}").as_bytes())
             );
             push(
                 &mut objects,
@@ -1319,8 +1351,7 @@ impl IntelSet {
             for (k, (ts, flow, scos)) in acc.examples.iter().enumerate() {
                 let od_id = format!(
                     "observed-data--{}",
-                    uuid5(
-                        &SCO_NAMESPACE,
+                    stable_uuid4(
                         format!("{identity_id}\n{indicator_id}\n{}\n{ts}\n{k}", acc.matched)
                             .as_bytes()
                     )
@@ -1346,10 +1377,7 @@ impl IntelSet {
             }
             let sid = format!(
                 "sighting--{}",
-                uuid5(
-                    &SCO_NAMESPACE,
-                    format!("{identity_id}\n{indicator_id}\n{}", acc.matched).as_bytes()
-                )
+                stable_uuid4(format!("{identity_id}\n{indicator_id}\n{}", acc.matched).as_bytes())
             );
             let created = format_timestamp(i128::from(acc.first).min(now));
             let mut s = json!({"type": "sighting", "spec_version": "2.1", "id": sid,
@@ -1367,7 +1395,7 @@ impl IntelSet {
         }
         let bid = format!(
             "bundle--{}",
-            uuid5(&SCO_NAMESPACE, format!("{identity_id}\n{now}").as_bytes())
+            stable_uuid4(format!("{identity_id}\n{now}").as_bytes())
         );
         json!({"type": "bundle", "id": bid, "objects": objects})
     }

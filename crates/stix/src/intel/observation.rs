@@ -20,7 +20,7 @@ use crate::time::format_timestamp;
 /// | `domain` | `domain-name:value` (`dns.query`, `tls.sni`, `http.host`); compared case-insensitively, trailing dot ignored |
 /// | `url` | `url:value` (full URL, e.g. `http://host/path?q`) |
 /// | `http_method`, `http_uri` | `network-traffic:extensions.'http-request-ext'.request_method` / `request_value` |
-/// | `user_agent` | `x-user-agent:value` and `…'http-request-ext'.request_header.'User-Agent'` |
+/// | `user_agent` | `x-user-agent:value` and `…'http-request-ext'.request_header.'User-Agent'[*]` |
 /// | `md5`, `sha1`, `sha256` (hex) | `file:hashes.MD5` / `'SHA-1'` / `'SHA-256'` |
 /// | `file_name` | `file:name` |
 /// | `x509_sha1` (hex), `x509_serial`, `x509_subject`, `x509_issuer` | `x509-certificate:hashes.'SHA-1'`, `serial_number`, `subject`, `issuer` |
@@ -204,11 +204,12 @@ impl Observation<'_> {
                     s(self.http_uri.unwrap_or(b"/")).into(),
                 );
                 let mut hdr = Map::new();
+                // Header values are lists of strings (the STIX 2.1 schema).
                 if let Some(d) = self.domain {
-                    hdr.insert("Host".into(), s(d).into());
+                    hdr.insert("Host".into(), json!([s(d)]));
                 }
                 if let Some(ua) = self.user_agent {
-                    hdr.insert("User-Agent".into(), s(ua).into());
+                    hdr.insert("User-Agent".into(), json!([s(ua)]));
                 }
                 if !hdr.is_empty() {
                     h.insert("request_header".into(), Value::Object(hdr));
