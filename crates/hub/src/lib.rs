@@ -282,6 +282,11 @@ async fn shutdown_signal() {
 
 /// Run the hub until SIGINT/SIGTERM.
 pub async fn serve(o: HubOptions) -> Result<(), String> {
+    serve_notify(o, None).await
+}
+
+/// [`serve`], sending the bound address once listening (benchmarks, tests).
+pub async fn serve_notify(o: HubOptions, ready: Option<std::sync::mpsc::Sender<SocketAddr>>) -> Result<(), String> {
     let cfg = load_config(&o)?;
     let addr: SocketAddr = cfg
         .listen
@@ -325,6 +330,9 @@ pub async fn serve(o: HubOptions) -> Result<(), String> {
         cfg.data.display()
     );
     println!("reefwatch hub: listening on {scheme}://{local}/taxii2/");
+    if let Some(r) = ready {
+        let _ = r.send(local);
+    }
     match tls {
         None => axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
