@@ -404,10 +404,7 @@ fn is_ua_header_path(obj_type: &str, steps: &[Step]) -> bool {
         && k(&steps[1], "http-request-ext")
         && k(&steps[2], "request_header")
         && matches!(&steps[3], Step::Key(x) if x.eq_ignore_ascii_case("user-agent"))
-        && match &steps[4..] {
-            [] | [Step::Star] | [Step::Index(0)] => true,
-            _ => false,
-        }
+        && matches!(&steps[4..], [] | [Step::Star] | [Step::Index(0)])
 }
 
 fn normalize_alg(a: &str) -> String {

@@ -506,7 +506,7 @@ fn observation_scos_are_valid() {
     );
     assert_eq!(
         nt["extensions"]["http-request-ext"]["request_header"]["User-Agent"],
-        "curl/8.0"
+        json!(["curl/8.0"])
     );
     assert!(scos
         .iter()
