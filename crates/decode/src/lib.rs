@@ -60,6 +60,8 @@ pub enum Anomaly {
     VxlanPktTooSmall,
     TunnelTooDeep,
     FragMemcapReached,
+    MplsPktTooSmall,
+    MplsTooManyLabels,
 }
 
 impl Anomaly {
@@ -95,6 +97,8 @@ impl Anomaly {
             VxlanPktTooSmall => "decoder.vxlan.pkt_too_small",
             TunnelTooDeep => "decoder.tunnel.too_deep",
             FragMemcapReached => "defrag.memcap_reached",
+            MplsPktTooSmall => "decoder.mpls.pkt_too_small",
+            MplsTooManyLabels => "decoder.mpls.too_many_labels",
         }
     }
 }
@@ -199,6 +203,7 @@ pub struct DecodeStats {
     pub vlan_qinq: u64,
     pub gre: u64,
     pub vxlan: u64,
+    pub mpls: u64,
     pub other_l3: u64,
     pub frag_ipv4: u64,
     pub frag_ipv6: u64,
@@ -210,6 +215,7 @@ pub struct DecodeStats {
 }
 
 const MAX_TUNNEL_DEPTH: u8 = 3;
+const MAX_MPLS_LABELS: usize = 8;
 const VXLAN_PORT: u16 = 4789;
 
 /// Stateful decoder (holds the IP fragment reassembler).
@@ -388,6 +394,7 @@ impl Ctx<'_> {
         match et {
             ETHERTYPE_IPV4 => self.ipv4(data, p),
             ETHERTYPE_IPV6 => self.ipv6(data, p),
+            ETHERTYPE_MPLS | ETHERTYPE_MPLS_MC => self.mpls(data, p),
             ETHERTYPE_ARP => {
                 self.stats.arp += 1;
                 p.l3 = L3::Arp;
@@ -404,6 +411,31 @@ impl Ctx<'_> {
                 p.l3 = L3::Other(other);
             }
         }
+    }
+
+    /// MPLS label stack (RFC 3032): 4 bytes per label, bottom of stack
+    /// flagged; the payload's IP version is guessed from its first nibble.
+    fn mpls<'a>(&mut self, mut data: &'a [u8], p: &mut Packet<'a>) {
+        for _ in 0..MAX_MPLS_LABELS {
+            if data.len() < 4 {
+                self.anomaly(p, Anomaly::MplsPktTooSmall);
+                return;
+            }
+            let bottom = data[2] & 0x01 != 0;
+            data = &data[4..];
+            if bottom {
+                self.stats.mpls += 1;
+                match data.first().map(|b| b >> 4) {
+                    Some(4) => self.ipv4(data, p),
+                    Some(6) => self.ipv6(data, p),
+                    // 0: pseudowire control word, then Ethernet
+                    Some(0) if data.len() > 4 => self.ethernet(&data[4..], p),
+                    _ => {}
+                }
+                return;
+            }
+        }
+        self.anomaly(p, Anomaly::MplsTooManyLabels);
     }
 
     fn ipv4<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {

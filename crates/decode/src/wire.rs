@@ -9,6 +9,8 @@ pub const ETHERTYPE_VLAN: u16 = 0x8100;
 pub const ETHERTYPE_QINQ: u16 = 0x88a8;
 pub const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
 pub const ETHERTYPE_IPV6: u16 = 0x86dd;
+pub const ETHERTYPE_MPLS: u16 = 0x8847;
+pub const ETHERTYPE_MPLS_MC: u16 = 0x8848;
 
 #[inline]
 fn be16(b: &[u8], at: usize) -> u16 {

@@ -118,6 +118,7 @@ impl Summary {
         dd.vlan_qinq += d.vlan_qinq;
         dd.gre += d.gre;
         dd.vxlan += d.vxlan;
+        dd.mpls += d.mpls;
         dd.other_l3 += d.other_l3;
         dd.frag_ipv4 += d.frag_ipv4;
         dd.frag_ipv6 += d.frag_ipv6;
@@ -330,7 +331,8 @@ impl Summary {
             .set_uint("vlan", d.vlan)
             .set_uint("vlan_qinq", d.vlan_qinq)
             .set_uint("gre", d.gre)
-            .set_uint("vxlan", d.vxlan);
+            .set_uint("vxlan", d.vxlan)
+            .set_uint("mpls", d.mpls);
         js.open_object("event");
         for (n, c) in self.decode_anomalies() {
             js.set_uint(n.trim_start_matches("decoder."), c);
@@ -403,4 +405,6 @@ const ALL_ANOMALIES: &[Anomaly] = &[
     Anomaly::VxlanPktTooSmall,
     Anomaly::TunnelTooDeep,
     Anomaly::FragMemcapReached,
+    Anomaly::MplsPktTooSmall,
+    Anomaly::MplsTooManyLabels,
 ];

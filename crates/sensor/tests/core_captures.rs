@@ -297,3 +297,63 @@ fn summary_shares_and_json() {
     assert_eq!(j["packets"], 100);
     assert!(s.to_text().contains("modbus"));
 }
+
+#[test]
+fn vlan_and_mpls_counts_match_tshark() {
+    let (s, ev) = run(&[testdata("core/mixed-vlan-mpls.pcap")], 1);
+    assert_eq!(s.pkts, 47);
+    check_flows(
+        &ev,
+        &[
+            (
+                "141.42.64.125",
+                56730,
+                "125.190.109.199",
+                80,
+                12,
+                898,
+                10,
+                10085,
+            ),
+            ("10.20.80.1", 50343, "10.0.0.15", 80, 7, 661, 7, 4081),
+            ("10.1.2.1", 11001, "10.34.0.1", 23, 11, 678, 0, 0),
+        ],
+        "TCP",
+    );
+    assert_eq!(s.decoder.mpls, 11);
+}
+
+#[test]
+fn ipv6_fragments_reassembled_like_tshark() {
+    // tshark conv,udp: the reassembled response counts once, with the
+    // length of the frame that completed it; the incomplete train does not.
+    let (s, ev) = run(&[testdata("core/ipv6-fragmented-dns.pcap")], 1);
+    assert_eq!(s.pkts, 8);
+    check_flows(
+        &ev,
+        &[
+            (
+                "2001:470:1f11:81f:d138:5f55:6d4:1fe2",
+                51850,
+                "2607:f740:b::f93",
+                53,
+                1,
+                135,
+                1,
+                385,
+            ),
+            (
+                "2001:470:1f11:81f:d138:5f55:6d4:1fe2",
+                51851,
+                "2607:f740:b::f93",
+                53,
+                2,
+                272,
+                1,
+                436,
+            ),
+        ],
+        "UDP",
+    );
+    assert_eq!(s.decoder.reassembled, 1);
+}
