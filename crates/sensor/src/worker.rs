@@ -388,17 +388,16 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
     let eve = &mut outs.eve;
     eve.begin(f.start_ns);
     write_header(&mut eve.js, &hdr, "flow", app_proto);
-    let start = crate::eve::format_ts(f.start_ns);
-    let end = crate::eve::format_ts(f.last_ns);
-    let js = &mut eve.js;
-    js.open_object("flow")
+    eve.js
+        .open_object("flow")
         .set_uint("pkts_toserver", f.pkts[0])
         .set_uint("pkts_toclient", f.pkts[1])
         .set_uint("bytes_toserver", f.bytes[0])
-        .set_uint("bytes_toclient", f.bytes[1])
-        .set_str("start", &start)
-        .set_str("end", &end)
-        .set_int("age", (f.last_ns - f.start_ns).div_euclid(1_000_000_000))
+        .set_uint("bytes_toclient", f.bytes[1]);
+    eve.set_ts("start", f.start_ns);
+    eve.set_ts("end", f.last_ns);
+    let js = &mut eve.js;
+    js.set_int("age", (f.last_ns - f.start_ns).div_euclid(1_000_000_000))
         .set_str("state", f.state_name())
         .set_str("reason", reason.name())
         .set_bool("alerted", false)
