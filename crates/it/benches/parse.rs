@@ -168,8 +168,10 @@ fn tls_flow() -> Vec<(Direction, Vec<u8>)> {
     ]
 }
 
+type Case = (&'static str, &'static ProtocolDef, Vec<(Direction, Vec<u8>)>, usize);
+
 fn bench(c: &mut Criterion) {
-    let cases: Vec<(&str, &ProtocolDef, Vec<(Direction, Vec<u8>)>, usize)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "http_keepalive_20tx",
             def("http", Transport::Tcp),
