@@ -26,7 +26,11 @@ impl Conn {
     fn new(addr: SocketAddr, token: &str) -> Conn {
         let s = TcpStream::connect(addr).expect("connect");
         s.set_nodelay(true).ok();
-        Conn { addr, token: token.to_string(), r: BufReader::new(s) }
+        Conn {
+            addr,
+            token: token.to_string(),
+            r: BufReader::new(s),
+        }
     }
     fn req(&mut self, method: &str, path: &str, body: Option<&str>) -> (u16, Vec<u8>) {
         for _ in 0..3 {
@@ -37,7 +41,12 @@ impl Conn {
         }
         panic!("request failed: {method} {path}");
     }
-    fn try_req(&mut self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, Vec<u8>)> {
+    fn try_req(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> std::io::Result<(u16, Vec<u8>)> {
         let b = body.unwrap_or("");
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nAccept: {TAXII}\r\nContent-Type: {TAXII}\r\nContent-Length: {}\r\n\r\n",
@@ -50,7 +59,11 @@ impl Conn {
         s.write_all(b.as_bytes())?;
         let mut line = String::new();
         self.r.read_line(&mut line)?;
-        let code: u16 = line.split(' ').nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| std::io::Error::other("status"))?;
+        let code: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| std::io::Error::other("status"))?;
         let mut len = 0usize;
         loop {
             line.clear();
@@ -139,25 +152,52 @@ fn main() {
         postgres_schema: Some(schema.clone()),
         ..Default::default()
     };
-    let out = reefwatch_hub::admin_blocking(opts.clone(), AdminCmd::UserAdd { name: "bench".into(), org: "bench".into(), admin: true, password: Some("x".into()), identity: None }).expect("admin");
-    let token = out.lines().find_map(|l| l.strip_prefix("api token: ")).unwrap().to_string();
+    let out = reefwatch_hub::admin_blocking(
+        opts.clone(),
+        AdminCmd::UserAdd {
+            name: "bench".into(),
+            org: "bench".into(),
+            admin: true,
+            password: Some("x".into()),
+            identity: None,
+        },
+    )
+    .expect("admin");
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("api token: "))
+        .unwrap()
+        .to_string();
     reefwatch_hub::admin_blocking(
         opts.clone(),
-        AdminCmd::CollectionAdd { title: "bench".into(), id: Some("bench".into()), description: String::new(), read: vec!["*".into()], write: vec!["*".into()], anonymize: false, api_root: "api1".into() },
+        AdminCmd::CollectionAdd {
+            title: "bench".into(),
+            id: Some("bench".into()),
+            description: String::new(),
+            read: vec!["*".into()],
+            write: vec!["*".into()],
+            anonymize: false,
+            api_root: "api1".into(),
+        },
     )
     .expect("collection");
     let (tx, rx) = std::sync::mpsc::channel();
     {
         let opts = opts.clone();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             if let Err(e) = rt.block_on(reefwatch_hub::serve_notify(opts, Some(tx))) {
                 eprintln!("hub: {e}");
                 std::process::exit(1);
             }
         });
     }
-    let addr = rx.recv_timeout(Duration::from_secs(60)).expect("hub did not start");
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("hub did not start");
     println!("backend: {backend}");
 
     // 1. Ingest: envelopes of 1,000 indicators.
@@ -178,10 +218,13 @@ fn main() {
                     let objs: Vec<String> = (e * 1000..(e + 1) * 1000).map(indicator).collect();
                     let body = format!("{{\"objects\":[{}]}}", objs.join(","));
                     let t = Instant::now();
-                    let (code, resp) = c.req("POST", "/api1/collections/bench/objects/", Some(&body));
+                    let (code, resp) =
+                        c.req("POST", "/api1/collections/bench/objects/", Some(&body));
                     lat.push(t.elapsed().as_secs_f64() * 1000.0);
                     assert_eq!(code, 202, "{}", String::from_utf8_lossy(&resp));
-                    assert!(std::str::from_utf8(&resp).unwrap().contains("\"failure_count\":0"));
+                    assert!(std::str::from_utf8(&resp)
+                        .unwrap()
+                        .contains("\"failure_count\":0"));
                 }
             })
         })
@@ -192,7 +235,10 @@ fn main() {
     let el = t0.elapsed().as_secs_f64();
     let mut lat: Vec<f64> = lat.into_iter().flatten().collect();
     println!("ingest_objects: {}", envelopes * 1000);
-    println!("ingest_objects_per_s: {:.0}", (envelopes * 1000) as f64 / el);
+    println!(
+        "ingest_objects_per_s: {:.0}",
+        (envelopes * 1000) as f64 / el
+    );
     println!("ingest_envelope_ms_p50: {:.1}", pct(&mut lat, 0.5));
     println!("ingest_envelope_ms_p99: {:.1}", pct(&mut lat, 0.99));
 
@@ -207,7 +253,10 @@ fn main() {
         let (code, body) = c.req("GET", &path, None);
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(code, 200);
-        got += body.windows(15).filter(|w| w == b"\"type\":\"indicat").count();
+        got += body
+            .windows(15)
+            .filter(|w| w == b"\"type\":\"indicat")
+            .count();
         match find_str(&body, "next") {
             Some(n) => {
                 tokens.push(n.clone());
@@ -232,7 +281,11 @@ fn main() {
         let n = tokens.last().cloned().unwrap_or_default();
         let t = Instant::now();
         for _ in 0..20 {
-            c.req("GET", &format!("/api1/collections/bench/objects/?limit=1000&next={n}"), None);
+            c.req(
+                "GET",
+                &format!("/api1/collections/bench/objects/?limit=1000&next={n}"),
+                None,
+            );
         }
         t.elapsed().as_secs_f64() * 50.0
     };
@@ -241,7 +294,11 @@ fn main() {
         let n = &tokens[i];
         let t = Instant::now();
         for _ in 0..20 {
-            c.req("GET", &format!("/api1/collections/bench/objects/?limit=1000&next={n}"), None);
+            c.req(
+                "GET",
+                &format!("/api1/collections/bench/objects/?limit=1000&next={n}"),
+                None,
+            );
         }
         t.elapsed().as_secs_f64() * 50.0
     });
@@ -265,10 +322,17 @@ fn main() {
                     x ^= x << 17;
                     let n = &tokens[(x % tokens.len().max(1) as u64) as usize];
                     let t = Instant::now();
-                    let (code, body) = c.req("GET", &format!("/api1/collections/bench/objects/?limit=1000&next={n}"), None);
+                    let (code, body) = c.req(
+                        "GET",
+                        &format!("/api1/collections/bench/objects/?limit=1000&next={n}"),
+                        None,
+                    );
                     lat.push(t.elapsed().as_secs_f64() * 1000.0);
                     assert_eq!(code, 200);
-                    objs += body.windows(15).filter(|w| w == b"\"type\":\"indicat").count() as u64;
+                    objs += body
+                        .windows(15)
+                        .filter(|w| w == b"\"type\":\"indicat")
+                        .count() as u64;
                 }
                 (objs, lat)
             })
@@ -280,15 +344,25 @@ fn main() {
     let objs: u64 = results.iter().map(|r| r.0).sum();
     let mut lat: Vec<f64> = results.into_iter().flat_map(|r| r.1).collect();
     println!("readers: {readers}");
-    println!("readers_requests_per_s: {:.1}", lat.len() as f64 / secs as f64);
+    println!(
+        "readers_requests_per_s: {:.1}",
+        lat.len() as f64 / secs as f64
+    );
     println!("readers_objects_per_s: {:.0}", objs as f64 / secs as f64);
     println!("readers_page_ms_p50: {:.1}", pct(&mut lat, 0.5));
     println!("readers_page_ms_p99: {:.1}", pct(&mut lat, 0.99));
 
     if backend == "postgres" {
-        let url = pg_url.or_else(|| std::env::var("REEFWATCH_PG_URL").ok()).unwrap_or_else(|| reefwatch_hub::DEFAULT_PG_URL.into());
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let _ = rt.block_on(reefwatch_hub::store::pg::PgStore::drop_schema(&url, &schema));
+        let url = pg_url
+            .or_else(|| std::env::var("REEFWATCH_PG_URL").ok())
+            .unwrap_or_else(|| reefwatch_hub::DEFAULT_PG_URL.into());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _ = rt.block_on(reefwatch_hub::store::pg::PgStore::drop_schema(
+            &url, &schema,
+        ));
     }
     let _ = std::fs::remove_dir_all(&data);
 }

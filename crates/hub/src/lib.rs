@@ -286,7 +286,10 @@ pub async fn serve(o: HubOptions) -> Result<(), String> {
 }
 
 /// [`serve`], sending the bound address once listening (benchmarks, tests).
-pub async fn serve_notify(o: HubOptions, ready: Option<std::sync::mpsc::Sender<SocketAddr>>) -> Result<(), String> {
+pub async fn serve_notify(
+    o: HubOptions,
+    ready: Option<std::sync::mpsc::Sender<SocketAddr>>,
+) -> Result<(), String> {
     let cfg = load_config(&o)?;
     let addr: SocketAddr = cfg
         .listen

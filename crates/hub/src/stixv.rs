@@ -1,12 +1,12 @@
-//! Thin adapter over the STIX knowledge the hub needs: object validation and
+//! Adapter over the STIX knowledge the hub needs: object validation and
 //! TLP levels of marking-definition ids (TLP 2.0 and TLP 1.0).
 //!
-//! The full STIX model lives in `reefwatch-stix`; this module keeps the
-//! hub's needs in one place so that switching to that crate is a one-file
-//! change. The checks here are the ones the hub relies on for storage and
-//! access control (type, id, spec_version, created/modified, reference
-//! syntax, marking references) plus the required properties of the common
-//! SDO/SRO types.
+//! Validation is `reefwatch_stix::validate_object` (the project's STIX 2.1
+//! model: required properties, identifiers, timestamps, references, hashes,
+//! indicator patterns) plus the checks the hub's storage and access control
+//! rely on (type, id, spec_version, created/modified parseable as versions,
+//! reference syntax, marking references). The TLP table is checked against
+//! `reefwatch_stix::tlp` in a test.
 
 use serde_json::{Map, Value};
 
@@ -162,6 +162,36 @@ pub fn valid_id(id: &str) -> bool {
 
 /// Validate one STIX 2.1 object. Returns every problem found.
 pub fn validate_object(v: &Value) -> Result<(), Vec<String>> {
+    let mut errs = match reefwatch_stix::validate_object(v) {
+        Ok(()) => Vec::new(),
+        Err(es) => es
+            .into_iter()
+            .take(50)
+            .map(|e| {
+                if e.property.is_empty() {
+                    e.reason
+                } else {
+                    format!("{}: {}", e.property, e.reason)
+                }
+            })
+            .collect(),
+    };
+    if let Err(mine) = storage_checks(v) {
+        for m in mine {
+            if !errs.contains(&m) {
+                errs.push(m);
+            }
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}
+
+/// The hub's own checks (what storage and TLP enforcement depend on).
+fn storage_checks(v: &Value) -> Result<(), Vec<String>> {
     let mut errs = Vec::new();
     let Some(o) = v.as_object() else {
         return Err(vec!["object is not a JSON object".into()]);
@@ -331,12 +361,28 @@ mod tests {
         v["id"] = json!("indicator--nope");
         v["modified"] = json!("yesterday");
         v.as_object_mut().unwrap().remove("pattern");
-        let e = validate_object(&v).unwrap_err();
+        let e = storage_checks(&v).unwrap_err();
         assert_eq!(e.len(), 3, "{e:?}");
+        assert!(validate_object(&v).unwrap_err().len() >= 3);
         assert!(validate_object(&json!([1])).is_err());
         let mut w = ind();
         w["id"] = json!("malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
         assert!(validate_object(&w).is_err());
+    }
+
+    #[test]
+    fn tlp_table_agrees_with_stix_crate() {
+        use reefwatch_stix::tlp::{level_of_marking, Tlp};
+        for (id, l) in TLP_IDS {
+            let theirs = match level_of_marking(id).unwrap() {
+                Tlp::Clear => TLP_CLEAR,
+                Tlp::Green => TLP_GREEN,
+                Tlp::Amber => TLP_AMBER,
+                Tlp::AmberStrict => TLP_AMBER_STRICT,
+                Tlp::Red => TLP_RED,
+            };
+            assert_eq!(theirs, l, "{id}");
+        }
     }
 
     #[test]

@@ -168,12 +168,7 @@ async fn post_status_get_paginate(backend: &str) {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // manifest
-    let r = get(
-        &h.app,
-        "/api1/collections/c1/manifest/?limit=5",
-        "bob",
-    )
-    .await;
+    let r = get(&h.app, "/api1/collections/c1/manifest/?limit=5", "bob").await;
     let m = r.json();
     assert_eq!(m["objects"].as_array().unwrap().len(), 5);
     assert_eq!(m["objects"][0]["version"], "2020-01-01T00:00:00.000Z");

@@ -40,7 +40,18 @@ CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, json
 
 const LOCK_KEY: i64 = 0x7265_6566_7761; // "reefwa"
 
+/// Planner statistics: the hub runs `ANALYZE` itself once the rows added
+/// since the last one exceed 20% of the table (and at start), so the
+/// id lookups and page queries keep their index plans even where
+/// autovacuum is off or lagging (without statistics PostgreSQL scanned the
+/// whole collection to look up 1,000 ids).
+struct AnalyzeState {
+    since: u64,
+    total: u64,
+}
+
 pub struct PgStore {
+    analyze: std::sync::Mutex<AnalyzeState>,
     writer: tokio::sync::Mutex<Client>,
     readers: Vec<Client>,
     next: AtomicUsize,
@@ -108,7 +119,18 @@ impl PgStore {
         for _ in 0..readers.max(1) {
             rs.push(connect(url, schema).await?);
         }
+        writer
+            .batch_execute("ANALYZE objects; ANALYZE refs; ANALYZE recipients")
+            .await?;
+        let total: i64 = writer
+            .query_one("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'objects'::regclass", &[])
+            .await?
+            .get(0);
         Ok(PgStore {
+            analyze: std::sync::Mutex::new(AnalyzeState {
+                since: 0,
+                total: total as u64,
+            }),
             writer: tokio::sync::Mutex::new(writer),
             readers: rs,
             next: AtomicUsize::new(0),
@@ -261,7 +283,29 @@ impl Store for PgStore {
     fn add_objects(&self, collection: String, objs: Vec<NewObject>) -> BoxFut<'_, Vec<AddOutcome>> {
         Box::pin(async move {
             let mut c = self.writer.lock().await;
-            add_tx(&mut c, &collection, &objs).await
+            let out = add_tx(&mut c, &collection, &objs).await?;
+            let added = out
+                .iter()
+                .filter(|o| matches!(o, AddOutcome::Added { .. }))
+                .count() as u64;
+            let run = match self.analyze.lock() {
+                Ok(mut a) => {
+                    a.since += added;
+                    if a.since >= 1000 && a.since * 5 >= a.total {
+                        a.total += a.since;
+                        a.since = 0;
+                        true
+                    } else {
+                        false
+                    }
+                }
+                Err(_) => false,
+            };
+            if run {
+                c.batch_execute("ANALYZE objects; ANALYZE refs; ANALYZE recipients")
+                    .await?;
+            }
+            Ok(out)
         })
     }
 

@@ -43,8 +43,11 @@ CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, json
 
 pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
-    readers: Arc<Vec<Mutex<Connection>>>,
-    next_reader: std::sync::atomic::AtomicUsize,
+    /// Idle reader connections; `reader_permits` hands them out in FIFO
+    /// order (tokio's semaphore is fair), so tail latency under many
+    /// concurrent readers stays bounded.
+    readers: Arc<Mutex<Vec<Connection>>>,
+    reader_permits: Arc<tokio::sync::Semaphore>,
 }
 
 fn open(path: &Path) -> Res<Connection> {
@@ -75,12 +78,13 @@ impl SqliteStore {
         w.execute_batch(SCHEMA)?;
         let mut rs = Vec::new();
         for _ in 0..readers.max(1) {
-            rs.push(Mutex::new(open(path)?));
+            rs.push(open(path)?);
         }
+        let n = rs.len();
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(w)),
-            readers: Arc::new(rs),
-            next_reader: std::sync::atomic::AtomicUsize::new(0),
+            readers: Arc::new(Mutex::new(rs)),
+            reader_permits: Arc::new(tokio::sync::Semaphore::new(n)),
         })
     }
 
@@ -106,21 +110,24 @@ impl SqliteStore {
         f: impl FnOnce(&Connection) -> Res<T> + Send + 'static,
     ) -> BoxFut<'_, T> {
         let rs = self.readers.clone();
-        let start = self
-            .next_reader
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let permits = self.reader_permits.clone();
         Box::pin(async move {
+            let permit = permits
+                .acquire_owned()
+                .await
+                .map_err(|_| StoreError("reader pool closed".into()))?;
             tokio::task::spawn_blocking(move || {
-                let n = rs.len();
-                for k in 0..n {
-                    if let Ok(c) = rs[(start + k) % n].try_lock() {
-                        return f(&c);
-                    }
-                }
-                let c = rs[start % n]
+                let c = rs
                     .lock()
-                    .map_err(|_| StoreError("reader lock poisoned".into()))?;
-                f(&c)
+                    .map_err(|_| StoreError("reader pool poisoned".into()))?
+                    .pop();
+                let c = c.ok_or_else(|| StoreError("reader pool empty".into()))?;
+                let r = f(&c);
+                if let Ok(mut g) = rs.lock() {
+                    g.push(c);
+                }
+                drop(permit);
+                r
             })
             .await
             .map_err(|e| StoreError(format!("join: {e}")))?
