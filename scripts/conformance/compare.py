@@ -40,6 +40,11 @@ Optional:
         a reason when tshark's decode of a message is known to be wrong or
         not a message (e.g. tshark malformed-packet markers); such messages
         are reported but not counted as missed.
+  reconcile(tshark_msg, reefwatch_msg) -> str|None
+        called on each matched pair before comparing; may adjust the pair
+        for a documented tshark limitation (e.g. tshark stops decoding at an
+        object it does not know) and returns the reason, which the report
+        counts; None when nothing was adjusted.
   KNOWN_DIFFERENCES: dict[str, str]
         key -> why values differ by design; those keys are not compared.
 
@@ -156,7 +161,7 @@ def run_feed(feed_bin, pcap):
 
 def run_tshark(mod, pcap):
     cmd = ["tshark", "-n", "-r", pcap] + list(getattr(mod, "TSHARK_ARGS", [])) + [
-        "-Y", mod.TSHARK_FILTER, "-T", "pdml", "-j", "geninfo " + mod.TSHARK_PROTOS,
+        "-Y", mod.TSHARK_FILTER, "-T", "pdml", "-J", "geninfo " + mod.TSHARK_PROTOS,
     ]
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=900)
@@ -214,6 +219,7 @@ class Stats:
         self.per_key = defaultdict(lambda: [0, 0])
         self.examples = []
         self.ignored_reasons = defaultdict(int)
+        self.reconciled = defaultdict(int)
         self.errors = []
 
 
@@ -269,7 +275,8 @@ def compare_file(mod, pcap, events, st, show):
             # Pair with the reefwatch message of this frame that agrees best.
             best, best_i, best_score = None, -1, -1
             for i, rm in enumerate(r):
-                keys = [k for k in tm if k in rm and k not in skip and tm[k] is not None and rm[k] is not None]
+                keys = [k for k in tm if k in rm and k not in skip and not k.startswith("_")
+                        and tm[k] is not None and rm[k] is not None]
                 score = sum(1 for k in keys if norm(tm[k]) == norm(rm[k])) - 0.001 * i
                 if score > best_score:
                     best, best_i, best_score = rm, i, score
@@ -279,7 +286,15 @@ def compare_file(mod, pcap, events, st, show):
                     st.examples.append(f"{os.path.basename(pcap)} frame {n}: missed {tm}")
                 continue
             r.pop(best_i)
+            rec = getattr(mod, "reconcile", None)
+            if rec:
+                best = dict(best)
+                why = rec(tm, best)
+                if why:
+                    st.reconciled[why] += 1
             for k, tv in tm.items():
+                if k.startswith("_"):
+                    continue
                 if k in skip or tv is None or k not in best or best[k] is None:
                     continue
                 st.compared += 1
@@ -381,6 +396,8 @@ def main(argv):
             f"{k} {c} {100.0 * a / c:.2f}%" for k, (c, a) in sorted(st.per_key.items())))
         for k, why in getattr(m, "KNOWN_DIFFERENCES", {}).items():
             print(f"  not compared: {k}: {why}")
+        for why, c in st.reconciled.items():
+            print(f"  adjusted for tshark ({c}): {why}")
         for why, c in st.ignored_reasons.items():
             print(f"  tshark messages ignored ({c}): {why}")
         for e in st.errors[:5]:

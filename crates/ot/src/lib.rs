@@ -4,6 +4,7 @@
 //! | protocol | `app_proto` / `event_type` | transports | port hints |
 //! |---|---|---|---|
 //! | Modbus/TCP | `modbus` | TCP | 502 |
+//! | DNP3 | `dnp3` | TCP, UDP | 20000 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -12,12 +13,13 @@
 //! `identify`, `auth`, `config_change`.
 
 pub mod common;
+pub mod dnp3;
 pub mod modbus;
 
 use reefwatch_applayer::ProtocolDef;
 
 /// All OT protocols of this crate, for the engine to register.
-pub static PROTOCOLS: &[ProtocolDef] = &[modbus::PROTOCOL];
+pub static PROTOCOLS: &[ProtocolDef] = &[modbus::PROTOCOL, dnp3::PROTOCOL];
 
 /// All OT protocols of this crate, for the engine to register.
 pub fn protocols() -> &'static [ProtocolDef] {
