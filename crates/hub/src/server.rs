@@ -1050,3 +1050,15 @@ mod tests {
         assert!(parse_next(&t, "other").is_err());
     }
 }
+
+/// Entry point for the `hub_input` fuzz target: parse an objects-endpoint
+/// query string (filters, limit, added_after, next) as a request would.
+pub fn fuzz_query(q: &str) -> bool {
+    parse_params(
+        Some(q),
+        "c",
+        &["id", "type", "version", "spec_version"],
+        Some(VersionSel::Last),
+    )
+    .is_ok()
+}

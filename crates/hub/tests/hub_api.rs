@@ -546,3 +546,58 @@ async fn anonymise_created_by(backend: &str) {
     );
     h.cleanup().await;
 }
+
+both!(dashboard_counts_for_admins);
+
+async fn dashboard_counts_for_admins(backend: &str) {
+    let h = hub(backend).await;
+    post(
+        &h.app,
+        COLL,
+        "alice",
+        vec![
+            indicator(1, "2020-01-01T00:00:00.000Z", &[TLP2_AMBER]),
+            indicator(2, "2020-01-01T00:00:00.000Z", &[]),
+            malware(3),
+        ],
+    )
+    .await;
+    let r = call(
+        &h.app,
+        Method::GET,
+        "/dashboard/",
+        Some("root"),
+        &[("accept", "text/html")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(
+        r.body
+            .contains("<td>indicator</td><td>TLP:AMBER</td><td>1</td>"),
+        "{}",
+        r.body
+    );
+    assert!(r
+        .body
+        .contains("<td>indicator</td><td>TLP:CLEAR</td><td>1</td>"));
+    assert!(r
+        .body
+        .contains("<td>malware</td><td>TLP:CLEAR</td><td>1</td>"));
+    assert!(r.body.contains("3 objects"));
+    let r = call(
+        &h.app,
+        Method::GET,
+        "/dashboard/",
+        Some("carol"),
+        &[("accept", "text/html")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    h.cleanup().await;
+}
