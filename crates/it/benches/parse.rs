@@ -168,7 +168,12 @@ fn tls_flow() -> Vec<(Direction, Vec<u8>)> {
     ]
 }
 
-type Case = (&'static str, &'static ProtocolDef, Vec<(Direction, Vec<u8>)>, usize);
+type Case = (
+    &'static str,
+    &'static ProtocolDef,
+    Vec<(Direction, Vec<u8>)>,
+    usize,
+);
 
 fn bench(c: &mut Criterion) {
     let cases: Vec<Case> = vec![

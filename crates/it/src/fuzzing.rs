@@ -44,10 +44,10 @@ const MAX_PENDING: usize = 1 << 20;
 
 /// Drive `def` with `data`: byte 0 chooses the piece size, byte 1 the
 /// direction pattern; every 64th piece is preceded by a gap.
-pub fn drive(def: &ProtocolDef, data: &[u8]) {
+pub fn drive(def: &ProtocolDef, data: &[u8]) -> usize {
     let (ctl, body) = match data {
         [a, b, rest @ ..] => ((*a, *b), rest),
-        _ => return,
+        _ => return 0,
     };
     let piece = 1 + ctl.0 as usize * 4;
     let transport = def.transports.first().copied().unwrap_or(Transport::Tcp);
@@ -89,6 +89,7 @@ pub fn drive(def: &ProtocolDef, data: &[u8]) {
         }
     }
     p.on_close(&mut sink);
+    sink.events
 }
 
 /// Drive the protocol named `name` (first definition with that name and

@@ -19,6 +19,7 @@ pub mod rdp;
 pub mod smb;
 pub mod snmp;
 pub mod ssh;
+pub mod telnet;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod tls;
@@ -40,6 +41,7 @@ static PROTOCOLS: &[ProtocolDef] = &[
     smb::SMB,
     ntp::NTP,
     nbns::NBNS,
+    telnet::TELNET,
 ];
 
 /// Every IT protocol this crate parses, for the engine's registry. Names are
