@@ -36,6 +36,7 @@ def _time(s):
 def tshark_messages(protos):
     stream = None
     sport = None
+    dport = None
     tls_els = []
     for name, el in protos:
         if name == "frame":
@@ -46,6 +47,7 @@ def tshark_messages(protos):
         elif name == "tcp":
             stream = first(el, "tcp.stream")
             sport = first(el, "tcp.srcport")
+            dport = first(el, "tcp.dstport")
         elif name == "tls":
             tls_els.append(el)
     if stream is None or not tls_els:
@@ -90,11 +92,25 @@ def tshark_messages(protos):
         return []
     st["done"] = True
     m = {k: st.get(k) for k in ("sni", "ja3", "ja3_hash", "ja3s", "ja3s_hash", "version")}
+    if {sport, dport} & STARTTLS_PORTS:
+        m["_starttls"] = True
     if st.get("serial"):
         m["serial"] = st["serial"].lower()
         m["notbefore"] = st.get("notbefore")
         m["notafter"] = st.get("notafter")
     return [m]
+
+
+# SMTP, submission, POP3, IMAP, FTP, XMPP, LDAP, IRC: TLS inside these starts
+# after a cleartext STARTTLS exchange (not on the implicit-TLS ports).
+STARTTLS_PORTS = {"25", "587", "110", "143", "21", "5222", "389", "6667"}
+
+
+def IGNORE_TSHARK(msg):
+    if msg.get("_starttls"):
+        return ("STARTTLS: reefwatch has no SMTP/POP3/IMAP/IRC parser to hand the flow "
+                "over to TLS after the upgrade (known gap)")
+    return None
 
 
 def eve_messages(ev):
