@@ -6,6 +6,7 @@
 //! | Modbus/TCP | `modbus` | TCP | 502 |
 //! | DNP3 | `dnp3` | TCP, UDP | 20000 |
 //! | IEC 60870-5-104 | `iec104` | TCP | 2404 |
+//! | S7comm, S7comm-plus (TPKT/COTP) | `s7comm` | TCP | 102 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -17,11 +18,17 @@ pub mod common;
 pub mod dnp3;
 pub mod iec104;
 pub mod modbus;
+pub mod s7comm;
 
 use reefwatch_applayer::ProtocolDef;
 
 /// All OT protocols of this crate, for the engine to register.
-pub static PROTOCOLS: &[ProtocolDef] = &[modbus::PROTOCOL, dnp3::PROTOCOL, iec104::PROTOCOL];
+pub static PROTOCOLS: &[ProtocolDef] = &[
+    modbus::PROTOCOL,
+    dnp3::PROTOCOL,
+    iec104::PROTOCOL,
+    s7comm::PROTOCOL,
+];
 
 /// All OT protocols of this crate, for the engine to register.
 pub fn protocols() -> &'static [ProtocolDef] {
