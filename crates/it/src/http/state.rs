@@ -742,10 +742,12 @@ impl AppParser for HttpState {
 
     fn on_close(&mut self, out: &mut dyn EventSink) {
         // log every open transaction, oldest first
+        let cur = self.cur[1];
         while let Some(mut tx) = self.txs.pop_front() {
             if tx.resp_started || tx.has_request {
-                if let (Phase::Body(Body::Length(_) | Body::Chunked(_)), Some(f)) =
-                    (self.phase[1], tx.resp_file.as_mut())
+                // a response cut short of its announced length
+                if let (Phase::Body(Body::Length(_) | Body::Chunked(_)), Some(f), true) =
+                    (self.phase[1], tx.resp_file.as_mut(), cur == Some(tx.id))
                 {
                     f.truncated = true;
                 }
