@@ -42,6 +42,7 @@
 //! is not enforced, so captures recorded before an indicator was published
 //! still match (the usual case when replaying traffic against a new feed).
 
+mod direct;
 pub mod observation;
 pub mod table;
 
@@ -75,6 +76,8 @@ pub const EXAMPLES_PER_SIGHTING: usize = 3;
 pub const MAX_FILE_BYTES: u64 = 4 << 30;
 /// Deepest directory recursion when loading.
 pub const MAX_DIR_DEPTH: usize = 8;
+/// Longest line of a plain IOC list.
+pub const MAX_LINE: usize = 8192;
 
 /// String table tags.
 mod tag {
@@ -100,6 +103,9 @@ const SIDE_ANY: u8 = 3;
 const SIDE_SRC: u8 = 1;
 const SIDE_DST: u8 = 2;
 const NONE: u32 = u32::MAX;
+/// Entry `meta` values with this bit name a complex pattern to evaluate
+/// (a trigger key), not an indicator that matched.
+const COMPLEX_FLAG: u32 = 1 << 31;
 
 /// Indicator metadata shared by its hits.
 #[derive(Clone, Debug, Default)]
@@ -258,6 +264,8 @@ struct Complex {
     single: bool,
     horizon_ns: i128,
     window: VecDeque<(i64, Arc<Vec<Value>>)>,
+    /// Event counter value when last queued as a candidate (dedup).
+    stamp: u64,
 }
 
 #[derive(Default)]
@@ -294,6 +302,17 @@ pub struct IntelSet {
     has_suffixes: bool,
     complex: Vec<Complex>,
     complex_mask: u32,
+    /// Complex patterns without a trigger key: candidates for every event
+    /// whose observable types they use.
+    untriggered: Vec<u32>,
+    /// Events observed (stamps candidate dedup).
+    epoch: u64,
+    /// Untriggered one-test `MATCHES`/`LIKE` patterns, per string field
+    /// (see [`direct::STR_FIELDS`]): one `RegexSet` pass per event selects
+    /// the candidates.
+    prefilter: Vec<(usize, regex::RegexSet, Vec<u32>)>,
+    prefilter_pending: Vec<(usize, String, u32)>,
+    candidates: Vec<u32>,
     markings: HashMap<String, Value, foldhash::fast::RandomState>,
     sightings: HashMap<(u32, String), SightingAcc, foldhash::fast::RandomState>,
     stats: IntelStats,
@@ -468,6 +487,53 @@ fn collect_fast(c: &CompExpr, out: &mut Vec<FastKey>) -> Option<()> {
     }
 }
 
+/// Keys one of which an observation must have for `[ … ]` to hold, if any.
+fn leaf_trigger(c: &CompExpr) -> Option<Vec<FastKey>> {
+    match c {
+        CompExpr::Test(_) => {
+            let mut v = Vec::new();
+            collect_fast(c, &mut v)?;
+            (!v.is_empty()).then_some(v)
+        }
+        CompExpr::And(v) => v.iter().find_map(leaf_trigger),
+        CompExpr::Or(v) => {
+            let mut out = Vec::new();
+            for x in v {
+                out.extend(leaf_trigger(x)?);
+            }
+            Some(out)
+        }
+    }
+}
+
+/// Trigger keys of a complex pattern: every `[ … ]` has one, so an event
+/// can matter to the pattern only if it has one of these keys.
+fn pattern_triggers(p: &Pattern) -> Option<Vec<FastKey>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    eval::for_each_leaf(&p.root, &mut |c| match leaf_trigger(c) {
+        Some(k) if ok => out.extend(k),
+        _ => ok = false,
+    });
+    (ok && !out.is_empty()).then_some(out)
+}
+
+/// A pattern that is one non-negated `MATCHES`/`LIKE` on a direct string
+/// field: (field index, the compiled regex source).
+fn prefilter_regex(p: &Pattern) -> Option<(usize, String)> {
+    let ObsExpr::Simple(CompExpr::Test(t)) = &p.root else {
+        return None;
+    };
+    if t.negated {
+        return None;
+    }
+    let f = direct::str_field_index(&t.path.obj_type, &t.path.steps)?;
+    match &t.op {
+        Op::Matches(_, re, _) | Op::Like(_, re) => Some((f, re.as_str().to_string())),
+        _ => None,
+    }
+}
+
 fn pattern_mask(p: &Pattern) -> u32 {
     let mut m = 0;
     eval::for_each_leaf(&p.root, &mut |c| mask_comp(c, &mut m));
@@ -561,19 +627,27 @@ impl IntelSet {
         if md.len() > MAX_FILE_BYTES {
             return warns.push(warn(format!("larger than {MAX_FILE_BYTES} bytes, skipped")));
         }
-        let data = match std::fs::read(path) {
-            Ok(d) => d,
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => return warns.push(warn(e.to_string())),
+        };
+        let mut r = std::io::BufReader::with_capacity(1 << 16, file);
+        let first = match std::io::BufRead::fill_buf(&mut r) {
+            Ok(b) => b.iter().find(|c| !c.is_ascii_whitespace()).copied(),
             Err(e) => return warns.push(warn(e.to_string())),
         };
         let source: Arc<str> = Arc::from(path.display().to_string());
-        let first = data.iter().find(|c| !c.is_ascii_whitespace()).copied();
         if matches!(first, Some(b'{') | Some(b'[')) {
+            let mut data = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut r, &mut data) {
+                return warns.push(warn(e.to_string()));
+            }
             match serde_json::from_slice::<Value>(&data) {
                 Ok(v) => self.load_stix_value(&v, &source, path, warns),
                 Err(e) => warns.push(warn(format!("invalid JSON: {e}"))),
             }
         } else {
-            self.load_list(&data, &source, path, warns);
+            self.load_list_reader(r, &source, path, warns);
         }
     }
 
@@ -704,6 +778,22 @@ impl IntelSet {
             let mask = pattern_mask(&parsed);
             let single = matches!(parsed.root, ObsExpr::Simple(_));
             let horizon_ns = max_within(&parsed.root).unwrap_or(DEFAULT_HORIZON_NS);
+            let ci = u32::try_from(self.complex.len()).map_err(|_| "too many patterns")?;
+            if ci >= COMPLEX_FLAG {
+                return Err("too many complex patterns".into());
+            }
+            match pattern_triggers(&parsed) {
+                Some(keys) => {
+                    for k in keys {
+                        self.add_key(&k, COMPLEX_FLAG | ci)
+                            .map_err(|e| format!("pattern value not indexable: {e}"))?;
+                    }
+                }
+                None => match prefilter_regex(&parsed) {
+                    Some((field, re)) => self.prefilter_pending.push((field, re, ci)),
+                    None => self.untriggered.push(ci),
+                },
+            }
             self.complex_mask |= mask;
             self.complex.push(Complex {
                 meta: mi,
@@ -712,6 +802,7 @@ impl IntelSet {
                 single,
                 horizon_ns,
                 window: VecDeque::new(),
+                stamp: 0,
             });
             self.stats.complex += 1;
         }
@@ -792,99 +883,141 @@ impl IntelSet {
         path: &Path,
         warns: &mut Vec<LoadWarning>,
     ) {
-        let mut meta = IndicatorMeta {
+        self.load_list_reader(data, source, path, warns)
+    }
+
+    /// Streams a plain IOC list (see the module documentation). `#@`
+    /// directives must come before the first IOC line. Lines longer than
+    /// [`MAX_LINE`] bytes are skipped with a warning.
+    pub fn load_list_reader(
+        &mut self,
+        mut r: impl std::io::BufRead,
+        source: &Arc<str>,
+        path: &Path,
+        warns: &mut Vec<LoadWarning>,
+    ) {
+        let mut meta = Some(IndicatorMeta {
             source: source.clone(),
+            name: path.file_name().map(|f| f.to_string_lossy().into_owned()),
             ..Default::default()
-        };
+        });
+        let mut mi = NONE;
         let mut suffix_all = false;
-        // Directives apply to the whole file: read them first.
-        for line in data.split(|c| *c == b'\n').take(200) {
-            let line = trim(line);
-            let Some(d) = line.strip_prefix(b"#@") else {
-                continue;
-            };
-            let d = String::from_utf8_lossy(d);
-            let d = d.trim();
-            if d == "domain-suffix" {
-                suffix_all = true;
-            } else if let Some((k, v)) = d.split_once('=') {
-                let v = v.trim();
-                match k.trim() {
-                    "name" => meta.name = Some(v.to_string()),
-                    "tlp" => match Tlp::from_label(v) {
-                        Some(t) => {
-                            meta.tlp = Some(t);
-                            meta.marking_refs = vec![t.v2_id().to_string()];
-                        }
-                        None => warns.push(LoadWarning {
-                            source: path.to_path_buf(),
-                            id: None,
-                            line: None,
-                            reason: format!("unknown TLP level '{v}'"),
-                        }),
-                    },
-                    "labels" => {
-                        meta.labels = v
-                            .split(',')
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
-                            .collect()
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if meta.name.is_none() {
-            meta.name = path.file_name().map(|f| f.to_string_lossy().into_owned());
-        }
-        let mi = match self.push_meta(meta) {
-            Ok(m) => m,
-            Err(e) => {
-                return warns.push(LoadWarning {
+        let mut buf = Vec::with_capacity(256);
+        let mut n = 0usize;
+        let warn = |warns: &mut Vec<LoadWarning>, line: Option<usize>, reason: String| {
+            if warns.len() < 10_000 {
+                warns.push(LoadWarning {
                     source: path.to_path_buf(),
                     id: None,
-                    line: None,
-                    reason: e,
+                    line,
+                    reason,
                 });
             }
         };
-        for (n, raw) in data.split(|c| *c == b'\n').enumerate() {
-            let mut line = trim(raw);
+        loop {
+            buf.clear();
+            let (ended, too_long) = match read_line_bounded(&mut r, &mut buf, MAX_LINE) {
+                Ok(x) => x,
+                Err(e) => {
+                    warn(warns, Some(n + 1), e.to_string());
+                    break;
+                }
+            };
+            if ended && buf.is_empty() {
+                break;
+            }
+            n += 1;
+            if too_long {
+                warn(
+                    warns,
+                    Some(n),
+                    format!("line longer than {MAX_LINE} bytes, skipped"),
+                );
+                continue;
+            }
+            let whole = trim(&buf);
+            if let (Some(m), Some(d)) = (meta.as_mut(), whole.strip_prefix(b"#@")) {
+                let d = String::from_utf8_lossy(d);
+                let d = d.trim();
+                if d == "domain-suffix" {
+                    suffix_all = true;
+                } else if let Some((k, v)) = d.split_once('=') {
+                    let v = v.trim();
+                    match k.trim() {
+                        "name" => m.name = Some(v.to_string()),
+                        "tlp" => match Tlp::from_label(v) {
+                            Some(t) => {
+                                m.tlp = Some(t);
+                                m.marking_refs = vec![t.v2_id().to_string()];
+                            }
+                            None => warn(warns, Some(n), format!("unknown TLP level '{v}'")),
+                        },
+                        "labels" => {
+                            m.labels = v
+                                .split(',')
+                                .map(|s| s.trim().to_string())
+                                .filter(|s| !s.is_empty())
+                                .collect()
+                        }
+                        _ => warn(warns, Some(n), format!("unknown directive '{}'", k.trim())),
+                    }
+                }
+                continue;
+            }
+            let mut line = whole;
             if let Some(h) = line.iter().position(|c| *c == b'#') {
                 line = trim(&line[..h]);
             }
             if line.is_empty() {
                 continue;
             }
+            if let Some(m) = meta.take() {
+                match self.push_meta(m) {
+                    Ok(i) => mi = i,
+                    Err(e) => return warn(warns, None, e),
+                }
+            }
             match classify_ioc(line, suffix_all) {
                 Some(k) => match self.add_key(&k, mi) {
                     Ok(()) => self.stats.indicators += 1,
-                    Err(e) => warns.push(LoadWarning {
-                        source: path.to_path_buf(),
-                        id: None,
-                        line: Some(n + 1),
-                        reason: e,
-                    }),
+                    Err(e) => warn(warns, Some(n), e),
                 },
-                None => {
-                    if warns.len() < 10_000 {
-                        warns.push(LoadWarning {
-                            source: path.to_path_buf(),
-                            id: None,
-                            line: Some(n + 1),
-                            reason: format!(
-                                "not an IP, CIDR, domain, URL or hash: '{}'",
-                                String::from_utf8_lossy(&line[..line.len().min(80)])
-                            ),
-                        });
-                    }
-                }
+                None => warn(
+                    warns,
+                    Some(n),
+                    format!(
+                        "not an IP, CIDR, domain, URL or hash: '{}'",
+                        String::from_utf8_lossy(&line[..line.len().min(80)])
+                    ),
+                ),
+            }
+            if ended {
+                break;
             }
         }
     }
 
-    /// Releases spare capacity after loading.
+    /// Releases spare capacity after loading and builds the regex prefilters.
     pub fn finish_loading(&mut self) {
+        let pending = std::mem::take(&mut self.prefilter_pending);
+        for f in 0..direct::STR_FIELDS.len() {
+            let group: Vec<&(usize, String, u32)> = pending.iter().filter(|p| p.0 == f).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let set = regex::RegexSetBuilder::new(group.iter().map(|p| p.1.as_str()))
+                .size_limit(64 << 20)
+                .dfa_size_limit(64 << 20)
+                .build();
+            match set {
+                Ok(set) => self
+                    .prefilter
+                    .push((f, set, group.iter().map(|p| p.2).collect())),
+                // Too big for one set: evaluate each pattern on every event.
+                Err(_) => self.untriggered.extend(group.iter().map(|p| p.2)),
+            }
+        }
         self.entries.shrink_to_fit();
         self.ips.shrink_to_fit();
         self.strs.shrink_to_fit();
@@ -911,6 +1044,8 @@ impl IntelSet {
     /// full-evaluator pattern covers the event's observable types.
     pub fn observe(&mut self, obs: &Observation<'_>, hits: &mut Vec<Hit>) {
         let start = hits.len();
+        self.epoch += 1;
+        self.candidates.clear();
         let mut found: [(u32, u8, FoundKey); 16] = [(0, 0, FoundKey::None); 16];
         let mut nfound = 0usize;
         let mut extra: Vec<(u32, u8, FoundKey)> = Vec::new();
@@ -1020,7 +1155,17 @@ impl IntelSet {
             while i != NONE && n < 100_000 {
                 let en = self.entries[i as usize];
                 if en.side & side_seen != 0 {
-                    self.fast_hit(en.meta, key, obs, hits);
+                    if en.meta & COMPLEX_FLAG != 0 {
+                        let ci = en.meta & !COMPLEX_FLAG;
+                        if let Some(c) = self.complex.get_mut(ci as usize) {
+                            if c.stamp != self.epoch {
+                                c.stamp = self.epoch;
+                                self.candidates.push(ci);
+                            }
+                        }
+                    } else {
+                        self.fast_hit(en.meta, key, obs, hits);
+                    }
                 }
                 i = en.next;
                 n += 1;
@@ -1029,6 +1174,7 @@ impl IntelSet {
         if !self.complex.is_empty() {
             self.observe_complex(obs, hits);
         }
+        self.candidates.clear();
         // One hit per indicator per event (an IP on both sides, or a
         // pattern with several keys, would otherwise repeat).
         let mut k = start;
@@ -1132,58 +1278,90 @@ impl IntelSet {
     }
 
     fn observe_complex(&mut self, obs: &Observation<'_>, hits: &mut Vec<Hit>) {
+        for (f, set, cis) in &self.prefilter {
+            let Some(v) = direct::str_field(obs, *f) else {
+                continue;
+            };
+            for m in set.matches(&eval::nfc(&v)).iter() {
+                if let Some(&ci) = cis.get(m) {
+                    if let Some(c) = self.complex.get_mut(ci as usize) {
+                        if c.stamp != self.epoch {
+                            c.stamp = self.epoch;
+                            self.candidates.push(ci);
+                        }
+                    }
+                }
+            }
+        }
         let mask = obs.type_mask();
-        if mask & self.complex_mask == 0 {
+        if mask & self.complex_mask != 0 {
+            for k in 0..self.untriggered.len() {
+                let ci = self.untriggered[k];
+                if let Some(c) = self.complex.get_mut(ci as usize) {
+                    if c.mask & mask != 0 && c.stamp != self.epoch {
+                        c.stamp = self.epoch;
+                        self.candidates.push(ci);
+                    }
+                }
+            }
+        }
+        if self.candidates.is_empty() {
             return;
         }
-        let scos = Arc::new(obs.to_scos());
-        let one = eval::Observation {
-            id: "",
-            first: i128::from(obs.ts_ns),
-            last: i128::from(obs.ts_ns),
-            count: 1,
-            objects: scos.iter().collect(),
-        };
         let ts = i128::from(obs.ts_ns);
-        for ci in 0..self.complex.len() {
-            let c = &mut self.complex[ci];
-            if c.mask & mask == 0 {
+        // The event's cyber-observables, built once and only if needed.
+        let mut scos: Option<Arc<Vec<Value>>> = None;
+        let mut cands = std::mem::take(&mut self.candidates);
+        for &ci in &cands {
+            let Some(c) = self.complex.get_mut(ci as usize) else {
                 continue;
-            }
+            };
             let meta = &self.metas[c.meta as usize];
             if meta.valid_until.is_some_and(|u| ts > u) {
                 continue;
             }
-            if c.single {
-                let ObsExpr::Simple(ce) = &c.pattern.root else {
-                    continue;
-                };
-                match eval::comp_matches(ce, &one) {
-                    Ok(true) => hits.push(Hit {
-                        meta: meta.clone(),
-                        matched: meta.pattern.clone().unwrap_or_default(),
-                        ts_ns: obs.ts_ns,
-                        indicator_index: c.meta,
-                    }),
-                    Ok(false) => {}
-                    Err(_) => self.stats.eval_errors += 1,
-                }
-                continue;
-            }
-            let mut any = false;
+            // Does one `[ … ]` hold on this event?
+            let mut leaf_hit = false;
             let mut err = false;
-            eval::for_each_leaf(&c.pattern.root, &mut |ce| {
-                if !any && !err {
-                    match eval::comp_matches(ce, &one) {
-                        Ok(b) => any = b,
-                        Err(_) => err = true,
+            let mut leaves = Vec::new();
+            eval::for_each_leaf(&c.pattern.root, &mut |ce| leaves.push(ce));
+            for ce in leaves {
+                let r = match direct::eval(obs, ce) {
+                    Some(bits) => Ok(bits != 0),
+                    None => {
+                        let s = scos.get_or_insert_with(|| Arc::new(obs.to_scos()));
+                        let one = eval::Observation {
+                            id: "",
+                            first: ts,
+                            last: ts,
+                            count: 1,
+                            objects: s.iter().collect(),
+                        };
+                        eval::comp_matches(ce, &one)
                     }
+                };
+                match r {
+                    Ok(true) => {
+                        leaf_hit = true;
+                        break;
+                    }
+                    Ok(false) => {}
+                    Err(_) => err = true,
                 }
-            });
+            }
             if err {
                 self.stats.eval_errors += 1;
             }
-            if !any {
+            if !leaf_hit {
+                continue;
+            }
+            if c.single {
+                hits.push(Hit {
+                    meta: meta.clone(),
+                    matched: meta.pattern.clone().unwrap_or_default(),
+                    ts_ns: obs.ts_ns,
+                    indicator_index: c.meta,
+                });
                 continue;
             }
             while let Some((t, _)) = c.window.front() {
@@ -1193,7 +1371,8 @@ impl IntelSet {
                     break;
                 }
             }
-            c.window.push_back((obs.ts_ns, scos.clone()));
+            let s = scos.get_or_insert_with(|| Arc::new(obs.to_scos())).clone();
+            c.window.push_back((obs.ts_ns, s));
             let window_obs = eval::Observations {
                 obs: c
                     .window
@@ -1221,6 +1400,8 @@ impl IntelSet {
                 Err(_) => self.stats.eval_errors += 1,
             }
         }
+        cands.clear();
+        self.candidates = cands;
     }
 
     fn record_sighting(&mut self, mi: u32, key: String, matched: String, obs: &Observation<'_>) {
@@ -1438,6 +1619,39 @@ fn bundle_objects(v: &Value) -> Box<dyn Iterator<Item = &Value> + '_> {
             None => Box::new(std::iter::empty()),
         },
         _ => Box::new(std::iter::once(v)),
+    }
+}
+
+/// Reads one line (without the newline) into `buf`, keeping at most `max`
+/// bytes. Returns (end of input reached, line was longer than `max`).
+fn read_line_bounded(
+    r: &mut impl std::io::BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(bool, bool)> {
+    let mut too_long = false;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((true, too_long));
+        }
+        let (take, done) = match chunk.iter().position(|c| *c == b'\n') {
+            Some(p) => (p, true),
+            None => (chunk.len(), false),
+        };
+        if buf.len() + take <= max {
+            buf.extend_from_slice(&chunk[..take]);
+        } else {
+            too_long = true;
+        }
+        r.consume(if done { take + 1 } else { take });
+        if done {
+            return Ok((false, too_long));
+        }
     }
 }
 

@@ -512,3 +512,75 @@ fn observation_scos_are_valid() {
         .iter()
         .any(|s| s["type"] == "domain-name" && s["value"] == "host.example"));
 }
+
+#[test]
+fn direct_evaluation_agrees_with_full_evaluator() {
+    let pats = [
+        "[url:value MATCHES '^http://c2-[0-9]+\\\\.example/']",
+        "[url:value NOT MATCHES 'x$']",
+        "[domain-name:value LIKE '%.example']",
+        "[domain-name:value = 'a.example' OR network-traffic:dst_port = 443]",
+        "[domain-name:value = 'a.example' AND network-traffic:dst_port = 443]",
+        "[network-traffic:dst_port IN (80, 443) AND network-traffic:src_port > 1024]",
+        "[network-traffic:dst_port NOT = 80]",
+        "[network-traffic:src_port <= 1024]",
+        "[x-ja3:value = 'e7d705a3286e19ea42f587b344ee6865' OR x-user-agent:value LIKE 'curl%']",
+        "[file:name != 'a.bin']",
+        "[x509-certificate:subject MATCHES 'CN=.*evil']",
+        "[EXISTS url:value]",
+        "[domain-name:value IN ('a.example', 'b.example')]",
+    ];
+    let protos = ["ipv4", "tcp"];
+    let obs = [
+        Observation {
+            src_ip: v4([10, 0, 0, 1]),
+            dst_ip: v4([10, 0, 0, 2]),
+            src_port: Some(5000),
+            dst_port: Some(443),
+            protocols: &protos,
+            domain: Some(b"A.example"),
+            url: Some(b"http://c2-12.example/x"),
+            ..Default::default()
+        },
+        Observation {
+            src_ip: v4([10, 0, 0, 1]),
+            dst_ip: v4([10, 0, 0, 2]),
+            src_port: Some(80),
+            dst_port: Some(80),
+            protocols: &protos,
+            user_agent: Some(b"curl/8"),
+            file_name: Some(b"a.bin"),
+            ..Default::default()
+        },
+        Observation {
+            domain: Some(b"b.example"),
+            ja3: Some("E7D705A3286E19EA42F587B344EE6865"),
+            x509_subject: Some(b"CN=very evil"),
+            url: Some(b"ftp://x"),
+            ..Default::default()
+        },
+        Observation::default(),
+    ];
+    let mut compared = 0;
+    for p in pats {
+        let pat = crate::pattern::parse_with(p, Strictness::Grammar).unwrap();
+        let ObsExpr::Simple(c) = &pat.root else {
+            panic!()
+        };
+        for o in &obs {
+            let scos = o.to_scos();
+            let one = eval::Observation {
+                id: "",
+                first: 0,
+                last: 0,
+                count: 1,
+                objects: scos.iter().collect(),
+            };
+            let full = eval::comp_matches(c, &one).unwrap();
+            let d = super::direct::eval(o, c).unwrap_or_else(|| panic!("{p} not direct")) != 0;
+            assert_eq!(d, full, "{p} on {o:?}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, pats.len() * obs.len());
+}

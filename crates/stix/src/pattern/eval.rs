@@ -767,7 +767,8 @@ fn test_one(op: &Op, negated: bool, v: &V<'_>) -> Result<bool, EvalError> {
     Ok(r != negated)
 }
 
-fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
+/// NFC form of `s` (borrowed when `s` is ASCII).
+pub fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
     if s.is_ascii() {
         std::borrow::Cow::Borrowed(s)
     } else {
