@@ -310,9 +310,13 @@ pub fn build_query(q: &Query, pg: bool) -> Sql {
     if !q.viewer.unrestricted {
         s.s(" AND ");
         s.visible("o", &q.viewer);
-        s.s(" AND NOT EXISTS (SELECT 1 FROM refs r JOIN objects t ON t.id = r.target WHERE r.seq = o.date_added AND t.tlp >= 2 AND NOT ");
+        // A scalar subquery (not NOT EXISTS): PostgreSQL would turn NOT
+        // EXISTS into an anti-join over the whole refs table; this stays a
+        // per-row correlated lookup (refs primary key, then objects(id)) in
+        // both databases, so its cost is proportional to the page.
+        s.s(" AND (SELECT 1 FROM refs r JOIN objects t ON t.id = r.target WHERE r.seq = o.date_added AND t.tlp >= 2 AND NOT ");
         s.visible("t", &q.viewer);
-        s.s(")");
+        s.s(" LIMIT 1) IS NULL");
     }
     s.s(" ORDER BY o.date_added LIMIT ")
         .p(P::Int(q.limit as i64 + 1));

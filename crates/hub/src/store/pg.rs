@@ -70,8 +70,10 @@ async fn connect(url: &str, schema: &str) -> Res<Client> {
     tokio::spawn(async move {
         let _ = conn.await;
     });
+    // jit off: page queries are short index walks whose cost estimate can
+    // cross jit_above_cost; JIT compilation then costs ~0.4 s per query.
     client
-        .batch_execute(&format!("SET search_path TO {schema}"))
+        .batch_execute(&format!("SET search_path TO {schema}; SET jit = off"))
         .await?;
     Ok(client)
 }
