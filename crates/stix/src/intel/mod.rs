@@ -21,6 +21,10 @@
 //! | `x-user-agent:value`, `network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'` | `user_agent` |
 //! | `x-ja3:value`, `x-ja4:value` | `ja3`, `ja4` |
 //!
+//! Two deliberate readings on the fast path: `ipv4-addr:value = '10.0.0.0/8'`
+//! means the network (the specification's own examples write addresses as
+//! `'…/32'`), and domain names compare case-insensitively (DNS semantics).
+//!
 //! **Full evaluator.** Every other pattern is evaluated with
 //! [`crate::pattern::eval`] on the event's cyber-observables. Patterns with
 //! several observations (`AND`/`OR`/`FOLLOWEDBY` between `[ … ]`, `WITHIN`,

@@ -584,3 +584,33 @@ fn direct_evaluation_agrees_with_full_evaluator() {
     }
     assert_eq!(compared, pats.len() * obs.len());
 }
+
+#[test]
+fn intel_set_can_move_to_a_worker_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<IntelSet>();
+    assert_send::<Hit>();
+}
+
+#[test]
+fn overlong_and_binary_list_lines_are_bounded() {
+    let mut set = IntelSet::new();
+    let mut warns = Vec::new();
+    let src: Arc<str> = Arc::from("x");
+    let mut data = vec![b'a'; MAX_LINE + 10];
+    data.extend_from_slice(b"\n\xff\xfe\n198.51.100.1\n#@ tlp=red\n");
+    set.load_list(&data, &src, Path::new("x"), &mut warns);
+    assert_eq!(set.stats().indicators, 1);
+    assert!(warns[0].reason.contains("longer than"), "{warns:?}");
+    assert!(warns[1].reason.starts_with("not an IP"), "{warns:?}");
+    // Directives after the first IOC are comments.
+    let mut hits = Vec::new();
+    set.observe(
+        &Observation {
+            dst_ip: v4([198, 51, 100, 1]),
+            ..Default::default()
+        },
+        &mut hits,
+    );
+    assert_eq!(hits[0].tlp(), None);
+}
