@@ -38,6 +38,15 @@ pub struct AnalyzeArgs {
     /// Reassembly memory cap in MiB (all workers together).
     #[arg(long, default_value_t = 256)]
     pub reassembly_memcap_mb: usize,
+    /// Do not compute MD5/SHA-1/SHA-256 of transferred files (`fileinfo`).
+    #[arg(long)]
+    pub no_file_hashes: bool,
+    /// Bytes of each HTTP body exposed to detection.
+    #[arg(long, default_value_t = 100 * 1024)]
+    pub http_body_depth: usize,
+    /// Gzip/deflate-decode HTTP response bodies before inspection.
+    #[arg(long)]
+    pub http_decompress: bool,
 }
 
 pub fn run(a: AnalyzeArgs) -> i32 {
@@ -57,6 +66,12 @@ pub fn run(a: AnalyzeArgs) -> i32 {
             }
         },
     };
+    reefwatch_sensor::it_config::configure(reefwatch_sensor::it_config::ItConfig {
+        http_request_body_depth: a.http_body_depth,
+        http_response_body_depth: a.http_body_depth,
+        http_decompress: a.http_decompress,
+        file_hashes: !a.no_file_hashes,
+    });
     let mut engine = EngineConfig::default();
     engine.stream.depth = a.stream_depth;
     engine.flow.max_flows = a.max_flows.max(16);

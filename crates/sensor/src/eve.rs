@@ -51,7 +51,8 @@ impl EveOut {
     pub fn set_ts(&mut self, key: &str, ts_ns: i64) {
         let mut tmp = [0u8; 40];
         let n = self.ts_cache.format(ts_ns, &mut tmp);
-        self.js.set_str(key, core::str::from_utf8(&tmp[..n]).unwrap_or(""));
+        self.js
+            .set_str(key, core::str::from_utf8(&tmp[..n]).unwrap_or(""));
     }
 
     /// Finish the event started with `begin`: close it and queue the line.

@@ -15,6 +15,7 @@ pub mod worker;
 use app::Registry;
 use eve::{EveDest, EveOut};
 use reefwatch_capture::{CaptureError, CaptureReader};
+pub use reefwatch_it::config as it_config;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
