@@ -1,10 +1,30 @@
-//! reefwatch-it: IT application-layer parsers (DNS, HTTP/1.x, TLS with
-//! JA3/JA3S/JA4, SSH with HASSH, DHCP, and more) behind the
-//! [`reefwatch_applayer`] contract.
+//! reefwatch-it: IT application-layer parsers behind the
+//! [`reefwatch_applayer`] contract, with Suricata-compatible EVE records.
+//!
+//! | protocol | transport | EVE event | sticky buffers (Suricata keyword names) |
+//! |---|---|---|---|
+//! | DNS | UDP, TCP | `dns` (v3: queries, answers, grouped, authorities, additionals) | `dns.query` |
+//! | HTTP/1.x | TCP | `http`, `fileinfo` (size, MD5/SHA-1/SHA-256) | `http.method`, `http.uri`, `http.uri.raw`, `http.protocol`, `http.request_line`, `http.host`, `http.host.raw`, `http.user_agent`, `http.cookie`, `http.referer`, `http.content_type`, `http.content_len`, `http.accept`, `http.accept_enc`, `http.accept_lang`, `http.connection`, `http.header`, `http.header.raw`, `http.start`, `http.request_body`, `http.stat_code`, `http.stat_msg`, `http.response_line`, `http.server`, `http.location`, `http.response_body`, `file.data` |
+//! | TLS | TCP | `tls` (cert subject/issuer/serial/fingerprint/validity, SNI, version, JA3, JA3S, JA4, ALPNs) | `tls.sni`, `tls.alpn`, `tls.cert_subject`, `tls.cert_issuer`, `tls.cert_serial`, `tls.cert_fingerprint`, `tls.certs`, `ja3.hash`, `ja3.string`, `ja3s.hash`, `ja3s.string`, `ja4.hash` |
+//! | SSH | TCP | `ssh` (banners, HASSH) | `ssh.proto`, `ssh.software`, `ssh.hassh`, `ssh.hassh.string`, `ssh.hassh.server`, `ssh.hassh.server.string` |
+//! | DHCP | UDP | `dhcp` | `dhcp.hostname`, `dhcp.vendor_class` |
+//! | FTP | TCP | `ftp` | `ftp.command`, `ftp.command_data`, `ftp.completion_code`, `ftp.reply` |
+//! | SMB2/3 | TCP | `smb` | `smb.share`, `smb.named_pipe`, `smb.ntlmssp_user`, `smb.ntlmssp_domain`, `file.name` |
+//! | RDP | TCP | `rdp` | `rdp.cookie` |
+//! | SNMP | UDP | `snmp` | `snmp.community`, `snmp.usm` |
+//! | NTP | UDP | `ntp` | — |
+//! | NetBIOS-NS | UDP | — (Suricata has none) | `nbns.name`, `nbns.name_suffix` |
+//! | Telnet | TCP | — (Suricata has none) | `telnet.username` |
+//!
+//! Buffers are borrowed from the parsed bytes (or from a stack buffer for
+//! normalised values such as `http.uri`) and delivered before the
+//! transaction's event; body buffers arrive piece by piece as the body
+//! streams in, up to the configured depth ([`config`]). Cleartext logins
+//! (FTP, Telnet) raise `*.cleartext_credentials` anomalies.
 //!
 //! Each protocol lives in its own folder with `parser.rs` (zero-copy wire
 //! views), `state.rs` (per-flow transactions, bounded) and `logger.rs`
-//! (Suricata-compatible EVE fields).
+//! (EVE fields); the small ones keep all three in `mod.rs`.
 
 pub mod config;
 pub mod dhcp;
