@@ -7,6 +7,7 @@
 //! | DNP3 | `dnp3` | TCP, UDP | 20000 |
 //! | IEC 60870-5-104 | `iec104` | TCP | 2404 |
 //! | S7comm, S7comm-plus (TPKT/COTP) | `s7comm` | TCP | 102 |
+//! | EtherNet/IP + CIP | `enip` | TCP, UDP | 44818 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -16,6 +17,7 @@
 
 pub mod common;
 pub mod dnp3;
+pub mod enip;
 pub mod iec104;
 pub mod modbus;
 pub mod s7comm;
@@ -28,6 +30,7 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     dnp3::PROTOCOL,
     iec104::PROTOCOL,
     s7comm::PROTOCOL,
+    enip::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.

@@ -121,7 +121,7 @@ pub fn log_s7(m: &Msg<'_>, an: Anomalies, out: &mut dyn EventSink) {
                             }
                             let ts = d.get(1).copied().unwrap_or(0);
                             let len = be16(d, 2).unwrap_or(0) as usize;
-                            let bytes = if matches!(ts, 3 | 4 | 5) {
+                            let bytes = if matches!(ts, 3..=5) {
                                 len.div_ceil(8)
                             } else {
                                 len
