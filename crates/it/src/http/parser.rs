@@ -54,16 +54,23 @@ pub const METHODS: &[&[u8]] = &[
 /// Find the end of the head starting at 0: returns the length including the
 /// blank line, or `None` if the blank line has not arrived.
 pub fn head_len(data: &[u8]) -> Option<usize> {
-    let mut pos = 0;
-    // bounded: every iteration advances past one '\n'
-    while let Some(nl) = memchr::memchr(b'\n', data.get(pos..)?) {
-        let line_start = pos;
-        let line_end = pos + nl; // index of '\n'
-        let line = &data[line_start..line_end];
-        if (line.is_empty() || line == b"\r") && line_start > 0 {
-            return Some(line_end + 1);
+    head_len_from(data, 0)
+}
+
+/// Like [`head_len`], but the first `from` bytes are known to hold no
+/// blank line yet (a resumed search: keeps a head arriving in many small
+/// segments linear, not quadratic). The first line is never blank.
+pub fn head_len_from(data: &[u8], from: usize) -> Option<usize> {
+    let start = from.saturating_sub(3).min(data.len());
+    for i in memchr::memchr_iter(b'\n', &data[start..]).map(|i| i + start) {
+        if i == 0 {
+            continue;
         }
-        pos = line_end + 1;
+        match data.get(i + 1..) {
+            Some([b'\n', ..]) => return Some(i + 2),
+            Some([b'\r', b'\n', ..]) => return Some(i + 3),
+            _ => {}
+        }
     }
     None
 }
@@ -255,7 +262,12 @@ pub struct Head<'a> {
 impl<'a> Head<'a> {
     /// `data` must begin at the start line; returns `None` until the blank line arrived.
     pub fn split(data: &'a [u8]) -> Option<Head<'a>> {
-        let len = head_len(data)?;
+        Self::split_from(data, 0)
+    }
+
+    /// [`Head::split`] resuming a search over a prefix already scanned.
+    pub fn split_from(data: &'a [u8], from: usize) -> Option<Head<'a>> {
+        let len = head_len_from(data, from)?;
         let raw = &data[..len];
         let first_nl = memchr::memchr(b'\n', raw)?;
         let start_line = match raw[..first_nl].last() {
@@ -346,6 +358,18 @@ BODY";
         assert_eq!(rl.uri, b"/x");
         assert_ne!(f & anomaly::MISSING_PROTOCOL, 0);
         assert!(RequestLine::parse(b"\x16\x03\x01 x").is_none());
+    }
+
+    #[test]
+    fn resumed_head_search() {
+        let h = b"GET / HTTP/1.1\r\nA: b\r\n\r\nrest";
+        assert_eq!(head_len(h), Some(24));
+        for from in 0..h.len() {
+            let want = if from <= 24 { Some(24) } else { None };
+            assert_eq!(head_len_from(h, from), want, "from {from}");
+        }
+        assert_eq!(head_len(b"\r\n\r\n"), Some(4));
+        assert_eq!(head_len(b"GET /\n\nx"), Some(7));
     }
 
     #[test]

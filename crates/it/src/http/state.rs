@@ -90,6 +90,8 @@ pub struct HttpState {
     phase: [Phase; 2],
     /// tx id currently receiving bytes, per direction
     cur: [Option<u64>; 2],
+    /// bytes of a pending head already searched for its end, per direction
+    head_scanned: [usize; 2],
 }
 
 impl Default for HttpState {
@@ -176,6 +178,7 @@ impl HttpState {
             next_id: 0,
             phase: [Phase::Head, Phase::Head],
             cur: [None, None],
+            head_scanned: [0, 0],
         }
     }
 
@@ -650,9 +653,11 @@ impl AppParser for HttpState {
                         pos += blank;
                         continue;
                     }
-                    let Some(head) = Head::split(rest) else {
+                    let Some(head) = Head::split_from(rest, self.head_scanned[d]) else {
+                        self.head_scanned[d] = rest.len();
                         if rest.len() > MAX_HEAD_LEN {
                             out.anomaly("http.request_header_too_long");
+                            self.head_scanned[d] = 0;
                             self.phase[d] = Phase::Resync;
                             pos = data.len();
                             continue;
@@ -673,6 +678,7 @@ impl AppParser for HttpState {
                                             Err(()) => self.phase[d] = Phase::Resync,
                                         }
                                         pos += nl + 1;
+                                        self.head_scanned[d] = 0;
                                         continue;
                                     }
                                 }
@@ -683,6 +689,7 @@ impl AppParser for HttpState {
                             needed: 1,
                         };
                     };
+                    self.head_scanned[d] = 0;
                     let r = match dir {
                         Direction::ToServer => self.on_request_head(&head, out),
                         Direction::ToClient => self.on_response_head(&head, out),
@@ -723,6 +730,7 @@ impl AppParser for HttpState {
 
     fn on_gap(&mut self, dir: Direction, _out: &mut dyn EventSink) {
         let d = dir.index();
+        self.head_scanned[d] = 0;
         if matches!(self.phase[d], Phase::Tunnel) {
             return;
         }

@@ -201,3 +201,17 @@ fn probe_off_port() {
     };
     assert_eq!(probe(&m), ProbeResult::NoMatch);
 }
+
+#[test]
+fn slow_head_is_linear() {
+    // a 60 KB head delivered one byte at a time must stay fast (resumed search)
+    let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+    while head.len() < 60_000 {
+        head.extend_from_slice(b"X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    let t = std::time::Instant::now();
+    let s = run(&head, b"HTTP/1.1 204 No Content\r\n\r\n", 1);
+    assert_eq!(s.events.iter().filter(|e| e.0 == "http").count(), 1);
+    assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
+}
