@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Run the reefwatch sensor benchmark (called by bench/run.sh).
+
+For each workload: the read-only floor, `reefwatch analyze` with EVE off
+and with full EVE to a file, each on 1 and 2 threads. Every run is wrapped
+in `/usr/bin/time -v` for the peak RSS; wall time is measured here around
+the process (so it includes start-up, like a user sees it). With --runs N
+the median wall time (and the median peak RSS) is reported.
+
+Prints a table and writes the same figures as JSON.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+# Suricata 8.0.6, one worker thread, no rules (../shared/bench/README.md).
+SURICATA = {
+    "big": {"eve_none": 1.05, "eve_full": 1.56, "rss_mb": 147.0},
+    "smallflows": {"eve_none": 3.26, "eve_full": 9.67, "rss_mb": 401.0},
+}
+
+CONFIGS = [
+    # name, uses EVE, threads
+    ("floor", None, None),
+    ("eve_none", False, 1),
+    ("eve_full", True, 1),
+    ("eve_none_t2", False, 2),
+    ("eve_full_t2", True, 2),
+]
+
+FLOOR_RE = re.compile(r":\s*(\d+) packets, (\d+) bytes in ([0-9.]+) s")
+RSS_RE = re.compile(r"Maximum resident set size \(kbytes\):\s*(\d+)")
+USER_RE = re.compile(r"User time \(seconds\):\s*([0-9.]+)")
+SYS_RE = re.compile(r"System time \(seconds\):\s*([0-9.]+)")
+
+
+def run_once(cmd, time_bin):
+    """Run cmd under `time -v`; return (wall s, peak RSS MB, CPU s, stdout)."""
+    full = [time_bin, "-v"] + cmd
+    t0 = time.perf_counter()
+    p = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        raise SystemExit(f"bench: command failed ({p.returncode}): {' '.join(cmd)}")
+    m = RSS_RE.search(p.stderr)
+    rss = int(m.group(1)) / 1024.0 if m else float("nan")
+    u, sy = USER_RE.search(p.stderr), SYS_RE.search(p.stderr)
+    cpu = float(u.group(1)) + float(sy.group(1)) if u and sy else float("nan")
+    return wall, rss, cpu, p.stdout
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True, help="reefwatch binary")
+    ap.add_argument("--floor", required=True, help="floor example binary")
+    ap.add_argument("--data", required=True, help="directory of the workloads")
+    ap.add_argument("--workloads", nargs="+", required=True)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--time-bin", default="/usr/bin/time")
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--configs", default=",".join(c[0] for c in CONFIGS))
+    a = ap.parse_args()
+    wanted = set(a.configs.split(","))
+
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "cpu_model": cpu_model(),
+            "kernel": platform.release(),
+            "mem_gb": mem_gb(),
+        },
+        "git_rev": git_rev(),
+        "runs": a.runs,
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
+        "suricata": SURICATA,
+        "workloads": {},
+    }
+
+    for w in a.workloads:
+        pcap = os.path.join(a.data, w + ".pcap")
+        eve_path = os.path.join(a.data, w + ".eve.json")
+        # warm the page cache (not timed): the workloads fit in memory
+        _, _, _, out = run_once([a.floor, pcap], a.time_bin)
+        m = FLOOR_RE.search(out)
+        if not m:
+            raise SystemExit(f"bench: cannot parse floor output: {out!r}")
+        packets, nbytes = int(m.group(1)), int(m.group(2))
+        wres = {"file": pcap, "file_bytes": os.path.getsize(pcap), "packets": packets,
+                "captured_bytes": nbytes, "configs": {}}
+        results["workloads"][w] = wres
+        for name, eve, threads in CONFIGS:
+            if name not in wanted:
+                continue
+            if eve is None:
+                cmd = [a.floor, pcap]
+            else:
+                cmd = [a.bin, "analyze", pcap, "--eve", eve_path if eve else "none", "-q"]
+                if threads != 1:
+                    cmd += ["--threads", str(threads)]
+            walls, rsss, cpus = [], [], []
+            for i in range(a.runs):
+                if eve and os.path.exists(eve_path):
+                    os.remove(eve_path)
+                load = os.getloadavg()[0]
+                wall, rss, cpu, _ = run_once(cmd, a.time_bin)
+                walls.append(wall)
+                rsss.append(rss)
+                cpus.append(cpu)
+                print(f"  {w:<10} {name:<12} run {i + 1}/{a.runs}: {wall:7.3f} s wall, "
+                      f"{cpu:7.2f} s CPU, {rss:7.1f} MB (load {load:.1f})",
+                      file=sys.stderr, flush=True)
+            wall = statistics.median(walls)
+            rss = statistics.median(rsss)
+            cpu = statistics.median(cpus)
+            c = {
+                "command": " ".join(cmd),
+                "wall_s": round(wall, 4),
+                "walls_s": [round(x, 4) for x in walls],
+                "cpu_s": round(cpu, 2),
+                "cpus_s": [round(x, 2) for x in cpus],
+                "kpps": round(packets / wall / 1e3, 1),
+                "mbit_s": round(nbytes * 8 / wall / 1e6, 1),
+                "peak_rss_mb": round(rss, 1),
+            }
+            if eve:
+                c["eve_bytes"] = os.path.getsize(eve_path)
+                with open(eve_path, "rb") as f:
+                    c["eve_events"] = sum(1 for _ in f)
+            wres["configs"][name] = c
+        floor = wres["configs"].get("floor", {}).get("wall_s")
+        for name, c in wres["configs"].items():
+            if floor:
+                c["x_floor"] = round(ratio(c["wall_s"], floor), 2)
+            floor_cpu = wres["configs"].get("floor", {}).get("cpu_s")
+            if floor_cpu:
+                c["cpu_x_floor"] = round(ratio(c["cpu_s"], floor_cpu), 2)
+            base = name.split("_t")[0]
+            s = SURICATA[w].get(base)
+            if s:
+                c["suricata_s"] = s
+                c["x_suricata"] = round(ratio(c["wall_s"], s), 2)
+            if name != "floor":
+                c["x_suricata_rss"] = round(ratio(c["peak_rss_mb"], SURICATA[w]["rss_mb"]), 2)
+        wres["targets"] = targets(w, wres["configs"])
+
+    with open(a.json, "w") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    print_table(results)
+    print(f"\nJSON: {a.json}")
+
+
+def targets(w, cs):
+    """The issue's targets, evaluated on this run (None = not measured)."""
+    t = {}
+    if "eve_full" in cs and w == "smallflows":
+        t["eve_full_le_half_suricata"] = cs["eve_full"]["wall_s"] <= SURICATA[w]["eve_full"] / 2
+    if "eve_none" in cs and "floor" in cs:
+        t["eve_none_within_2x_floor"] = cs["eve_none"]["wall_s"] <= 2 * cs["floor"]["wall_s"]
+    for base in ("eve_none", "eve_full"):
+        if base in cs and base + "_t2" in cs:
+            t[base + "_t2_faster_than_t1"] = cs[base + "_t2"]["wall_s"] < cs[base]["wall_s"]
+    rss = [c["peak_rss_mb"] for n, c in cs.items() if n != "floor"]
+    if rss:
+        t["peak_rss_below_suricata"] = max(rss) < SURICATA[w]["rss_mb"]
+    return t
+
+
+def print_table(r):
+    hdr = (f"{'workload':<11} {'config':<12} {'wall s':>8} {'CPU s':>6} {'kpps':>8} {'Mbit/s':>8} "
+           f"{'RSS MB':>8} {'x floor':>8} {'Suricata s':>10} {'x Suri':>7} {'RSS x Suri':>10}")
+    print()
+    print(f"reefwatch benchmark ({r['machine']['cpus']} CPUs, {r['machine']['cpu_model']}; "
+          f"git {r['git_rev']}; median of {r['runs']} run(s); "
+          f"load average at start {r['loadavg_1m_at_start']})")
+    print("wall = elapsed time of the process; CPU = user+sys; ratios use wall time")
+    print(hdr)
+    print("-" * len(hdr))
+    for w, wr in r["workloads"].items():
+        for n, c in wr["configs"].items():
+            print(f"{w:<11} {n:<12} {c['wall_s']:>8.3f} {c['cpu_s']:>6.2f} {c['kpps']:>8.0f} {c['mbit_s']:>8.0f} "
+                  f"{c['peak_rss_mb']:>8.1f} {fmt(c.get('x_floor')):>8} "
+                  f"{fmt(c.get('suricata_s')):>10} {fmt(c.get('x_suricata')):>7} "
+                  f"{fmt(c.get('x_suricata_rss')):>10}")
+        print(f"{'':<11} {wr['packets']} packets, {wr['captured_bytes'] / 1e6:.0f} MB captured; "
+              f"Suricata peak RSS {SURICATA[w]['rss_mb']:.0f} MB")
+        for k, v in wr["targets"].items():
+            print(f"{'':<11} target {k}: {'MET' if v else 'not met'}")
+
+
+def fmt(x):
+    return "-" if x is None else f"{x:.2f}"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_gb():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def git_rev():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=os.path.dirname(os.path.abspath(__file__))
+                              ).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()
