@@ -6,7 +6,11 @@ response; the request's fields come from tshark's `http.request_in` frame.
 
 Compared per transaction: status, response content type, method, host, user
 agent, protocol (request version), full request URI, and `length` against
-the response's Content-Length when there is one."""
+the response's Content-Length when there is one. Responses reefwatch could
+not pair with a request of their own are compared on their own fields only.
+
+tshark has no reassembly depth: run reefwatch with `--stream-depth 0` for
+this comparison (long bodies otherwise end at the 1 MiB default depth)."""
 
 NAME = "http"
 EVENT_TYPES = ("http",)
@@ -68,6 +72,13 @@ def eve_messages(ev):
     h = ev.get("http", {})
     if h.get("status") is None:
         return []
+    if h.get("http_method") is None:
+        # A response without a request of its own (desynchronised or
+        # unsolicited, e.g. after packet loss): reefwatch, like Suricata, logs
+        # it alone, while tshark attaches it to the last request seen. Only
+        # the response's own fields are compared.
+        return [{"status": h.get("status"), "content_type": h.get("http_content_type"),
+                 "length": h.get("length")}]
     url = h.get("url", "")
     host = h.get("hostname")
     if url.startswith("http://") or url.startswith("https://") or host is None:

@@ -101,15 +101,15 @@ def tshark_messages(protos):
     return [m]
 
 
-# SMTP, submission, POP3, IMAP, FTP, XMPP, LDAP, IRC: TLS inside these starts
-# after a cleartext STARTTLS exchange (not on the implicit-TLS ports).
-STARTTLS_PORTS = {"25", "587", "110", "143", "21", "5222", "389", "6667"}
+# SMTP, submission, POP3, IMAP, FTP, XMPP, LDAP, IRC, PostgreSQL (SSLRequest),
+# MySQL: TLS inside these starts after a cleartext upgrade exchange.
+STARTTLS_PORTS = {"25", "587", "110", "143", "21", "5222", "389", "6667", "5432", "15432", "3306"}
 
 
 def IGNORE_TSHARK(msg):
     if msg.get("_starttls"):
-        return ("STARTTLS: reefwatch has no SMTP/POP3/IMAP/IRC parser to hand the flow "
-                "over to TLS after the upgrade (known gap)")
+        return ("STARTTLS-style upgrade (SMTP/POP3/IMAP/IRC/PostgreSQL): reefwatch has no parser "
+                "to hand the flow over to TLS after the upgrade (known gap)")
     return None
 
 
