@@ -1,8 +1,9 @@
 //! SMB2/3 over TCP (NetBIOS session framing): negotiate (dialects), session
 //! setup (NTLMSSP user/domain/host), tree connect (share), create (file
 //! names), with request/response pairing by message id. Large READ/WRITE
-//! payloads are skipped, not buffered. SMB1 and encrypted SMB3 messages are
-//! recognised and flagged, not decoded.
+//! payloads are skipped, not buffered. SMB1 (still common on legacy OT
+//! Windows hosts) is logged per command with its status and, for NEGOTIATE,
+//! the client dialects; encrypted SMB3 messages are recognised, not decoded.
 
 pub mod parser;
 
@@ -29,12 +30,18 @@ struct Req {
     disposition: Option<u32>,
     share: Option<String>,
     ntlmssp: Option<(String, String, String)>,
+    smb1_dialects: Vec<String>,
+}
+
+fn le16_at(b: &[u8], off: usize) -> Option<u16> {
+    crate::util::le16(b, off)
 }
 
 #[derive(Default)]
 struct SmbState {
     reqs: VecDeque<Req>,
     dialect: Option<u16>,
+    smb1_dialect: Option<String>,
     /// tree id -> share name (bounded)
     trees: Vec<(u32, String)>,
     skip: [usize; 2],
@@ -221,12 +228,84 @@ impl SmbState {
         });
     }
 
+    fn smb1(&mut self, dir: Direction, h: &Smb1Header<'_>, out: &mut dyn EventSink) {
+        match (dir, h.is_response()) {
+            (Direction::ToServer, false) => {
+                let mut r = Req {
+                    message_id: h.multiplex_id() as u64 | 1 << 63,
+                    command: h.command() as u16,
+                    tree_id: h.tree_id() as u32,
+                    session_id: h.user_id() as u64,
+                    ..Default::default()
+                };
+                if h.command() == 0x72 {
+                    let (_, data) = h.words_and_data();
+                    r.smb1_dialects = smb1_dialects(data)
+                        .map(|d| String::from_utf8_lossy(d).into_owned())
+                        .collect();
+                }
+                if self.reqs.len() >= MAX_TXS_PER_FLOW {
+                    self.reqs.pop_front();
+                }
+                self.reqs.push_back(r);
+            }
+            (Direction::ToClient, true) => {
+                let mid = h.multiplex_id() as u64 | 1 << 63;
+                let idx = self
+                    .reqs
+                    .iter()
+                    .position(|r| r.message_id == mid && r.command == h.command() as u16);
+                let req = idx.and_then(|i| self.reqs.remove(i)).unwrap_or_default();
+                let dialect = if h.command() == 0x72 {
+                    // response: index of the chosen dialect
+                    let (words, _) = h.words_and_data();
+                    le16_at(words, 0).and_then(|i| req.smb1_dialects.get(i as usize).cloned())
+                } else {
+                    None
+                };
+                if let Some(d) = &dialect {
+                    self.smb1_dialect = Some(d.clone());
+                }
+                let id = self.tx;
+                self.tx += 1;
+                if !out.wants_events() {
+                    return;
+                }
+                let dl = self.smb1_dialect.clone();
+                out.event("smb", &mut |js| {
+                    js.set_uint("id", id);
+                    if let Some(d) = &dl {
+                        js.set_str("dialect", d);
+                    }
+                    js.set_str("command", smb1_command_str(h.command()));
+                    match status_str(h.status()) {
+                        Some(s) => js.set_str("status", s),
+                        None => js.set_fmt("status", format_args!("0x{:x}", h.status())),
+                    };
+                    js.set_fmt("status_code", format_args!("0x{:x}", h.status()));
+                    js.set_uint("session_id", h.user_id() as u64);
+                    js.set_uint("tree_id", h.tree_id() as u64);
+                    if !req.smb1_dialects.is_empty() {
+                        js.open_array("client_dialects");
+                        for d in &req.smb1_dialects {
+                            js.append_str(d);
+                        }
+                        js.close();
+                    }
+                });
+            }
+            _ => out.anomaly("smb.unexpected_direction"),
+        }
+    }
+
     fn message(&mut self, dir: Direction, msg: &[u8], out: &mut dyn EventSink) {
         self.messages += 1;
         match msg.get(..4) {
             Some(b"\xfeSMB") => {}
             Some(b"\xffSMB") => {
-                out.anomaly("smb.smb1_message");
+                if let Some(h) = Smb1Header::new_checked(msg) {
+                    self.smb1(dir, &h, out);
+                }
                 return;
             }
             Some(b"\xfdSMB") => return, // SMB3 transform (encrypted)
@@ -391,6 +470,35 @@ mod tests {
             r#"{"id":0,"command":"SMB2_COMMAND_TREE_CONNECT","status":"STATUS_SUCCESS","status_code":"0x0","session_id":4386,"tree_id":7,"share":"\\\\srv\\C$","share_type":"FILE"}"#
         );
         assert!(sink.buffers.iter().any(|b| b.0 == "smb.share"));
+    }
+
+    #[test]
+    fn smb1_negotiate() {
+        let mut req = vec![0xff, b'S', b'M', b'B', 0x72, 0, 0, 0, 0, 0x18, 0x01, 0x28];
+        req.resize(30, 0);
+        req.extend_from_slice(&7u16.to_le_bytes()); // mid
+        req.push(0); // word count
+        let dialects = b"\x02PC NETWORK PROGRAM 1.0\0\x02NT LM 0.12\0";
+        req.extend_from_slice(&(dialects.len() as u16).to_le_bytes());
+        req.extend_from_slice(dialects);
+        let mut resp = vec![0xff, b'S', b'M', b'B', 0x72, 0, 0, 0, 0, 0x98, 0x01, 0x28];
+        resp.resize(30, 0);
+        resp.extend_from_slice(&7u16.to_le_bytes());
+        resp.extend_from_slice(&[1, 1, 0, 0, 0]); // 1 word: dialect index 1, byte count 0
+        let mut p = new_parser();
+        let mut sink = TestSink::default();
+        assert_eq!(
+            p.parse(Direction::ToServer, &nbss(&req), &mut sink),
+            ParseResult::Done
+        );
+        assert_eq!(
+            p.parse(Direction::ToClient, &nbss(&resp), &mut sink),
+            ParseResult::Done
+        );
+        assert_eq!(
+            sink.events[0].1,
+            r#"{"id":0,"dialect":"NT LM 0.12","command":"SMB1_COMMAND_NEGOTIATE_PROTOCOL","status":"STATUS_SUCCESS","status_code":"0x0","session_id":0,"tree_id":0,"client_dialects":["PC NETWORK PROGRAM 1.0","NT LM 0.12"]}"#
+        );
     }
 
     #[test]

@@ -151,6 +151,85 @@ pub fn utf16(b: &[u8]) -> String {
         .collect()
 }
 
+/// SMB1 header view (32 bytes, `\xffSMB`), length checked once.
+#[derive(Clone, Copy, Debug)]
+pub struct Smb1Header<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Smb1Header<'a> {
+    pub const LEN: usize = 32;
+    pub fn new_checked(buf: &'a [u8]) -> Option<Smb1Header<'a>> {
+        if buf.len() < Self::LEN || &buf[..4] != b"\xffSMB" {
+            return None;
+        }
+        Some(Smb1Header { buf })
+    }
+    pub fn command(&self) -> u8 {
+        self.buf[4]
+    }
+    pub fn status(&self) -> u32 {
+        le32(self.buf, 5).unwrap_or(0)
+    }
+    pub fn is_response(&self) -> bool {
+        self.buf[9] & 0x80 != 0
+    }
+    pub fn tree_id(&self) -> u16 {
+        le16(self.buf, 24).unwrap_or(0)
+    }
+    pub fn user_id(&self) -> u16 {
+        le16(self.buf, 28).unwrap_or(0)
+    }
+    pub fn multiplex_id(&self) -> u16 {
+        le16(self.buf, 30).unwrap_or(0)
+    }
+    /// Parameter words and data after the header: (words, data).
+    pub fn words_and_data(&self) -> (&'a [u8], &'a [u8]) {
+        let b = &self.buf[Self::LEN..];
+        let wc = b.first().copied().unwrap_or(0) as usize;
+        let words = b.get(1..1 + 2 * wc).unwrap_or(&[]);
+        let bc = le16(b, 1 + 2 * wc).unwrap_or(0) as usize;
+        let data = b
+            .get(3 + 2 * wc..(3 + 2 * wc + bc).min(b.len()))
+            .unwrap_or(&[]);
+        (words, data)
+    }
+}
+
+/// SMB1 NEGOTIATE request dialect strings (`\x02name\0` each).
+pub fn smb1_dialects(data: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
+    data.split(|&b| b == 0)
+        .filter_map(|s| s.strip_prefix(b"\x02"))
+        .take(32)
+}
+
+pub fn smb1_command_str(c: u8) -> &'static str {
+    match c {
+        0x04 => "SMB1_COMMAND_CLOSE",
+        0x06 => "SMB1_COMMAND_DELETE",
+        0x07 => "SMB1_COMMAND_RENAME",
+        0x24 => "SMB1_COMMAND_LOCKING_ANDX",
+        0x25 => "SMB1_COMMAND_TRANS",
+        0x2b => "SMB1_COMMAND_ECHO",
+        0x2d => "SMB1_COMMAND_OPEN_ANDX",
+        0x2e => "SMB1_COMMAND_READ_ANDX",
+        0x2f => "SMB1_COMMAND_WRITE_ANDX",
+        0x32 => "SMB1_COMMAND_TRANS2",
+        0x33 => "SMB1_COMMAND_TRANS2_SECONDARY",
+        0x34 => "SMB1_COMMAND_FIND_CLOSE2",
+        0x71 => "SMB1_COMMAND_TREE_DISCONNECT",
+        0x72 => "SMB1_COMMAND_NEGOTIATE_PROTOCOL",
+        0x73 => "SMB1_COMMAND_SESSION_SETUP_ANDX",
+        0x74 => "SMB1_COMMAND_LOGOFF_ANDX",
+        0x75 => "SMB1_COMMAND_TREE_CONNECT_ANDX",
+        0xa0 => "SMB1_COMMAND_NT_TRANS",
+        0xa1 => "SMB1_COMMAND_NT_TRANS_SECONDARY",
+        0xa2 => "SMB1_COMMAND_NT_CREATE_ANDX",
+        0xa4 => "SMB1_COMMAND_NT_CANCEL",
+        _ => "SMB1_COMMAND_UNKNOWN",
+    }
+}
+
 pub fn command_str(c: u16) -> &'static str {
     match c {
         0 => "SMB2_COMMAND_NEGOTIATE_PROTOCOL",
