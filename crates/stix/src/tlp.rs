@@ -73,11 +73,7 @@ impl Tlp {
     /// Parses `TLP:AMBER`, `amber`, `tlp:white`, `AMBER+STRICT` (case-insensitive).
     pub fn from_label(s: &str) -> Option<Tlp> {
         let s = s.trim();
-        let s = if s.len() >= 4 && s[..4].eq_ignore_ascii_case("tlp:") {
-            &s[4..]
-        } else {
-            s
-        };
+        let s = strip_tlp_prefix(s).unwrap_or(s);
         let l = s.to_ascii_lowercase();
         Some(match l.as_str() {
             "clear" | "white" => Tlp::Clear,
@@ -88,6 +84,13 @@ impl Tlp {
             _ => return None,
         })
     }
+}
+
+/// `s` without a leading case-insensitive `TLP:` (byte-safe: never slices
+/// inside a multi-byte character).
+fn strip_tlp_prefix(s: &str) -> Option<&str> {
+    let head = s.get(..4)?;
+    head.eq_ignore_ascii_case("tlp:").then(|| &s[4..])
 }
 
 /// The TLP level of one marking-definition id, if it is a predefined TLP marking.
@@ -128,10 +131,7 @@ pub fn level_of_definition(md: &Value) -> Option<Tlp> {
         }
     }
     let name = md.get("name").and_then(Value::as_str)?;
-    if name.len() > 4 && name[..4].eq_ignore_ascii_case("tlp:") {
-        return Tlp::from_label(name);
-    }
-    None
+    strip_tlp_prefix(name).and_then(Tlp::from_label)
 }
 
 /// The full TLP 1.0 marking-definition object for a level (as in STIX 2.1
@@ -193,6 +193,9 @@ mod tests {
         assert_eq!(Tlp::from_label("tlp:white"), Some(Tlp::Clear));
         assert_eq!(Tlp::from_label("TLP:AMBER+STRICT"), Some(Tlp::AmberStrict));
         assert_eq!(Tlp::from_label("purple"), None);
+        // Fuzz regression: a multi-byte character across byte 4.
+        assert_eq!(Tlp::from_label("tlp\u{e9}x"), None);
+        assert_eq!(level_of_definition(&json!({"name": "abc\u{1F600}"})), None);
         let md = marking_definition_v1(Tlp::Red).unwrap();
         assert_eq!(level_of_definition(&md), Some(Tlp::Red));
         let custom = json!({"id": "marking-definition--11111111-1111-4111-8111-111111111111",
