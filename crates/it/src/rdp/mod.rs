@@ -38,21 +38,12 @@ impl RdpState {
                 if let Some(c) = cr.cookie {
                     out.buffer("rdp.cookie", c);
                 }
+                // Suricata's rdp record carries the cookie only; the requested
+                // protocols are not part of its schema
                 self.log(out, &mut |js| {
                     js.set_str("event_type", "initial_request");
                     if let Some(c) = cr.cookie {
                         js.set_bytes_str("cookie", c);
-                    }
-                    if let Some(rp) = cr.requested_protocols.filter(|&r| r != 0) {
-                        js.open_array("requested_protocols");
-                        for (bit, name) in
-                            [(1, "ssl"), (2, "hybrid"), (4, "rdstls"), (8, "hybrid_ex")]
-                        {
-                            if rp & bit != 0 {
-                                js.append_str(name);
-                            }
-                        }
-                        js.close();
                     }
                 });
             }
@@ -61,14 +52,11 @@ impl RdpState {
                 if cc.selected_protocol.is_some_and(|p| p != 0) {
                     self.encrypted = true;
                 }
+                if cc.failure.is_some() {
+                    out.anomaly("rdp.negotiation_failure");
+                }
                 self.log(out, &mut |js| {
                     js.set_str("event_type", "initial_response");
-                    if let Some(p) = cc.selected_protocol {
-                        js.set_str("protocol", protocol_str(p));
-                    }
-                    if let Some(f) = cc.failure {
-                        js.set_uint("error_code", f as u64);
-                    }
                 });
             }
             (X224_DATA, Direction::ToServer) if !self.done_client_data => {
@@ -206,11 +194,11 @@ mod tests {
         );
         assert_eq!(
             sink.events[0].1,
-            r#"{"tx_id":0,"event_type":"initial_request","cookie":"eltons","requested_protocols":["ssl","hybrid"]}"#
+            r#"{"tx_id":0,"event_type":"initial_request","cookie":"eltons"}"#
         );
         assert_eq!(
             sink.events[1].1,
-            r#"{"tx_id":1,"event_type":"initial_response","protocol":"hybrid"}"#
+            r#"{"tx_id":1,"event_type":"initial_response"}"#
         );
         assert_eq!(sink.buffers[0].0, "rdp.cookie");
     }
