@@ -994,6 +994,18 @@ pub fn router(st: Arc<AppState>) -> Router {
         .with_state(st)
 }
 
+/// Entry point for the `hub_input` fuzz target: parse an objects-endpoint
+/// query string (filters, limit, added_after, next) as a request would.
+pub fn fuzz_query(q: &str) -> bool {
+    parse_params(
+        Some(q),
+        "c",
+        &["id", "type", "version", "spec_version"],
+        Some(VersionSel::Last),
+    )
+    .is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1049,16 +1061,4 @@ mod tests {
         assert_eq!(parse_next(&t, "c").ok(), Some(42));
         assert!(parse_next(&t, "other").is_err());
     }
-}
-
-/// Entry point for the `hub_input` fuzz target: parse an objects-endpoint
-/// query string (filters, limit, added_after, next) as a request would.
-pub fn fuzz_query(q: &str) -> bool {
-    parse_params(
-        Some(q),
-        "c",
-        &["id", "type", "version", "spec_version"],
-        Some(VersionSel::Last),
-    )
-    .is_ok()
 }

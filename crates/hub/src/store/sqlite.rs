@@ -122,16 +122,32 @@ impl SqliteStore {
                     .map_err(|_| StoreError("reader pool poisoned".into()))?
                     .pop();
                 let c = c.ok_or_else(|| StoreError("reader pool empty".into()))?;
-                let r = f(&c);
-                if let Ok(mut g) = rs.lock() {
-                    g.push(c);
-                }
+                // Give the connection back even if `f` panics.
+                let lease = Lease {
+                    c: Some(c),
+                    pool: rs,
+                };
+                let r = f(lease.c.as_ref().expect("leased connection"));
+                drop(lease);
                 drop(permit);
                 r
             })
             .await
             .map_err(|e| StoreError(format!("join: {e}")))?
         })
+    }
+}
+
+struct Lease {
+    c: Option<Connection>,
+    pool: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let (Some(c), Ok(mut g)) = (self.c.take(), self.pool.lock()) {
+            g.push(c);
+        }
     }
 }
 
