@@ -169,7 +169,7 @@ fn check_accept(h: &HeaderMap, also: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-fn authenticate(st: &AppState, h: &HeaderMap) -> Result<(Arc<Meta>, User), ApiError> {
+async fn authenticate(st: &AppState, h: &HeaderMap) -> Result<(Arc<Meta>, User), ApiError> {
     let meta = st.meta();
     let unauth = || {
         err(
@@ -207,7 +207,12 @@ fn authenticate(st: &AppState, h: &HeaderMap) -> Result<(Arc<Meta>, User), ApiEr
         .map(|c| c.get(name) == Some(&key))
         .unwrap_or(false);
     if !cached {
-        if !access::verify_password(pw, &stored) {
+        // The KDF is deliberately slow: keep it off the async workers.
+        let (p, st2) = (pw.to_string(), stored.clone());
+        let ok = tokio::task::spawn_blocking(move || access::verify_password(&p, &st2))
+            .await
+            .unwrap_or(false);
+        if !ok {
             return Err(unauth());
         }
         if let Ok(mut c) = st.cred_cache.lock() {
@@ -225,9 +230,9 @@ struct Ctx {
     user: User,
 }
 
-fn begin(st: &AppState, h: &HeaderMap, accept_also: Option<&str>) -> Result<Ctx, ApiError> {
+async fn begin(st: &AppState, h: &HeaderMap, accept_also: Option<&str>) -> Result<Ctx, ApiError> {
     check_accept(h, accept_also)?;
-    let (meta, user) = authenticate(st, h)?;
+    let (meta, user) = authenticate(st, h).await?;
     Ok(Ctx { meta, user })
 }
 
@@ -462,7 +467,7 @@ fn envelope_head(more: bool, next: Option<String>) -> String {
 // Handlers
 
 async fn discovery(State(st): State<Arc<AppState>>, h: HeaderMap) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     let roots: Vec<String> = c.meta.roots.keys().map(|r| format!("/{r}/")).collect();
     let body = json!({
         "title": if c.meta.hub.title.is_empty() { "reefwatch hub" } else { c.meta.hub.title.as_str() },
@@ -474,7 +479,7 @@ async fn discovery(State(st): State<Arc<AppState>>, h: HeaderMap) -> R {
 }
 
 async fn api_root(State(st): State<Arc<AppState>>, Path(root): Path<String>, h: HeaderMap) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     root_check(&c, &root)?;
     let r = &c.meta.roots[&root];
     let body = json!({
@@ -491,7 +496,7 @@ async fn status(
     Path((root, id)): Path<(String, String)>,
     h: HeaderMap,
 ) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     root_check(&c, &root)?;
     match st.store.get_status(id).await? {
         Some((owner, js)) if owner == c.user.name || c.user.admin => Ok(taxii(StatusCode::OK, js)),
@@ -515,7 +520,7 @@ fn collection_json(c: &Ctx, col: &access::Collection) -> Value {
 }
 
 async fn collections(State(st): State<Arc<AppState>>, Path(root): Path<String>, h: HeaderMap) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     root_check(&c, &root)?;
     let cols: Vec<Value> = c
         .meta
@@ -540,7 +545,7 @@ async fn get_collection(
     Path((root, cid)): Path<(String, String)>,
     h: HeaderMap,
 ) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     let col = collection(&c, &root, &cid)?;
     Ok(taxii(StatusCode::OK, collection_json(&c, col).to_string()))
 }
@@ -639,7 +644,7 @@ async fn get_objects(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     get_objects_inner(&st, &c, &root, &cid, q.as_deref(), None).await
 }
 
@@ -649,7 +654,7 @@ async fn get_object(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     get_objects_inner(&st, &c, &root, &cid, q.as_deref(), Some(&oid)).await
 }
 
@@ -659,7 +664,7 @@ async fn manifest(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     let col = collection(&c, &root, &cid)?;
     need_read(&c, col)?;
     let p = parse_params(
@@ -703,7 +708,7 @@ async fn versions(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     let col = collection(&c, &root, &cid)?;
     need_read(&c, col)?;
     if !stixv::valid_id(&oid) {
@@ -740,7 +745,7 @@ async fn delete_object(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     let col = collection(&c, &root, &cid)?;
     need_read(&c, col)?;
     need_write(&c, col)?;
@@ -789,7 +794,7 @@ async fn post_objects(
     h: HeaderMap,
     body: Bytes,
 ) -> R {
-    let c = begin(&st, &h, None)?;
+    let c = begin(&st, &h, None).await?;
     let col = collection(&c, &root, &cid)?;
     need_write(&c, col)?;
     let ct = h
@@ -907,7 +912,7 @@ async fn post_objects(
 }
 
 async fn dashboard(State(st): State<Arc<AppState>>, h: HeaderMap) -> R {
-    let (meta, user) = authenticate(&st, &h)?;
+    let (meta, user) = authenticate(&st, &h).await?;
     if !user.admin {
         return Err(err(
             StatusCode::FORBIDDEN,
