@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use reefwatch_hub::{server, stixv, time};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     match sel % 3 {
         0 => {
             if let Ok(s) = std::str::from_utf8(rest) {

@@ -148,7 +148,13 @@ pub fn run(a: HubArgs) -> i32 {
                 }
             }
         }
-        Some(HubCmd::User(UserCmd::Add { name, org, admin, password_env, identity })) => {
+        Some(HubCmd::User(UserCmd::Add {
+            name,
+            org,
+            admin,
+            password_env,
+            identity,
+        })) => {
             let password = match password_env {
                 Some(v) => match std::env::var(&v) {
                     Ok(p) if !p.is_empty() => Some(p),
@@ -159,12 +165,40 @@ pub fn run(a: HubArgs) -> i32 {
                 },
                 None => None,
             };
-            AdminCmd::UserAdd { name, org, admin, password, identity }
+            AdminCmd::UserAdd {
+                name,
+                org,
+                admin,
+                password,
+                identity,
+            }
         }
-        Some(HubCmd::Org(OrgCmd::Add { name, partners, identity })) => AdminCmd::OrgAdd { name, partners, identity },
-        Some(HubCmd::Collection(CollectionCmd::Add { title, id, description, read, write, anonymize, api_root })) => {
-            AdminCmd::CollectionAdd { title, id, description, read, write, anonymize, api_root }
-        }
+        Some(HubCmd::Org(OrgCmd::Add {
+            name,
+            partners,
+            identity,
+        })) => AdminCmd::OrgAdd {
+            name,
+            partners,
+            identity,
+        },
+        Some(HubCmd::Collection(CollectionCmd::Add {
+            title,
+            id,
+            description,
+            read,
+            write,
+            anonymize,
+            api_root,
+        })) => AdminCmd::CollectionAdd {
+            title,
+            id,
+            description,
+            read,
+            write,
+            anonymize,
+            api_root,
+        },
         Some(HubCmd::Token(TokenCmd::Rotate { user })) => AdminCmd::TokenRotate { user },
         Some(HubCmd::List) => AdminCmd::List,
     };

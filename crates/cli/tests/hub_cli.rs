@@ -7,8 +7,20 @@ use hub_common::*;
 use std::process::Command;
 
 fn py(code: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())).arg("-c").arg(code).args(args).output().expect("python3");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let out = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
+        .arg("-c")
+        .arg(code)
+        .args(args)
+        .output()
+        .expect("python3");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 /// GET with Python's stdlib (no pip packages needed): prints status, then body.
@@ -52,7 +64,10 @@ fn first_start_generates_admin_password_once() {
     let hub = Hub(child);
     let (pw, url) = (pw.expect("generated password printed"), url.unwrap());
     assert!(pw.len() >= 20);
-    let (ok, out) = py(&format!("import base64;print('Basic '+base64.b64encode(b'admin:{pw}').decode())"), &[]);
+    let (ok, out) = py(
+        &format!("import base64;print('Basic '+base64.b64encode(b'admin:{pw}').decode())"),
+        &[],
+    );
     assert!(ok);
     let (ok, out) = py(GET, &[&url, out.trim()]);
     assert!(ok && out.starts_with("200"), "{out}");
@@ -74,14 +89,38 @@ fn admin_commands_reach_a_running_hub() {
     let out = admin(&data, &["org", "add", "cert-a", "--partner", "cert-b"]);
     assert!(out.contains("saved organisation cert-a"));
     let out = admin(&data, &["user", "add", "alice", "--org", "cert-a"]);
-    let tok1 = out.lines().find_map(|l| l.strip_prefix("api token: ")).unwrap().to_string();
-    assert!(out.contains("password: "), "generated password shown: {out}");
-    let out = admin(&data, &["collection", "add", "alice only", "--id", "ao", "--read", "user:alice", "--write", "user:alice"]);
+    let tok1 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("api token: "))
+        .unwrap()
+        .to_string();
+    assert!(
+        out.contains("password: "),
+        "generated password shown: {out}"
+    );
+    let out = admin(
+        &data,
+        &[
+            "collection",
+            "add",
+            "alice only",
+            "--id",
+            "ao",
+            "--read",
+            "user:alice",
+            "--write",
+            "user:alice",
+        ],
+    );
     assert!(out.contains("created collection ao"));
     let list = admin(&data, &["list"]);
-    assert!(list.contains("user alice  org=cert-a") && list.contains("collection ao"), "{list}");
+    assert!(
+        list.contains("user alice  org=cert-a") && list.contains("collection ao"),
+        "{list}"
+    );
     // the running hub reloads users within ~2 s
-    let get = |tok: &str, path: &str| py(GET, &[&format!("{base}{path}"), &format!("Bearer {tok}")]).1;
+    let get =
+        |tok: &str, path: &str| py(GET, &[&format!("{base}{path}"), &format!("Bearer {tok}")]).1;
     let mut out = String::new();
     for _ in 0..50 {
         out = get(&tok1, "api1/collections/ao/");
@@ -92,7 +131,11 @@ fn admin_commands_reach_a_running_hub() {
     }
     assert!(out.starts_with("200"), "{out}");
     let out = admin(&data, &["token", "rotate", "alice"]);
-    let tok2 = out.lines().find_map(|l| l.strip_prefix("api token: ")).unwrap().to_string();
+    let tok2 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("api token: "))
+        .unwrap()
+        .to_string();
     assert_ne!(tok1, tok2);
     let mut revoked = false;
     for _ in 0..50 {
@@ -105,7 +148,12 @@ fn admin_commands_reach_a_running_hub() {
     assert!(revoked, "old token revoked");
     assert!(get(&tok2, "api1/collections/ao/").starts_with("200"));
     // errors are reported, not panics
-    let out = Command::new(bin()).args(["hub", "--data"]).arg(&data).args(["token", "rotate", "nobody"]).output().unwrap();
+    let out = Command::new(bin())
+        .args(["hub", "--data"])
+        .arg(&data)
+        .args(["token", "rotate", "nobody"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no user"));
     let _ = std::fs::remove_dir_all(&data);
@@ -123,7 +171,14 @@ fn tls_and_config_file() {
     .unwrap();
     let (_hub, url) = start(&data, &[]);
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
-    let (ok, out) = py(GET, &[&url, "Basic YWRtaW46YWRtaW4tcHc=", &format!("{tls}/cert.pem")]); // admin:admin-pw
+    let (ok, out) = py(
+        GET,
+        &[
+            &url,
+            "Basic YWRtaW46YWRtaW4tcHc=",
+            &format!("{tls}/cert.pem"),
+        ],
+    ); // admin:admin-pw
     assert!(ok && out.starts_with("200"), "{out}");
     // TLS 1.2+ only: negotiated version is 1.2 or 1.3, and a TLS 1.1 client is refused
     let probe = r#"
@@ -142,17 +197,29 @@ except (ssl.SSLError, OSError, ValueError) as e:
 "#;
     let (ok, out) = py(probe, &[&url, &format!("{tls}/cert.pem")]);
     assert!(ok, "{out}");
-    assert!(out.starts_with("TLSv1.3") || out.starts_with("TLSv1.2"), "{out}");
+    assert!(
+        out.starts_with("TLSv1.3") || out.starts_with("TLSv1.2"),
+        "{out}"
+    );
     assert!(out.contains("old-refused"), "{out}");
     // plain HTTP on a non-loopback address is refused without --allow-plain-http
     let d2 = tmpdir("hub-plain");
-    let out = Command::new(bin()).args(["hub", "--data"]).arg(&d2).args(["--listen", "0.0.0.0:0"]).output().unwrap();
+    let out = Command::new(bin())
+        .args(["hub", "--data"])
+        .arg(&d2)
+        .args(["--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("refusing plain HTTP"));
     // a bad config file is an error with the file name
     std::fs::create_dir_all(&d2).unwrap();
     std::fs::write(d2.join("hub.toml"), "listen = 5\n").unwrap();
-    let out = Command::new(bin()).args(["hub", "--data"]).arg(&d2).output().unwrap();
+    let out = Command::new(bin())
+        .args(["hub", "--data"])
+        .arg(&d2)
+        .output()
+        .unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("hub.toml"));
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&d2);

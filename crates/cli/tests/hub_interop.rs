@@ -9,9 +9,33 @@ use std::process::Command;
 #[test]
 fn taxii2_client_and_stix2_drive_every_endpoint() {
     let data = tmpdir("hub-interop");
-    let out = admin(&data, &["user", "add", "bob", "--org", "partner", "--password-env", "BOB_PW"]);
+    let out = admin(
+        &data,
+        &[
+            "user",
+            "add",
+            "bob",
+            "--org",
+            "partner",
+            "--password-env",
+            "BOB_PW",
+        ],
+    );
     assert!(out.contains("api token: rwt_"), "{out}");
-    let out = admin(&data, &["collection", "add", "read-only", "--id", "ro", "--read", "*", "--write", "user:admin"]);
+    let out = admin(
+        &data,
+        &[
+            "collection",
+            "add",
+            "read-only",
+            "--id",
+            "ro",
+            "--read",
+            "*",
+            "--write",
+            "user:admin",
+        ],
+    );
     assert!(out.contains("/api1/collections/ro/"), "{out}");
     let (_hub, url) = start(&data, &[]);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/hub/interop.py");
@@ -26,7 +50,10 @@ fn taxii2_client_and_stix2_drive_every_endpoint() {
         .expect("python3 (with pip packages taxii2-client and stix2)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "interop.py failed\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "interop.py failed\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -33,7 +33,11 @@ pub fn admin(data: &Path, args: &[&str]) -> String {
         .env("BOB_PW", "bob-pw")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
