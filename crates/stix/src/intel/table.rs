@@ -83,32 +83,38 @@ impl StrTable {
         if key.len() > usize::from(u16::MAX) {
             return Err(InsertError::TooLong);
         }
-        if let Some(e) = self.get(tag, key) {
-            return Ok(Some(e));
-        }
         let off = self.arena.len();
         if off + key.len() > u32::MAX as usize {
             return Err(InsertError::ArenaFull);
         }
-        self.arena.extend_from_slice(key);
-        let slot = Slot {
-            off: off as u32,
-            len: key.len() as u16,
-            tag,
-            entry,
-        };
+        // One hash and one probe: find-or-insert through the entry API.
         let h = hash_key(&self.state, tag, key);
-        let arena = &self.arena;
-        let state = &self.state;
-        self.table.insert_unique(h, slot, |s| {
+        let StrTable {
+            arena,
+            table,
+            state,
+        } = self;
+        let slice = |s: &Slot| {
             let a = s.off as usize;
-            hash_key(
-                state,
-                s.tag,
-                arena.get(a..a + usize::from(s.len)).unwrap_or(&[]),
-            )
-        });
-        Ok(None)
+            arena.get(a..a + usize::from(s.len)).unwrap_or(&[])
+        };
+        match table.entry(
+            h,
+            |s| s.tag == tag && usize::from(s.len) == key.len() && slice(s) == key,
+            |s| hash_key(state, s.tag, slice(s)),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(o) => Ok(Some(o.get().entry)),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(Slot {
+                    off: off as u32,
+                    len: key.len() as u16,
+                    tag,
+                    entry,
+                });
+                arena.extend_from_slice(key);
+                Ok(None)
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
