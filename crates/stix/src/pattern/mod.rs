@@ -33,6 +33,10 @@ pub const MAX_TOKENS: usize = 8192;
 pub const MAX_DEPTH: usize = 64;
 /// Largest compiled regex (bytes of program) for MATCHES and LIKE.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Most operands of one run of `FOLLOWEDBY` (it nests to the left).
+pub const MAX_CHAIN: usize = 256;
+/// Most qualifiers chained on one observation expression.
+pub const MAX_QUALIFIERS: usize = 16;
 /// Largest `REPEATS n TIMES` accepted.
 pub const MAX_REPEATS: u32 = 1000;
 

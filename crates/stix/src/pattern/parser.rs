@@ -121,7 +121,15 @@ impl<'a> Parser<'a> {
 
     fn obs_followedby(&mut self) -> Result<ObsExpr, PatternError> {
         let mut lhs = self.obs_or()?;
+        let mut n = 0;
         while self.eat_kw(Kw::FollowedBy) {
+            // FOLLOWEDBY nests to the left: bound the tree depth.
+            n += 1;
+            if n >= MAX_CHAIN {
+                return Err(self.err_here(format!(
+                    "more than {MAX_CHAIN} FOLLOWEDBY operands in a row"
+                )));
+            }
             let rhs = self.obs_or()?;
             lhs = ObsExpr::FollowedBy(Box::new(lhs), Box::new(rhs));
         }
@@ -154,6 +162,7 @@ impl<'a> Parser<'a> {
 
     fn obs_qualified(&mut self) -> Result<ObsExpr, PatternError> {
         let (mut e, mut post) = self.obs_primary()?;
+        let mut quals = 0;
         loop {
             let qpos = self.pos();
             let kind = match self.peek() {
@@ -185,6 +194,13 @@ impl<'a> Parser<'a> {
                     });
                 }
                 *seen = true;
+            }
+            quals += 1;
+            if quals > MAX_QUALIFIERS {
+                return Err(PatternError {
+                    pos: qpos,
+                    msg: format!("more than {MAX_QUALIFIERS} qualifiers on one expression"),
+                });
             }
             self.i += 1;
             e = match kind {
@@ -841,6 +857,14 @@ mod tests {
 
     #[test]
     fn limits() {
+        let chain = vec!["[a:b = 1]"; 300].join(" FOLLOWEDBY ");
+        assert!(parse(&chain).unwrap_err().msg.contains("FOLLOWEDBY"));
+        assert!(parse(&vec!["[a:b = 1]"; 200].join(" FOLLOWEDBY ")).is_ok());
+        let quals = format!("[a:b = 1]{}", " WITHIN 1 SECONDS".repeat(40));
+        assert!(parse_with(&quals, Strictness::Grammar)
+            .unwrap_err()
+            .msg
+            .contains("qualifiers"));
         let deep = format!("{}[a:b = 1]{}", "(".repeat(100), ")".repeat(100));
         assert!(parse(&deep).unwrap_err().msg.contains("nesting"));
         let long = format!("[a:b = '{}']", "x".repeat(MAX_PATTERN_LEN));
