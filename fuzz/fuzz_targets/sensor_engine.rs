@@ -18,5 +18,6 @@ fuzz_target!(|data: &[u8]| {
         threads: 1,
         engine: EngineConfig::default(),
         progress: false,
+        intel: None,
     });
 });

@@ -47,6 +47,16 @@ pub struct AnalyzeArgs {
     /// Gzip/deflate-decode HTTP response bodies before inspection.
     #[arg(long)]
     pub http_decompress: bool,
+    /// Threat intelligence to match: STIX 2.1 bundles (JSON) or plain IOC
+    /// lists (one IP/CIDR/domain/URL/hash a line), files or directories.
+    #[arg(long = "intel", value_name = "FILE|DIR")]
+    pub intel: Vec<PathBuf>,
+    /// Where to write the STIX bundle of sightings (with --intel).
+    #[arg(long, default_value = "sightings.json")]
+    pub sightings: PathBuf,
+    /// This sensor's name or STIX identity id, for `where_sighted_refs`.
+    #[arg(long, default_value = "reefwatch-sensor")]
+    pub sensor_name: String,
 }
 
 pub fn run(a: AnalyzeArgs) -> i32 {
@@ -76,17 +86,64 @@ pub fn run(a: AnalyzeArgs) -> i32 {
     engine.stream.depth = a.stream_depth;
     engine.flow.max_flows = a.max_flows.max(16);
     engine.reassembly_memcap = a.reassembly_memcap_mb.max(1) << 20;
+    let intel = if a.intel.is_empty() {
+        None
+    } else {
+        let t0 = std::time::Instant::now();
+        let (set, warnings) = reefwatch_stix::intel::IntelSet::load(&a.intel);
+        for w in warnings.iter().take(20) {
+            eprintln!("reefwatch: intel: skipped {w}");
+        }
+        if warnings.len() > 20 {
+            eprintln!(
+                "reefwatch: intel: … and {} more skipped",
+                warnings.len() - 20
+            );
+        }
+        let st = set.stats();
+        if !a.quiet {
+            eprintln!(
+                "reefwatch: intel: {} indicators ({} fast-path keys, {} full patterns) loaded in {:.2} s",
+                st.indicators,
+                st.fast_keys,
+                st.complex,
+                t0.elapsed().as_secs_f64()
+            );
+        }
+        Some(Arc::new(Mutex::new(set)))
+    };
     let opts = AnalyzeOptions {
         inputs: a.paths,
         eve: eve.clone(),
         threads: a.threads.max(1),
         engine,
         progress: !a.quiet && std::io::stderr().is_terminal(),
+        intel: intel.clone(),
     };
     let summary = analyze(opts);
     if let Some(d) = eve {
         if let Ok(mut w) = d.lock() {
             let _ = w.flush();
+        }
+    }
+    let mut code = summary.exit_code();
+    if let Some(set) = intel {
+        let bundle = match set.lock() {
+            Ok(s) => s.sightings_bundle(&a.sensor_name),
+            Err(p) => p.into_inner().sightings_bundle(&a.sensor_name),
+        };
+        let text = serde_json::to_string_pretty(&bundle).unwrap_or_default();
+        if let Err(e) = std::fs::write(&a.sightings, text + "\n") {
+            eprintln!(
+                "reefwatch: cannot write sightings to {}: {e}",
+                a.sightings.display()
+            );
+            code = code.max(1);
+        } else if !a.quiet {
+            eprintln!(
+                "reefwatch: intel: sightings written to {}",
+                a.sightings.display()
+            );
         }
     }
     if !a.quiet {
@@ -104,5 +161,5 @@ pub fn run(a: AnalyzeArgs) -> i32 {
             eprintln!("reefwatch: error: {e}");
         }
     }
-    summary.exit_code()
+    code
 }

@@ -116,16 +116,19 @@ pub struct Sink<'a, 'h> {
     pub hdr: &'a FlowHdr<'h>,
     pub app_proto: &'static str,
     pub counters: &'a mut AppCounters,
-    pub buffers: Option<&'a mut dyn FnMut(&'static str, &[u8])>,
+    pub intel: Option<&'a mut crate::intel::IntelCtx>,
 }
 
 impl EventSink for Sink<'_, '_> {
     fn wants_events(&self) -> bool {
-        self.eve.enabled()
+        self.eve.enabled() || self.intel.is_some()
     }
 
     fn event(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.counters.tx_events += 1;
+        if let Some(i) = self.intel.as_mut() {
+            i.on_transaction(self.eve, self.hdr, self.app_proto);
+        }
         if !self.eve.enabled() {
             return;
         }
@@ -139,6 +142,9 @@ impl EventSink for Sink<'_, '_> {
 
     fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.counters.tx_events += 1;
+        if let Some(i) = self.intel.as_mut() {
+            i.on_transaction(self.eve, self.hdr, self.app_proto);
+        }
         if !self.eve.enabled() {
             return;
         }
@@ -149,8 +155,8 @@ impl EventSink for Sink<'_, '_> {
     }
 
     fn buffer(&mut self, name: &'static str, data: &[u8]) {
-        if let Some(b) = self.buffers.as_mut() {
-            b(name, data);
+        if let Some(i) = self.intel.as_mut() {
+            i.on_buffer(name, data);
         }
     }
 

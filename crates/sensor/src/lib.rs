@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod eve;
+pub mod intel;
 pub mod summary;
 pub mod worker;
 
@@ -33,6 +34,8 @@ pub struct AnalyzeOptions {
     pub engine: EngineConfig,
     /// Show a progress bar (the caller decides: terminal and not quiet).
     pub progress: bool,
+    /// Loaded intelligence to match (None = no matching).
+    pub intel: Option<intel::SharedIntel>,
 }
 
 struct RawBatch {
@@ -82,7 +85,12 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
     let mut done_len: u64 = 0;
 
     if threads == 1 {
-        let mut w = Worker::new(reg.clone(), EveOut::new(opts.eve.clone()), opts.engine);
+        let mut w = Worker::with_intel(
+            reg.clone(),
+            EveOut::new(opts.eve.clone()),
+            opts.engine,
+            opts.intel.clone(),
+        );
         for_each_packet(
             &files,
             &mut summary,
@@ -108,8 +116,9 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
                 ..opts.engine
             };
             let ret = ret_tx.clone();
+            let intel = opts.intel.clone();
             handles.push(std::thread::spawn(move || {
-                let mut w = Worker::new(reg, eve, cfg);
+                let mut w = Worker::with_intel(reg, eve, cfg, intel);
                 while let Ok(mut b) = rx.recv() {
                     for &(off, len, ts, lt, cnt) in &b.meta {
                         let data = &b.buf[off as usize..(off + len) as usize];

@@ -41,6 +41,8 @@ pub struct Summary {
     pub parse_errors: u64,
     pub app_events: u64,
     pub eve_events: u64,
+    /// intelligence matches (EVE alerts)
+    pub alerts: u64,
     pub eve_write_error: Option<String>,
 }
 
@@ -88,6 +90,7 @@ impl Summary {
         self.tcp_midstream += w.tcp_midstream;
         self.tcp_gaps += w.tcp_gaps;
         self.reassembly_refused += w.reassembly_refused;
+        self.alerts += w.alerts;
         if let Some(f) = w.first_ts {
             self.first_ts = Some(self.first_ts.map_or(f, |x| x.min(f)));
         }
@@ -270,6 +273,7 @@ impl Summary {
             .set_uint("evicted", self.flows_evicted)
             .close();
         js.set_uint("eve_events", self.eve_events);
+        js.set_uint("alerts", self.alerts);
         js.open_array("protocols");
         for p in &self.by_proto {
             js.start_object()

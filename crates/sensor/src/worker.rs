@@ -60,6 +60,7 @@ pub struct WorkerStats {
     pub by_proto: Vec<ProtoShare>,
     pub first_ts: Option<i64>,
     pub last_ts: i64,
+    pub alerts: u64,
 }
 
 impl WorkerStats {
@@ -85,6 +86,7 @@ struct Outs {
     cfg: EngineConfig,
     app: AppCounters,
     stats: WorkerStats,
+    intel: Option<crate::intel::IntelCtx>,
 }
 
 pub struct Worker {
@@ -121,6 +123,15 @@ struct PktCtx {
 
 impl Worker {
     pub fn new(reg: Arc<Registry>, eve: EveOut, cfg: EngineConfig) -> Self {
+        Self::with_intel(reg, eve, cfg, None)
+    }
+
+    pub fn with_intel(
+        reg: Arc<Registry>,
+        eve: EveOut,
+        cfg: EngineConfig,
+        intel: Option<crate::intel::SharedIntel>,
+    ) -> Self {
         Worker {
             decoder: Decoder::new(),
             table: FlowTable::new(cfg.flow),
@@ -131,6 +142,7 @@ impl Worker {
                 cfg,
                 app: AppCounters::default(),
                 stats: WorkerStats::default(),
+                intel: intel.map(crate::intel::IntelCtx::new),
             },
             next_expire: i64::MIN,
         }
@@ -199,6 +211,12 @@ impl Worker {
         );
         let ctx = PktCtx { ts_ns, pcap_cnt };
         let f = self.table.get_mut(lk.idx);
+        if lk.new {
+            if let Some(i) = outs.intel.as_mut() {
+                let hdr = make_hdr(&f.key, f.client_is_a, f.id, ctx);
+                i.on_new_flow(&mut outs.eve, &hdr);
+            }
+        }
         f.pkts[lk.dir] += 1;
         f.bytes[lk.dir] += caplen;
         match p.proto {
@@ -229,7 +247,7 @@ impl Worker {
                         hdr: &hdr,
                         app_proto: reg.name(app.proto),
                         counters: &mut outs.app,
-                        buffers: None,
+                        intel: outs.intel.as_mut(),
                     };
                     tcp.on_segment(
                         lk.dir,
@@ -262,7 +280,7 @@ impl Worker {
                         hdr: &hdr,
                         app_proto: reg.name(app.proto),
                         counters: &mut outs.app,
-                        buffers: None,
+                        intel: outs.intel.as_mut(),
                     };
                     app.on_data(&reg, lk.dir, p.payload, Transport::Udp, &mut sink);
                 }
@@ -278,6 +296,7 @@ impl Worker {
         self.table.drain(&mut |f, r| end_flow(outs, f, r));
         outs.stats.flows_evicted = self.table.evicted;
         outs.stats.reassembly_refused = outs.mem.refused;
+        outs.stats.alerts = outs.intel.as_ref().map_or(0, |i| i.alerts);
         let Outs {
             stats,
             app,
@@ -333,7 +352,7 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
             hdr: &hdr,
             app_proto: reg.name(app.proto),
             counters: &mut outs.app,
-            buffers: None,
+            intel: outs.intel.as_mut(),
         };
         if key.proto == IPPROTO_TCP {
             tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| match c {

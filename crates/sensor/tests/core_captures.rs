@@ -36,6 +36,7 @@ fn run(paths: &[PathBuf], threads: usize) -> (Summary, Vec<Value>) {
         threads,
         engine: EngineConfig::default(),
         progress: false,
+        intel: None,
     });
     let bytes = buf.0.lock().unwrap().clone();
     let events = bytes
