@@ -9,7 +9,11 @@ mod hub_cmd;
 mod intel_cmd;
 
 #[derive(Parser, Debug)]
-#[command(name = "reefwatch", version, about = "OT/IT network sensor and threat-intelligence hub")]
+#[command(
+    name = "reefwatch",
+    version,
+    about = "OT/IT network sensor and threat-intelligence hub"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
