@@ -12,10 +12,12 @@
 //! expressions compiled with bounded size ([`REGEX_SIZE_LIMIT`]).
 //!
 //! `MATCHES` uses PCRE syntax in the spec; we compile with the Rust `regex`
-//! crate, which has the same syntax for everything but look-around and
-//! back-references (rejected with an error, never mis-evaluated), possessive
-//! quantifiers and atomic groups (rejected too); `$` is translated to Python/PCRE
-//! semantics (end, or before a final newline) as the reference matcher uses.
+//! crate, which has the same syntax for everything but look-around,
+//! back-references and atomic groups: [`Strictness::Validator`] accepts them
+//! (valid STIX), [`Strictness::Grammar`] — used for evaluation — rejects them
+//! with an error, so they are never mis-evaluated. `$` is translated to
+//! Python/PCRE semantics (end, or before a final newline) as the reference
+//! matcher uses.
 
 mod lexer;
 mod parser;

@@ -406,11 +406,21 @@ impl<'a> Parser<'a> {
                             .map_err(|m| PatternError { pos: spos, msg: m })?;
                         Op::Like(s, Box::new(re))
                     }
-                    Kw::Matches => {
-                        let (t, b) = compile_matches(&super::eval::nfc_string(&s))
-                            .map_err(|m| PatternError { pos: spos, msg: m })?;
-                        Op::Matches(s, Box::new(t), b.map(Box::new))
-                    }
+                    Kw::Matches => match compile_matches(&super::eval::nfc_string(&s)) {
+                        Ok((t, b)) => Op::Matches(s, Box::new(t), b.map(Box::new)),
+                        // Valid PCRE that the Rust engine cannot run is still
+                        // a valid pattern: validation accepts it (with a regex
+                        // that matches nothing); evaluation (Grammar) rejects.
+                        Err(m) if self.strict && m.starts_with(UNSUPPORTED) => {
+                            let never =
+                                regex::Regex::new(r"[^\s\S]").map_err(|e| PatternError {
+                                    pos: spos,
+                                    msg: e.to_string(),
+                                })?;
+                            Op::Matches(s, Box::new(never), None)
+                        }
+                        Err(m) => return Err(PatternError { pos: spos, msg: m }),
+                    },
                     Kw::IsSubset => Op::IsSubset(s),
                     _ => Op::IsSuperset(s),
                 }
@@ -762,11 +772,21 @@ fn compile_matches(src: &str) -> Result<(regex::Regex, Option<regex::bytes::Rege
     Ok((text, bin))
 }
 
+/// Prefix of errors for PCRE features the Rust regex engine lacks.
+const UNSUPPORTED: &str = "MATCHES regex uses";
+
 fn regex_error(src: &str, e: regex::Error) -> String {
     let look = ["(?=", "(?!", "(?<=", "(?<!", "(?>"];
     if look.iter().any(|l| src.contains(l)) {
-        return "MATCHES regex uses look-around or atomic groups, which reefwatch does not support"
-            .into();
+        return format!(
+            "{UNSUPPORTED} look-around or atomic groups, which reefwatch does not evaluate"
+        );
+    }
+    let text = e.to_string();
+    if text.contains("backreferences are not supported") || text.contains("look-around") {
+        return format!(
+            "{UNSUPPORTED} back-references or look-around, which reefwatch does not evaluate"
+        );
     }
     match e {
         regex::Error::CompiledTooBig(n) => format!("MATCHES regex too large (limit {n} bytes)"),
@@ -849,10 +869,16 @@ mod tests {
         assert_eq!(err_pos("[file:hashes.'SHA-256' = 'f00']"), 23);
         assert_eq!(err_pos("[some-type:needs-quotes = 1]"), 11);
         assert_eq!(err_pos("[a:b IN (1, 'x')]"), 12);
-        assert!(parse("[a:b MATCHES '(?=x)']")
-            .unwrap_err()
-            .msg
-            .contains("look-around"));
+        // Valid PCRE the engine cannot run: valid STIX, but not evaluable.
+        assert!(parse("[a:b MATCHES '(?=x)']").is_ok());
+        assert!(parse("[a:b MATCHES '(a)\\\\1']").is_ok());
+        let e = parse_with("[a:b MATCHES '(?=x)']", Strictness::Grammar).unwrap_err();
+        assert!(e.msg.contains("look-around"), "{e}");
+        assert!(parse_with("[a:b MATCHES '(a)\\\\1']", Strictness::Grammar).is_err());
+        assert!(
+            parse("[a:b MATCHES '(']").is_err(),
+            "a broken regex is invalid"
+        );
     }
 
     #[test]
