@@ -8,9 +8,16 @@ use reefwatch_applayer::{AppParser, ProbeInput, ProbeResult, ProtocolDef, Transp
 
 fn probe_udp(i: &ProbeInput<'_>) -> ProbeResult {
     if parser::looks_like_dns(i.data) {
-        ProbeResult::Match
-    } else {
-        ProbeResult::NoMatch
+        return ProbeResult::Match;
+    }
+    // On the DNS ports a malformed message is still DNS (logged with
+    // anomalies), as long as the header is sane.
+    let on_port = [53, 5353].contains(&i.server_port) || [53, 5353].contains(&i.client_port);
+    match parser::Packet::new_checked(i.data) {
+        Ok(p) if on_port && p.opcode() <= 6 && p.opcode() != 3 && p.qdcount() <= 16 => {
+            ProbeResult::Match
+        }
+        _ => ProbeResult::NoMatch,
     }
 }
 
