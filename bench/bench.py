@@ -229,7 +229,7 @@ def mem_gb():
 
 def git_rev():
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                               text=True, cwd=os.path.dirname(os.path.abspath(__file__))
                               ).stdout.strip() or "unknown"
     except OSError:
