@@ -18,6 +18,8 @@
 pub mod common;
 pub mod dnp3;
 pub mod enip;
+#[doc(hidden)]
+pub mod feed;
 pub mod iec104;
 pub mod modbus;
 pub mod s7comm;

@@ -1,0 +1,221 @@
+//! Test and benchmark driver (not the engine): replays transport payloads
+//! of a capture, one record per TCP segment or UDP datagram, through the
+//! OT parsers, as the engine would (content probe with port hint first,
+//! per-direction remainder buffering on `Incomplete`).
+//!
+//! Record format (one line, tab-separated, as produced by
+//! `scripts/conformance-tshark.sh --feed` or the recipe in
+//! `testdata/ot/NOTICE`): `frame src sport dst dport ipproto syn ack hex`.
+
+use crate::protocols;
+use reefwatch_applayer::{
+    AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
+    ProtocolDef, Transport,
+};
+use std::collections::HashMap;
+
+/// One payload record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub frame: u64,
+    pub src: (String, u16),
+    pub dst: (String, u16),
+    pub udp: bool,
+    pub syn: bool,
+    pub ack: bool,
+    pub data: Vec<u8>,
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    let s = s.trim();
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Parse feed text into records (bad lines skipped).
+pub fn parse_records(text: &str) -> Vec<Record> {
+    let mut v = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 9 {
+            continue;
+        }
+        let flag = |s: &str| s == "1" || s == "True";
+        v.push(Record {
+            frame: f[0].parse().unwrap_or(0),
+            src: (f[1].to_string(), f[2].parse().unwrap_or(0)),
+            dst: (f[3].to_string(), f[4].parse().unwrap_or(0)),
+            udp: f[5] == "17",
+            syn: flag(f[6]),
+            ack: flag(f[7]),
+            data: unhex(f[8]),
+        });
+    }
+    v
+}
+
+/// An event as the driver saw it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub frame: u64,
+    pub app_proto: &'static str,
+    pub event_type: &'static str,
+    /// JSON of the protocol object.
+    pub json: String,
+}
+
+struct Sink<'a> {
+    frame: u64,
+    app: &'static str,
+    events: bool,
+    out: &'a mut dyn FnMut(Event),
+    js: JsonBuilder,
+    pub anomalies: u64,
+}
+
+impl EventSink for Sink<'_> {
+    fn wants_events(&self) -> bool {
+        self.events
+    }
+    fn event(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
+        self.js.reset_object();
+        body(&mut self.js);
+        self.js.close();
+        (self.out)(Event {
+            frame: self.frame,
+            app_proto: self.app,
+            event_type,
+            json: self.js.as_str().to_string(),
+        });
+    }
+    fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
+        self.event(event_type, body)
+    }
+    fn anomaly(&mut self, _name: &'static str) {
+        self.anomalies += 1;
+    }
+}
+
+type Key = (String, u16, String, u16, bool);
+
+struct Flow {
+    client: (String, u16),
+    proto: Option<(ProtocolDef, Box<dyn AppParser>)>,
+    tried: u8,
+    pending: [Vec<u8>; 2],
+    dead: [bool; 2],
+}
+
+/// Replay `records`; every event goes to `on_event`. With `events` false the
+/// parsers are told nobody consumes events (parse-only cost).
+pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
+    let protos = protocols();
+    let mut flows: HashMap<Key, Flow> = HashMap::new();
+    for r in records {
+        let (a, b) = (&r.src, &r.dst);
+        let key = if a <= b {
+            (a.0.clone(), a.1, b.0.clone(), b.1, r.udp)
+        } else {
+            (b.0.clone(), b.1, a.0.clone(), a.1, r.udp)
+        };
+        let flow = flows.entry(key).or_insert_with(|| Flow {
+            client: if r.syn && r.ack { b.clone() } else { a.clone() },
+            proto: None,
+            tried: 0,
+            pending: [Vec::new(), Vec::new()],
+            dead: [false, false],
+        });
+        if r.data.is_empty() {
+            continue;
+        }
+        let dir = if *a == flow.client {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
+        let (cport, sport) = if dir == Direction::ToServer {
+            (a.1, b.1)
+        } else {
+            (b.1, a.1)
+        };
+        let transport = if r.udp {
+            Transport::Udp
+        } else {
+            Transport::Tcp
+        };
+        if flow.proto.is_none() {
+            if flow.tried > 8 {
+                continue;
+            }
+            flow.tried += 1;
+            let pi = ProbeInput {
+                data: &r.data,
+                dir,
+                transport,
+                client_port: cport,
+                server_port: sport,
+            };
+            let hinted = protos
+                .iter()
+                .filter(|p| p.ports.contains(&sport) && p.transports.contains(&transport));
+            let rest = protos
+                .iter()
+                .filter(|p| !p.ports.contains(&sport) && p.transports.contains(&transport));
+            for p in hinted.chain(rest) {
+                if (p.probe)(&pi) == ProbeResult::Match {
+                    flow.proto = Some((*p, (p.new_parser)()));
+                    break;
+                }
+            }
+        }
+        let Some((def, parser)) = flow.proto.as_mut() else {
+            continue;
+        };
+        let d = dir.index();
+        if flow.dead[d] {
+            continue;
+        }
+        let mut sink = Sink {
+            frame: r.frame,
+            app: def.name,
+            events,
+            out: on_event,
+            js: JsonBuilder::new_object(),
+            anomalies: 0,
+        };
+        if r.udp {
+            let _ = parser.parse(dir, &r.data, &mut sink);
+            continue;
+        }
+        let mut buf = std::mem::take(&mut flow.pending[d]);
+        buf.extend_from_slice(&r.data);
+        match parser.parse(dir, &buf, &mut sink) {
+            ParseResult::Done => {}
+            ParseResult::Incomplete { consumed, .. } => {
+                let rest = buf.get(consumed..).unwrap_or(&[]);
+                if rest.len() < 1 << 20 {
+                    flow.pending[d] = rest.to_vec();
+                }
+            }
+            ParseResult::Error => flow.dead[d] = true,
+        }
+    }
+    let mut keys: Vec<Key> = flows.keys().cloned().collect();
+    keys.sort();
+    for k in keys {
+        if let Some(mut fl) = flows.remove(&k) {
+            if let Some((def, mut p)) = fl.proto.take() {
+                let mut sink = Sink {
+                    frame: 0,
+                    app: def.name,
+                    events,
+                    out: on_event,
+                    js: JsonBuilder::new_object(),
+                    anomalies: 0,
+                };
+                p.on_close(&mut sink);
+            }
+        }
+    }
+}
