@@ -87,6 +87,9 @@ struct Outs {
     app: AppCounters,
     stats: WorkerStats,
     intel: Option<crate::intel::IntelCtx>,
+    /// number of the packet being processed (events written when a flow
+    /// ends carry it, as Suricata's do)
+    cur_pcap_cnt: u64,
 }
 
 pub struct Worker {
@@ -143,6 +146,7 @@ impl Worker {
                 app: AppCounters::default(),
                 stats: WorkerStats::default(),
                 intel: intel.map(crate::intel::IntelCtx::new),
+                cur_pcap_cnt: 0,
             },
             next_expire: i64::MIN,
         }
@@ -151,6 +155,7 @@ impl Worker {
     /// Process one captured frame.
     pub fn process(&mut self, linktype: u32, data: &[u8], ts_ns: i64, pcap_cnt: u64) {
         let outs = &mut self.outs;
+        outs.cur_pcap_cnt = pcap_cnt;
         outs.stats.pkts += 1;
         outs.stats.bytes += data.len() as u64;
         if outs.stats.first_ts.is_none() {
@@ -258,10 +263,20 @@ impl Worker {
                         &outs.cfg.stream,
                         &mut outs.mem,
                         &mut |d, c| match c {
-                            Chunk::Data(b) => app.on_data(&reg, d, b, Transport::Tcp, &mut sink),
+                            Chunk::Data(b) => app.on_data(reg, d, b, Transport::Tcp, &mut sink),
                             Chunk::Gap(_) => app.on_gap(d, &mut sink),
                         },
                     );
+                    // FIN from both sides or RST: the stream is over, so
+                    // flush and close the parser now (its last events get
+                    // this packet's number, as in Suricata)
+                    if tcp.is_closed() && app.detected() {
+                        tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| match c {
+                            Chunk::Data(b) => app.on_data(reg, d, b, Transport::Tcp, &mut sink),
+                            Chunk::Gap(_) => app.on_gap(d, &mut sink),
+                        });
+                        app.on_close(&mut sink);
+                    }
                 }
             }
             IPPROTO_UDP => {
@@ -282,7 +297,7 @@ impl Worker {
                         counters: &mut outs.app,
                         intel: outs.intel.as_mut(),
                     };
-                    app.on_data(&reg, lk.dir, p.payload, Transport::Udp, &mut sink);
+                    app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
                 }
             }
             _ => {}
@@ -334,7 +349,7 @@ fn make_hdr(key: &FlowKey, client_is_a: bool, id: u64, ctx: PktCtx) -> FlowHdr<'
 fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
     let ctx = PktCtx {
         ts_ns: f.last_ns,
-        pcap_cnt: 0,
+        pcap_cnt: outs.cur_pcap_cnt,
     };
     {
         let Flow {
@@ -356,7 +371,7 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
         };
         if key.proto == IPPROTO_TCP {
             tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| match c {
-                Chunk::Data(b) => app.on_data(&reg, d, b, Transport::Tcp, &mut sink),
+                Chunk::Data(b) => app.on_data(reg, d, b, Transport::Tcp, &mut sink),
                 Chunk::Gap(_) => app.on_gap(d, &mut sink),
             });
             tcp.release(&mut outs.mem);

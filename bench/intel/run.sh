@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Intelligence at scale: load time, resident memory and sensor throughput on
+# the smallflows workload with 0, 1M and 10M equality IOCs (+1,000 complex
+# patterns). Usage: bench/intel/run.sh [SIZES...]   (default: 0 1000000 10000000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+data=${BENCH_DATA:-bench/work}
+wl=$data/smallflows.pcap
+[ -f "$wl" ] || { echo "missing $wl: run bench/run.sh --only smallflows first (it generates the workload)"; exit 2; }
+cargo build --release -q -p reefwatch
+bin=target/release/reefwatch
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(0 1000000 10000000)
+printf "%-10s %10s %10s %12s %12s %10s\n" indicators load_s rss_MB wall_s pkts/s vs_none
+base=""
+mkdir -p "$data/intel"
+for n in "${sizes[@]}"; do
+  args=()
+  load="-"
+  if [ "$n" != 0 ]; then
+    python3 bench/intel/gen_iocs.py "$data/intel" "$n" 1000 >/dev/null
+    args=(--intel "$data/intel/iocs-$n.txt" --intel "$data/intel/complex-1000.json")
+    # load only (empty capture): load time and memory of the indicator set
+    python3 - "$data/intel/empty.pcap" <<'PY'
+import struct, sys
+open(sys.argv[1], "wb").write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+PY
+    /usr/bin/time -f "%e %M" -o "$data/intel/load.time" $bin analyze "$data/intel/empty.pcap" "${args[@]}" --eve none -q --sightings /dev/null
+    read -r load lrss < "$data/intel/load.time"
+  fi
+  /usr/bin/time -f "%e %M" -o "$data/intel/run.time" $bin analyze "$wl" "${args[@]}" --eve none -q --sightings "$data/intel/sightings-$n.json"
+  read -r wall rss < "$data/intel/run.time"
+  pkts=3856887
+  pps=$(python3 -c "print(int($pkts/$wall))")
+  [ -n "$base" ] || base=$wall
+  ratio=$(python3 -c "print(f'{$base/$wall:.2f}')")
+  printf "%-10s %10s %10s %12s %12s %10s\n" "$n" "$load" "$((rss/1024))" "$wall" "$pps" "$ratio"
+done
