@@ -26,6 +26,11 @@ pub mod linktype {
     pub const IPV4: u32 = 228;
     pub const IPV6: u32 = 229;
     pub const LINUX_SLL2: u32 = 276;
+    pub const IEEE802_11: u32 = 105;
+    pub const IEEE802_11_RADIOTAP: u32 = 127;
+    pub const NFLOG: u32 = 239;
+    pub const PPP: u32 = 9;
+    pub const PPP_HDLC: u32 = 50;
 }
 
 /// Decoder anomalies, named as Suricata's decoder events.
@@ -62,6 +67,9 @@ pub enum Anomaly {
     FragMemcapReached,
     MplsPktTooSmall,
     MplsTooManyLabels,
+    WifiPktTooSmall,
+    NflogPktTooSmall,
+    PppPktTooSmall,
 }
 
 impl Anomaly {
@@ -99,6 +107,9 @@ impl Anomaly {
             FragMemcapReached => "defrag.memcap_reached",
             MplsPktTooSmall => "decoder.mpls.pkt_too_small",
             MplsTooManyLabels => "decoder.mpls.too_many_labels",
+            WifiPktTooSmall => "decoder.ieee8021.pkt_too_small",
+            NflogPktTooSmall => "decoder.nflog.pkt_too_small",
+            PppPktTooSmall => "decoder.ppp.pkt_too_small",
         }
     }
 }
@@ -204,6 +215,7 @@ pub struct DecodeStats {
     pub gre: u64,
     pub vxlan: u64,
     pub mpls: u64,
+    pub geneve: u64,
     pub other_l3: u64,
     pub frag_ipv4: u64,
     pub frag_ipv6: u64,
@@ -217,6 +229,8 @@ pub struct DecodeStats {
 const MAX_TUNNEL_DEPTH: u8 = 3;
 const MAX_MPLS_LABELS: usize = 8;
 const VXLAN_PORT: u16 = 4789;
+const GENEVE_PORT: u16 = 6081;
+const GRE_IN_UDP_PORT: u16 = 4754;
 
 /// Stateful decoder (holds the IP fragment reassembler).
 pub struct Decoder {
@@ -342,12 +356,117 @@ impl Ctx<'_> {
             linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => {
                 self.ip_by_version(data, p)
             }
+            linktype::IEEE802_11 => self.wifi(data, p),
+            linktype::IEEE802_11_RADIOTAP => {
+                // radiotap: version(0) pad(1) length(2..4, little-endian) …
+                if data.len() < 8 {
+                    self.anomaly(p, Anomaly::WifiPktTooSmall);
+                    return;
+                }
+                let len = u16::from_le_bytes([data[2], data[3]]) as usize;
+                if len < 8 || len > data.len() {
+                    self.anomaly(p, Anomaly::WifiPktTooSmall);
+                    return;
+                }
+                self.wifi(&data[len..], p)
+            }
+            linktype::NFLOG => self.nflog(data, p),
+            linktype::PPP | linktype::PPP_HDLC => {
+                // optional address/control (ff 03), then a 1- or 2-byte protocol
+                let d = if data.len() >= 2 && data[0] == 0xff && data[1] == 0x03 {
+                    &data[2..]
+                } else {
+                    data
+                };
+                let (proto, rest) = match d {
+                    [b, rest @ ..] if b & 1 == 1 => (*b as u16, rest),
+                    [a, b, rest @ ..] => (u16::from_be_bytes([*a, *b]), rest),
+                    _ => {
+                        self.anomaly(p, Anomaly::PppPktTooSmall);
+                        return;
+                    }
+                };
+                match proto {
+                    0x0021 => self.ethertype(ETHERTYPE_IPV4, rest, p),
+                    0x0057 => self.ethertype(ETHERTYPE_IPV6, rest, p),
+                    _ => self.stats.other_l3 += 1,
+                }
+            }
             linktype::IPV4 => self.ethertype(ETHERTYPE_IPV4, data, p),
             linktype::IPV6 => self.ethertype(ETHERTYPE_IPV6, data, p),
             _ => {
                 self.stats.unsupported_linktype += 1;
                 self.anomaly(p, Anomaly::UnsupportedLinktype);
             }
+        }
+    }
+
+    /// IEEE 802.11 data frames carrying LLC/SNAP; management, control and
+    /// protected frames are not decoded further.
+    fn wifi<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        if data.len() < 24 {
+            self.anomaly(p, Anomaly::WifiPktTooSmall);
+            return;
+        }
+        let fc0 = data[0];
+        let fc1 = data[1];
+        let ftype = (fc0 >> 2) & 3;
+        let subtype = fc0 >> 4;
+        if ftype != 2 || subtype & 0x4 != 0 || fc1 & 0x40 != 0 {
+            self.stats.other_l3 += 1;
+            return; // not data, null-data, or encrypted
+        }
+        let mut hlen = 24;
+        if fc1 & 0x03 == 0x03 {
+            hlen += 6; // four-address frame
+        }
+        if subtype & 0x8 != 0 {
+            hlen += 2; // QoS control
+            if fc1 & 0x80 != 0 {
+                hlen += 4; // HT control
+            }
+        }
+        if data.len() < hlen + 8 {
+            self.anomaly(p, Anomaly::WifiPktTooSmall);
+            return;
+        }
+        let llc = &data[hlen..];
+        if llc[0] == 0xaa && llc[1] == 0xaa && llc[2] == 0x03 {
+            let et = u16::from_be_bytes([llc[6], llc[7]]);
+            self.ethertype(et, &llc[8..], p);
+        }
+    }
+
+    /// Linux NFLOG: family(0) version(1) resource id(2..4), then TLVs
+    /// (length and type little-endian, padded to 4); type 9 is the packet.
+    fn nflog<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        if data.len() < 4 {
+            self.anomaly(p, Anomaly::NflogPktTooSmall);
+            return;
+        }
+        let family = data[0];
+        let mut rest = &data[4..];
+        for _ in 0..64 {
+            if rest.len() < 4 {
+                break;
+            }
+            let len = u16::from_le_bytes([rest[0], rest[1]]) as usize;
+            let ty = u16::from_le_bytes([rest[2], rest[3]]) & 0x7fff;
+            if len < 4 || len > rest.len() {
+                self.anomaly(p, Anomaly::NflogPktTooSmall);
+                return;
+            }
+            if ty == 9 {
+                let payload = &rest[4..len];
+                match family {
+                    2 => self.ethertype(ETHERTYPE_IPV4, payload, p),
+                    10 => self.ethertype(ETHERTYPE_IPV6, payload, p),
+                    _ => self.ip_by_version(payload, p),
+                }
+                return;
+            }
+            let padded = (len + 3) & !3;
+            rest = &rest[padded.min(rest.len())..];
         }
     }
 
@@ -643,8 +762,13 @@ impl Ctx<'_> {
                     p.sport = u.src_port();
                     p.dport = u.dst_port();
                     p.payload = u.payload();
-                    if p.dport == VXLAN_PORT && p.tunnel_depth < MAX_TUNNEL_DEPTH {
-                        self.vxlan(u.payload(), p);
+                    if p.tunnel_depth < MAX_TUNNEL_DEPTH {
+                        match p.dport {
+                            VXLAN_PORT => self.vxlan(u.payload(), p),
+                            GENEVE_PORT => self.geneve(u.payload(), p),
+                            GRE_IN_UDP_PORT => self.gre(u.payload(), p),
+                            _ => {}
+                        }
                     }
                 }
                 Err(a) => self.anomaly(p, a),
@@ -712,6 +836,13 @@ impl Ctx<'_> {
             ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => self.ethertype(et, inner, p),
             // ERSPAN type II: 8-byte header then Ethernet
             0x88be if inner.len() >= 8 => self.ethernet(&inner[8..], p),
+            // ERSPAN type III: 12 bytes, +8 with the platform sub-header
+            0x22eb if inner.len() >= 12 => {
+                let o = if inner[11] & 0x01 != 0 { 20 } else { 12 };
+                if inner.len() > o {
+                    self.ethernet(&inner[o..], p)
+                }
+            }
             _ => {}
         }
     }
@@ -723,6 +854,25 @@ impl Ctx<'_> {
         self.stats.vxlan += 1;
         self.enter_tunnel(p);
         self.ethernet(&data[8..], p);
+    }
+
+    /// GENEVE (RFC 8926): ver/optlen(0) flags(1) protocol(2..4) vni(4..8)
+    /// then options of optlen*4 bytes.
+    fn geneve<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        if data.len() < 8 || data[0] >> 6 != 0 {
+            return;
+        }
+        let hlen = 8 + (data[0] & 0x3f) as usize * 4;
+        if data.len() < hlen {
+            return;
+        }
+        let et = u16::from_be_bytes([data[2], data[3]]);
+        self.stats.geneve += 1;
+        self.enter_tunnel(p);
+        match et {
+            0x6558 => self.ethernet(&data[hlen..], p),
+            _ => self.ethertype(et, &data[hlen..], p),
+        }
     }
 
     fn enter_tunnel(&mut self, p: &mut Packet<'_>) {

@@ -140,3 +140,45 @@ fn gre_and_vxlan_unwrap() {
     assert_eq!(p.dport, 502);
     assert_eq!(p.payload, b"abcd");
 }
+
+#[test]
+fn nflog_ppp_and_wifi() {
+    let ip = &VLAN_TCP[18..];
+    // NFLOG: family 2, version 0, resource id; one TLV of type 9 (payload)
+    let mut nf = vec![2, 0, 0, 0];
+    let len = (4 + ip.len()) as u16;
+    nf.extend_from_slice(&len.to_le_bytes());
+    nf.extend_from_slice(&9u16.to_le_bytes());
+    nf.extend_from_slice(ip);
+    let mut d = Decoder::new();
+    assert_eq!(d.decode(linktype::NFLOG, &nf, 0).dport, 502);
+    // PPP with address/control and protocol 0x0021
+    let mut ppp = vec![0xff, 0x03, 0x00, 0x21];
+    ppp.extend_from_slice(ip);
+    assert_eq!(d.decode(linktype::PPP, &ppp, 0).dport, 502);
+    // radiotap (8 bytes) + 802.11 data frame (24) + LLC/SNAP + IPv4
+    let mut wifi = vec![0, 0, 8, 0, 0, 0, 0, 0];
+    wifi.extend_from_slice(&[0x08, 0x01]); // data frame, to-DS
+    wifi.extend_from_slice(&[0u8; 22]);
+    wifi.extend_from_slice(&[0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00]);
+    wifi.extend_from_slice(ip);
+    let p = d.decode(linktype::IEEE802_11_RADIOTAP, &wifi, 0);
+    assert_eq!((p.sport, p.dport), (1234, 502));
+    // GENEVE: UDP 6081 carrying Ethernet
+    let mut g = vec![
+        0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+    ];
+    let inner = VLAN_TCP;
+    let udp_len = (8 + 8 + inner.len()) as u16;
+    let total = 20 + udp_len;
+    g[2..4].copy_from_slice(&total.to_be_bytes());
+    g.extend_from_slice(&[0x30, 0x39, 0x17, 0xc1]);
+    g.extend_from_slice(&udp_len.to_be_bytes());
+    g.extend_from_slice(&[0, 0]);
+    g.extend_from_slice(&[0, 0, 0x65, 0x58, 0, 0, 1, 0]);
+    g.extend_from_slice(inner);
+    let p = d.decode(linktype::IPV4, &g, 0);
+    assert_eq!(p.tunnel_depth, 1);
+    assert_eq!(p.vlan, [100, 0]);
+    assert_eq!(p.payload, b"abcd");
+}

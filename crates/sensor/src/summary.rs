@@ -122,6 +122,7 @@ impl Summary {
         dd.gre += d.gre;
         dd.vxlan += d.vxlan;
         dd.mpls += d.mpls;
+        dd.geneve += d.geneve;
         dd.other_l3 += d.other_l3;
         dd.frag_ipv4 += d.frag_ipv4;
         dd.frag_ipv6 += d.frag_ipv6;
@@ -336,7 +337,8 @@ impl Summary {
             .set_uint("vlan_qinq", d.vlan_qinq)
             .set_uint("gre", d.gre)
             .set_uint("vxlan", d.vxlan)
-            .set_uint("mpls", d.mpls);
+            .set_uint("mpls", d.mpls)
+            .set_uint("geneve", d.geneve);
         js.open_object("event");
         for (n, c) in self.decode_anomalies() {
             js.set_uint(n.trim_start_matches("decoder."), c);
@@ -411,4 +413,7 @@ const ALL_ANOMALIES: &[Anomaly] = &[
     Anomaly::FragMemcapReached,
     Anomaly::MplsPktTooSmall,
     Anomaly::MplsTooManyLabels,
+    Anomaly::WifiPktTooSmall,
+    Anomaly::NflogPktTooSmall,
+    Anomaly::PppPktTooSmall,
 ];
