@@ -2,6 +2,7 @@
 # Intelligence at scale: load time, resident memory and sensor throughput on
 # the smallflows workload with 0, 1M and 10M equality IOCs (+1,000 complex
 # patterns). Usage: bench/intel/run.sh [SIZES...]   (default: 0 1000000 10000000)
+# COMPLEX=N adds N generated complex patterns (default 1000; 0 = equality only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${BENCH_DATA:-bench/work}
@@ -17,8 +18,12 @@ for n in "${sizes[@]}"; do
   args=()
   load="-"
   if [ "$n" != 0 ]; then
-    python3 bench/intel/gen_iocs.py "$data/intel" "$n" 1000 >/dev/null
-    args=(--intel "$data/intel/iocs-$n.txt" --intel "$data/intel/complex-1000.json")
+    python3 bench/intel/gen_iocs.py "$data/intel" "$n" 0 >/dev/null
+    args=(--intel "$data/intel/iocs-$n.txt")
+    if [ "${COMPLEX:-1000}" != 0 ]; then
+      python3 bench/intel/gen_iocs.py "$data/intel" 1 "${COMPLEX:-1000}" >/dev/null
+      args+=(--intel "$data/intel/complex-${COMPLEX:-1000}.json")
+    fi
     # load only (empty capture): load time and memory of the indicator set
     python3 - "$data/intel/empty.pcap" <<'PY'
 import struct, sys
