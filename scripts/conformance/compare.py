@@ -5,7 +5,9 @@ Usage: compare.py [--feed] [--only PROTO[,PROTO]] [--verbose] [--show N] PATH...
 
 For every capture (files, or folders searched recursively for *.pcap,
 *.pcapng, *.cap) it runs
-  * reefwatch:  `$REEFWATCH analyze FILE --eve -`  (JSON lines; events carry
+  * reefwatch:  `$REEFWATCH analyze FILE --eve - -q --stream-depth 0` (JSON
+    lines; the reassembly depth is lifted because tshark decodes whole
+    flows; events carry
     `pcap_cnt`, the number of the packet that completed the message), and
   * tshark:     `tshark -r FILE -T pdml -j "<protocols>" -Y <filter>` (PDML
     keeps each PDU of a frame apart, which `-T ek`/`-T fields` do not when a
@@ -114,7 +116,8 @@ def run_reefwatch(binary, pcap, feed_cmd):
         if feed_cmd:
             p = run_feed(feed_cmd, pcap)
         else:
-            cmd = [binary, "analyze", pcap, "--eve", "-"]
+            # full reassembly depth: tshark decodes whole flows
+            cmd = [binary, "analyze", pcap, "--eve", "-", "-q", "--stream-depth", "0"]
             p = subprocess.run(cmd, capture_output=True, timeout=900)
     except subprocess.TimeoutExpired:
         return None, "timeout"
@@ -157,6 +160,22 @@ def run_feed(feed_bin, pcap):
                                  "17" if c[4] else "6", c[10], c[11], c[12] or c[13]]))
     return subprocess.run([feed_bin], input=("\n".join(lines) + "\n").encode(),
                           capture_output=True, timeout=900)
+
+
+def protocols_in(pcap, decode_as):
+    """Protocol names tshark sees anywhere in the capture (one pass), or
+    None when tshark fails (then every module runs)."""
+    cmd = ["tshark", "-n", "-r", pcap] + decode_as + ["-T", "fields", "-e", "frame.protocols"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        return None
+    if p.returncode != 0 and not p.stdout:
+        return None
+    names = set()
+    for line in set(p.stdout.decode(errors="replace").splitlines()):
+        names.update(line.strip().split(":"))
+    return names
 
 
 def run_tshark(mod, pcap):
@@ -360,7 +379,11 @@ def main(argv):
         print("no captures found", file=sys.stderr)
         return 2
     stats = {m.NAME: Stats() for m in mods}
+    decode_as = []
+    for m in mods:
+        decode_as += list(getattr(m, "TSHARK_ARGS", []))
     for f in files:
+        present = protocols_in(f, decode_as)
         events, err = run_reefwatch(binary, f, feed_cmd)
         if events is None:
             for m in mods:
@@ -369,7 +392,12 @@ def main(argv):
         if err:
             for m in mods:
                 stats[m.NAME].errors.append(f"{os.path.basename(f)}: reefwatch {err}")
+        have = {e.get("event_type") for e in events}
         for m in mods:
+            # tshark per protocol only where tshark sees it or we logged it
+            if present is not None and not (set(m.TSHARK_PROTOS.split()) & present) \
+                    and not (set(m.EVENT_TYPES) & have):
+                continue
             compare_file(m, f, events, stats[m.NAME], show)
         if verbose:
             print(f"done {f}", file=sys.stderr)
