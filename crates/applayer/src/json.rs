@@ -181,7 +181,8 @@ impl JsonBuilder {
             return self;
         }
         let bit = self.level_bit();
-        self.buf.push(if self.is_array & bit != 0 { b']' } else { b'}' });
+        self.buf
+            .push(if self.is_array & bit != 0 { b']' } else { b'}' });
         self.depth -= 1;
         self
     }
@@ -268,7 +269,10 @@ impl JsonBuilder {
         let _ = std::io::Write::write_fmt(&mut self.buf, args);
         // escape in place if needed (rare): rewrite the formatted part
         let body_start = start + 1;
-        if self.buf[body_start..].iter().any(|&b| NEEDS_ESCAPE[b as usize] != 0) {
+        if self.buf[body_start..]
+            .iter()
+            .any(|&b| NEEDS_ESCAPE[b as usize] != 0)
+        {
             let body = self.buf.split_off(body_start);
             self.buf.truncate(start);
             self.write_escaped(&body);
@@ -380,7 +384,9 @@ impl JsonBuilder {
 
     fn write_escaped(&mut self, val: &[u8]) {
         self.buf.push(b'"');
-        let ascii_clean = val.iter().all(|&b| b < 0x80 && NEEDS_ESCAPE[b as usize] == 0);
+        let ascii_clean = val
+            .iter()
+            .all(|&b| b < 0x80 && NEEDS_ESCAPE[b as usize] == 0);
         if ascii_clean {
             self.buf.extend_from_slice(val);
         } else {
@@ -441,7 +447,8 @@ mod tests {
     #[test]
     fn bytes_escaping() {
         let mut js = JsonBuilder::new_object();
-        js.set_bytes_str("b", b"ok\xff\x01").set_bytes_str("u", "é".as_bytes());
+        js.set_bytes_str("b", b"ok\xff\x01")
+            .set_bytes_str("u", "é".as_bytes());
         js.close();
         assert_eq!(js.as_str(), "{\"b\":\"ok\\u00ff\\u0001\",\"u\":\"é\"}");
         // Every output parses as JSON.

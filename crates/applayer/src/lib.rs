@@ -148,7 +148,9 @@ pub struct ProtocolDef {
 
 impl core::fmt::Debug for ProtocolDef {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ProtocolDef").field("name", &self.name).finish()
+        f.debug_struct("ProtocolDef")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -169,7 +171,8 @@ impl EventSink for TestSink {
         let mut js = JsonBuilder::new_object();
         body(&mut js);
         js.close();
-        self.events.push((event_type.to_string(), js.as_str().to_string()));
+        self.events
+            .push((event_type.to_string(), js.as_str().to_string()));
     }
     fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.event(event_type, body)

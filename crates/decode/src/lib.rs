@@ -632,16 +632,14 @@ impl Ctx<'_> {
                     self.transport(ip.protocol(), ip.payload(), p);
                 }
             }
-            Some(6) => {
-                // The reassembler stores: fixed IPv6 header (next header
-                // rewritten to the fragment's) + unfragmentable part dropped.
-                if data.len() >= 40 {
-                    p.l3 = L3::Ipv6;
-                    p.src.copy_from_slice(&data[8..24]);
-                    p.dst.copy_from_slice(&data[24..40]);
-                    let nh = data[6];
-                    self.transport(nh, &data[40..], p);
-                }
+            // The reassembler stores: fixed IPv6 header (next header
+            // rewritten to the fragment's) + unfragmentable part dropped.
+            Some(6) if data.len() >= 40 => {
+                p.l3 = L3::Ipv6;
+                p.src.copy_from_slice(&data[8..24]);
+                p.dst.copy_from_slice(&data[24..40]);
+                let nh = data[6];
+                self.transport(nh, &data[40..], p);
             }
             _ => {}
         }

@@ -81,9 +81,7 @@ impl FlowKey {
 
     /// Symmetric hash for dispatching flows to workers (stable across runs).
     pub fn dispatch_hash(&self) -> u64 {
-        let mut h = foldhash::fast::FixedState::with_seed(0x5eed).build_hasher();
-        self.hash(&mut h);
-        h.finish()
+        foldhash::fast::FixedState::with_seed(0x5eed).hash_one(self)
     }
 }
 

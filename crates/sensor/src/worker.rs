@@ -279,26 +279,24 @@ impl Worker {
                     }
                 }
             }
-            IPPROTO_UDP => {
-                if !p.payload.is_empty() {
-                    let Flow {
-                        data: app,
-                        key,
-                        client_is_a,
-                        id,
-                        ..
-                    } = f;
-                    let hdr = make_hdr(key, *client_is_a, *id, ctx);
-                    let reg: &Registry = &outs.reg;
-                    let mut sink = Sink {
-                        eve: &mut outs.eve,
-                        hdr: &hdr,
-                        app_proto: reg.name(app.proto),
-                        counters: &mut outs.app,
-                        intel: outs.intel.as_mut(),
-                    };
-                    app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
-                }
+            IPPROTO_UDP if !p.payload.is_empty() => {
+                let Flow {
+                    data: app,
+                    key,
+                    client_is_a,
+                    id,
+                    ..
+                } = f;
+                let hdr = make_hdr(key, *client_is_a, *id, ctx);
+                let reg: &Registry = &outs.reg;
+                let mut sink = Sink {
+                    eve: &mut outs.eve,
+                    hdr: &hdr,
+                    app_proto: reg.name(app.proto),
+                    counters: &mut outs.app,
+                    intel: outs.intel.as_mut(),
+                };
+                app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
             }
             _ => {}
         }

@@ -236,7 +236,7 @@ fn directory_with_a_bad_file_processes_the_rest() {
     std::fs::write(dir.join("c.pcap"), &bad).unwrap();
     // files that are not captures inside a directory are skipped (README, MANIFEST…)
     std::fs::write(dir.join("README.txt"), b"not a capture").unwrap();
-    let (s, ev) = run(&[dir.clone()], 1);
+    let (s, ev) = run(std::slice::from_ref(&dir), 1);
     assert_eq!(
         s.pkts, 131,
         "30 + 100 + the one record before the corrupt length"
@@ -276,7 +276,7 @@ fn truncated_capture_keeps_what_was_read() {
     let cut = &src[..src.len() - 7];
     let path = std::env::temp_dir().join(format!("rw-trunc-{}.pcap", std::process::id()));
     std::fs::write(&path, cut).unwrap();
-    let (s, _) = run(&[path.clone()], 1);
+    let (s, _) = run(std::slice::from_ref(&path), 1);
     assert_eq!(s.pkts, 146);
     assert_eq!(s.exit_code(), 0);
     assert_eq!(s.warnings.len(), 1);
