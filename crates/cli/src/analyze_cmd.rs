@@ -146,6 +146,13 @@ pub fn run(a: AnalyzeArgs) -> i32 {
             );
         }
     }
+    // problems always reach stderr, whatever happens to stdout
+    for w in &summary.warnings {
+        eprintln!("reefwatch: warning: {w}");
+    }
+    for e in &summary.errors {
+        eprintln!("reefwatch: error: {e}");
+    }
     if !a.quiet {
         let text = match a.summary {
             SummaryFormat::Text => summary.to_text(),
@@ -155,10 +162,6 @@ pub fn run(a: AnalyzeArgs) -> i32 {
             eprint!("{text}");
         } else {
             print!("{text}");
-        }
-    } else {
-        for e in &summary.errors {
-            eprintln!("reefwatch: error: {e}");
         }
     }
     code

@@ -1,0 +1,89 @@
+//! The `reefwatch analyze` command line: inputs, EVE destinations, exit
+//! statuses and messages.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn td(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(p)
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_reefwatch"))
+}
+
+#[test]
+fn eve_to_stdout_and_summary_to_stderr() {
+    let out = bin()
+        .args(["analyze", "--eve", "-", "--summary", "json"])
+        .arg(td("core/dnp3_file_read.pcap"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.iter().any(|e| e["event_type"] == "dnp3"));
+    assert_eq!(lines.last().unwrap()["event_type"], "stats");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(summary["packets"], 30);
+}
+
+#[test]
+fn stdin_input() {
+    let mut child = bin()
+        .args(["analyze", "-", "--eve", "none", "--summary", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let data = std::fs::read(td("core/modbus_example.pcap")).unwrap();
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["packets"], 100);
+    assert_eq!(summary["flows"]["total"], 2);
+}
+
+#[test]
+fn not_a_capture_exits_2_with_a_clear_message() {
+    let out = bin()
+        .args(["analyze", "--eve", "none", "-q"])
+        .arg(td("../README.md"))
+        .arg(td("core/dnp3_file_read.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("README.md") && err.contains("not a capture"),
+        "{err}"
+    );
+}
+
+#[test]
+fn truncated_capture_warns_with_offset_and_succeeds() {
+    let data = std::fs::read(td("core/iec104_dissect.pcap")).unwrap();
+    let path = std::env::temp_dir().join(format!("rw-cli-trunc-{}.pcap", std::process::id()));
+    std::fs::write(&path, &data[..data.len() - 10]).unwrap();
+    let out = bin()
+        .args(["analyze", "--eve", "none", "--summary", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning") && err.contains("byte offset"),
+        "{err}"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["packets"], 146);
+}
