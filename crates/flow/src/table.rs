@@ -2,7 +2,7 @@
 
 use crate::tcp::{TcpState, TcpTrack};
 use core::hash::{BuildHasher, Hash, Hasher};
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 
 const NIL: u32 = u32::MAX;
 
@@ -204,7 +204,10 @@ pub struct Lookup {
 
 pub struct FlowTable<T> {
     cfg: FlowConfig,
-    map: HashMap<FlowKey, u32, foldhash::fast::FixedState>,
+    /// slot indices, hashed by their flow's key: 4 bytes per bucket, and
+    /// the key compare touches the slot the caller needs anyway
+    map: HashTable<u32>,
+    hasher: foldhash::fast::FixedState,
     slots: Vec<Option<Flow<T>>>,
     free: Vec<u32>,
     head: [u32; N_CLASSES],
@@ -217,7 +220,8 @@ impl<T> FlowTable<T> {
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
             cfg,
-            map: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0xf10)),
+            map: HashTable::new(),
+            hasher: foldhash::fast::FixedState::with_seed(0xf10),
             slots: Vec::new(),
             free: Vec::new(),
             head: [NIL; N_CLASSES],
@@ -276,7 +280,10 @@ impl<T> FlowTable<T> {
     fn remove(&mut self, idx: u32) -> Flow<T> {
         self.unlink(idx);
         let f = self.slots[idx as usize].take().expect("live");
-        self.map.remove(&f.key);
+        let h = self.hasher.hash_one(f.key);
+        if let Ok(e) = self.map.find_entry(h, |&i| i == idx) {
+            e.remove();
+        }
         self.free.push(idx);
         f
     }
@@ -293,7 +300,15 @@ impl<T> FlowTable<T> {
         make: impl FnOnce() -> T,
         ended: &mut dyn FnMut(Flow<T>, EndReason),
     ) -> Lookup {
-        if let Some(&idx) = self.map.get(key) {
+        let h = self.hasher.hash_one(key);
+        let slots = &self.slots;
+        let found = self
+            .map
+            .find(h, |&i| {
+                slots[i as usize].as_ref().is_some_and(|f| f.key == *key)
+            })
+            .copied();
+        if let Some(idx) = found {
             let f = self.slots[idx as usize].as_mut().expect("live");
             let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
             if ts_ns > f.last_ns {
@@ -342,7 +357,12 @@ impl<T> FlowTable<T> {
         };
         let class = self.slots[idx as usize].as_ref().expect("live").class_now();
         self.push_front(idx, class);
-        self.map.insert(*key, idx);
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        self.map.insert_unique(h, idx, |&i| {
+            slots[i as usize]
+                .as_ref()
+                .map_or(0, |f| hasher.hash_one(f.key))
+        });
         self.created += 1;
         let dir = if client_is_a == src_is_a { 0 } else { 1 };
         Lookup {
