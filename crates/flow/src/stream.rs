@@ -201,6 +201,47 @@ impl Stream {
         }
     }
 
+    /// Whether `ack` (from the peer) acknowledges bytes of this direction
+    /// that the capture never showed: the capture lost them.
+    pub fn acks_unseen(&self, ack: u32) -> bool {
+        let Some(a) = self.rel(ack) else {
+            return false;
+        };
+        let seen = self
+            .ooo
+            .last()
+            .map_or(self.next, |s| self.next.max(s.off + s.data.len() as u64));
+        a > seen && a - seen < (1 << 30)
+    }
+
+    /// The bytes before `seq` are known lost: deliver what is queued below
+    /// it, report the holes as gaps, and continue from `seq`.
+    pub fn gap_to(
+        &mut self,
+        seq: u32,
+        cfg: &StreamConfig,
+        mem: &mut MemBudget,
+        out: &mut dyn FnMut(Chunk<'_>),
+    ) {
+        let Some(target) = self.rel(seq) else {
+            return;
+        };
+        if target <= self.next || target - self.next >= (1 << 30) {
+            return;
+        }
+        while self.ooo.first().is_some_and(|f| f.off < target) {
+            self.force_gap(cfg, mem, out);
+        }
+        if target > self.next {
+            let lost = target - self.next;
+            self.gaps += 1;
+            self.gap_bytes += lost;
+            out(Chunk::Gap(lost));
+            self.next = target;
+            self.drain(cfg, mem, out);
+        }
+    }
+
     /// Flow end: skip holes and deliver everything queued.
     pub fn flush(
         &mut self,
@@ -385,6 +426,28 @@ mod tests {
         let (out, gaps) = collect(&mut s, &[(3, b"XY"), (1, b"abcdef")], &cfg);
         assert_eq!(out, b"abXYef");
         assert_eq!(gaps, 0);
+    }
+
+    #[test]
+    fn gap_to_skips_a_known_loss() {
+        let cfg = StreamConfig::default();
+        let mut mem = MemBudget::new(1 << 20);
+        let mut s = Stream::default();
+        s.on_syn(0);
+        let mut out = Vec::new();
+        let mut gaps = 0;
+        let mut sink = |c: Chunk<'_>| match c {
+            Chunk::Data(b) => out.extend_from_slice(b),
+            Chunk::Gap(n) => gaps += n,
+        };
+        s.on_segment(1, b"ab", &cfg, &mut mem, &mut sink);
+        assert!(!s.acks_unseen(3));
+        assert!(s.acks_unseen(10));
+        s.gap_to(8, &cfg, &mut mem, &mut sink);
+        s.on_segment(8, b"xy", &cfg, &mut mem, &mut sink);
+        assert_eq!(out, b"abxy");
+        assert_eq!(gaps, 5);
+        assert_eq!(s.queued_bytes(), 0);
     }
 
     #[test]

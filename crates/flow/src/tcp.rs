@@ -52,6 +52,8 @@ pub struct TcpTrack {
     pub rst: bool,
     /// the flow was picked up without seeing the handshake
     pub midstream: bool,
+    /// the capture lost segments of this flow (an ACK covered unseen data)
+    pub lossy: bool,
 }
 
 impl TcpTrack {
@@ -86,6 +88,16 @@ impl TcpTrack {
             } else {
                 seq
             };
+            // This segment acknowledges peer data the capture never showed:
+            // the capture is lossy here, so a hole before this segment is a
+            // loss too. Deliver now rather than wait for an ACK that would
+            // attribute this data to a later packet.
+            if flags & ACK != 0 && self.streams[dir ^ 1].acks_unseen(ack) {
+                self.lossy = true;
+            }
+            if self.lossy {
+                self.streams[dir].gap_to(dseq, cfg, mem, &mut |c| out(dir, c));
+            }
             self.streams[dir].on_segment(dseq, payload, cfg, mem, &mut |c| out(dir, c));
         }
         if flags & ACK != 0 {
