@@ -92,7 +92,12 @@ impl TcpTrack {
             // the capture is lossy here, so a hole before this segment is a
             // loss too. Deliver now rather than wait for an ACK that would
             // attribute this data to a later packet.
-            if flags & ACK != 0 && self.streams[dir ^ 1].acks_unseen(ack) {
+            // Once the capture has lost data of this flow (a gap was given
+            // up), later holes are treated as losses at once too.
+            if (flags & ACK != 0 && self.streams[dir ^ 1].acks_unseen(ack))
+                || self.streams[0].gaps > 0
+                || self.streams[1].gaps > 0
+            {
                 self.lossy = true;
             }
             if self.lossy {
