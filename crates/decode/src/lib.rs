@@ -886,3 +886,59 @@ impl Ctx<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// A cheap symmetric hash of a frame's IP address pair, for spreading
+/// packets over workers: both directions of a flow, and every fragment of a
+/// datagram, hash alike. Tunnels are not unwrapped (the outer pair decides).
+/// Frames without IP hash to 0.
+pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
+    let (mut et, mut rest): (u16, &[u8]) = match linktype {
+        linktype::ETHERNET if data.len() >= 14 => {
+            (u16::from_be_bytes([data[12], data[13]]), &data[14..])
+        }
+        linktype::LINUX_SLL if data.len() >= 16 => {
+            (u16::from_be_bytes([data[14], data[15]]), &data[16..])
+        }
+        linktype::LINUX_SLL2 if data.len() >= 20 => {
+            (u16::from_be_bytes([data[0], data[1]]), &data[20..])
+        }
+        linktype::NULL | linktype::LOOP if data.len() >= 4 => (0, &data[4..]),
+        linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => (0, data),
+        linktype::IPV4 => (ETHERTYPE_IPV4, data),
+        linktype::IPV6 => (ETHERTYPE_IPV6, data),
+        _ => return 0,
+    };
+    for _ in 0..3 {
+        if !matches!(et, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) || rest.len() < 4 {
+            break;
+        }
+        et = u16::from_be_bytes([rest[2], rest[3]]);
+        rest = &rest[4..];
+    }
+    if et == 0 {
+        et = match rest.first().map(|b| b >> 4) {
+            Some(4) => ETHERTYPE_IPV4,
+            Some(6) => ETHERTYPE_IPV6,
+            _ => return 0,
+        };
+    }
+    let word = |b: &[u8]| -> u64 {
+        let mut w = [0u8; 8];
+        let n = b.len().min(8);
+        w[..n].copy_from_slice(&b[..n]);
+        u64::from_le_bytes(w)
+    };
+    let (a, b) = match et {
+        ETHERTYPE_IPV4 if rest.len() >= 20 => (word(&rest[12..16]), word(&rest[16..20])),
+        ETHERTYPE_IPV6 if rest.len() >= 40 => (
+            word(&rest[8..16]) ^ word(&rest[16..24]).rotate_left(29),
+            word(&rest[24..32]) ^ word(&rest[32..40]).rotate_left(29),
+        ),
+        _ => return 0,
+    };
+    // symmetric: order-independent combination, then a multiplicative mix
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let x = lo.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ hi.rotate_left(32).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    x ^ (x >> 31)
+}

@@ -182,3 +182,20 @@ fn nflog_ppp_and_wifi() {
     assert_eq!(p.vlan, [100, 0]);
     assert_eq!(p.payload, b"abcd");
 }
+
+#[test]
+fn address_pair_hash_is_symmetric() {
+    let fwd = VLAN_TCP.to_vec();
+    let mut rev = fwd.clone();
+    // swap IPv4 src/dst (ethernet 14 + vlan 4 + 12)
+    let (s, d) = (30, 34);
+    for i in 0..4 {
+        rev.swap(s + i, d + i);
+    }
+    let h1 = address_pair_hash(linktype::ETHERNET, &fwd);
+    let h2 = address_pair_hash(linktype::ETHERNET, &rev);
+    assert_eq!(h1, h2);
+    assert_ne!(h1, 0);
+    assert_eq!(address_pair_hash(linktype::IPV4, &fwd[18..]), h1);
+    assert_eq!(address_pair_hash(linktype::ETHERNET, &fwd[..10]), 0);
+}

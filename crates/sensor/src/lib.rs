@@ -102,7 +102,60 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
         let dstats = w.decoder_stats().clone();
         let (ws, app, eve) = w.finish();
         summary.add_worker(&ws, &app, &dstats, eve.events, eve.write_error.clone());
+    } else if !files.iter().any(|p| p.as_os_str() == "-") {
+        // Every worker reads the inputs itself (reading is the cheap part:
+        // page-cached, zero-copy) and processes the packets whose address
+        // pair hashes to it: no copies, channels or locks between threads.
+        let mut handles = Vec::new();
+        for wi in 0..threads {
+            let files = files.clone();
+            let reg = reg.clone();
+            let eve = EveOut::new(opts.eve.clone());
+            let cfg = EngineConfig {
+                reassembly_memcap: opts.engine.reassembly_memcap / threads,
+                ..opts.engine
+            };
+            let intel = opts.intel.clone();
+            let bar = if wi == 0 { bar.clone() } else { None };
+            handles.push(std::thread::spawn(move || {
+                let mut w = Worker::with_intel(reg, eve, cfg, intel);
+                let mut s = Summary::default();
+                let (mut cnt, mut done) = (0u64, 0u64);
+                let n = threads as u64;
+                for_each_packet(
+                    &files,
+                    &mut s,
+                    &mut cnt,
+                    &mut done,
+                    bar.as_ref(),
+                    |lt, data, ts, c| {
+                        if reefwatch_decode::address_pair_hash(lt, data) % n == wi as u64 {
+                            w.process(lt, data, ts, c);
+                        }
+                    },
+                );
+                let dstats = w.decoder_stats().clone();
+                let (ws, app, eve) = w.finish();
+                (s, ws, app, dstats, eve.events, eve.write_error.clone())
+            }));
+        }
+        for (wi, h) in handles.into_iter().enumerate() {
+            match h.join() {
+                Ok((s, ws, app, dstats, events, err)) => {
+                    if wi == 0 {
+                        // input problems are reported once
+                        summary.files += s.files;
+                        summary.errors.extend(s.errors);
+                        summary.warnings.extend(s.warnings);
+                    }
+                    summary.add_worker(&ws, &app, &dstats, events, err);
+                }
+                Err(_) => summary.errors.push("a worker thread panicked".to_string()),
+            }
+        }
     } else {
+        // stdin can be read only once: a reader thread copies packets in
+        // batches to the workers
         let mut txs: Vec<SyncSender<RawBatch>> = Vec::new();
         let (ret_tx, ret_rx) = sync_channel::<RawBatch>(threads * 8);
         let mut handles = Vec::new();
@@ -135,12 +188,6 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
         }
         drop(ret_tx);
         let mut batches: Vec<RawBatch> = (0..threads).map(|_| RawBatch::new()).collect();
-        let mut hasher =
-            reefwatch_decode::Decoder::with_defrag(reefwatch_decode::defrag::DefragConfig {
-                max_trackers: 1,
-                memcap: 128 << 10,
-                timeout_ns: 1,
-            });
         for_each_packet(
             &files,
             &mut summary,
@@ -148,21 +195,7 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
             &mut done_len,
             bar.as_ref(),
             |lt, data, ts, cnt| {
-                let p = hasher.decode(lt, data, ts);
-                // symmetric hash of the address pair
-                let h = {
-                    let (a, b) = if p.src <= p.dst {
-                        (p.src, p.dst)
-                    } else {
-                        (p.dst, p.src)
-                    };
-                    let mut x: u64 = 0xcbf29ce484222325;
-                    for &byte in a.iter().chain(b.iter()) {
-                        x ^= byte as u64;
-                        x = x.wrapping_mul(0x100000001b3);
-                    }
-                    x ^ (x >> 29)
-                };
+                let h = reefwatch_decode::address_pair_hash(lt, data);
                 let wi = (h % threads as u64) as usize;
                 let b = &mut batches[wi];
                 let off = b.buf.len() as u32;
