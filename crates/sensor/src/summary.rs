@@ -202,11 +202,19 @@ impl Summary {
             pps,
             mbps
         );
-        let _ = writeln!(
-            s,
-            "  events    {:>12}   (app-layer transactions {})",
-            self.eve_events, self.app_events
-        );
+        if self.eve_events > 0 {
+            let _ = writeln!(
+                s,
+                "  events    {:>12}   (app-layer {}, intel alerts {})",
+                self.eve_events, self.app_events, self.alerts
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  events    EVE off          (intel alerts {})",
+                self.alerts
+            );
+        }
         if !self.by_proto.is_empty() {
             let _ = writeln!(
                 s,
