@@ -173,6 +173,28 @@ impl Decoder {
 /// its path, `%XX` escapes in the path are decoded, dot segments removed;
 /// the query is kept raw. Returns `None` when the raw URI is already
 /// normal (use it as is, zero-copy).
+/// Whether [`normalize_uri`] would change `raw` (cheap: no buffers), so
+/// the common plain URI costs no 8 KiB scratch buffer.
+pub fn uri_needs_normalizing(raw: &[u8]) -> bool {
+    let mut uri = raw;
+    if let Some(i) = memchr::memmem::find(uri, b"://") {
+        if i > 0 && uri[..i].iter().all(|c| c.is_ascii_alphabetic()) {
+            let after = &uri[i + 3..];
+            uri = match memchr::memchr(b'/', after) {
+                Some(j) => &after[j..],
+                None => b"/",
+            };
+        }
+    }
+    let path = match memchr::memchr(b'?', uri) {
+        Some(i) => &uri[..i],
+        None => uri,
+    };
+    uri.len() != raw.len()
+        || memchr::memchr(b'%', path).is_some()
+        || memchr::memmem::find(path, b"/.").is_some()
+}
+
 pub fn normalize_uri(raw: &[u8], out: &mut StackBuf<8192>) -> Option<()> {
     let mut uri = raw;
     // absolute form: scheme://authority/path
@@ -281,6 +303,23 @@ pub fn normalize_host(raw: &[u8], out: &mut StackBuf<256>) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn needs_check_agrees_with_normalize() {
+        for raw in [
+            &b"/index.html"[..],
+            b"/a/./b/../c?x=1",
+            b"/%41%42",
+            b"http://host/path",
+            b"/plain?q=%20",
+            b"/.hidden",
+            b"",
+        ] {
+            let mut o = StackBuf::<8192>::new();
+            let changed = normalize_uri(raw, &mut o).is_some();
+            assert!(!changed || uri_needs_normalizing(raw), "{:?}", raw);
+        }
+    }
 
     #[test]
     fn uri_normalisation() {

@@ -3,7 +3,7 @@
 //! until-close), body inspection up to a configured depth, file hashing and
 //! optional gzip/deflate decoding.
 
-use super::body::{normalize_host, normalize_uri, Decoder, FileTracker};
+use super::body::{normalize_host, normalize_uri, uri_needs_normalizing, Decoder, FileTracker};
 use super::logger;
 use super::parser::{self, Head, Headers, RequestLine, StatusLine, MAX_HEAD_LEN};
 use crate::util::{parse_dec, parse_hex, StackBuf};
@@ -246,9 +246,13 @@ impl HttpState {
         expose(out, "http.request_line", rl.line);
         expose(out, "http.method", rl.method);
         expose(out, "http.uri.raw", rl.uri);
-        let mut nu = StackBuf::<8192>::new();
-        if normalize_uri(rl.uri, &mut nu).is_some() {
-            expose(out, "http.uri", nu.as_bytes());
+        if uri_needs_normalizing(rl.uri) {
+            let mut nu = StackBuf::<8192>::new();
+            if normalize_uri(rl.uri, &mut nu).is_some() {
+                expose(out, "http.uri", nu.as_bytes());
+            } else {
+                expose(out, "http.uri", rl.uri);
+            }
         } else {
             expose(out, "http.uri", rl.uri);
         }
