@@ -19,6 +19,7 @@
 //! Parsers must be bounded: they keep at most [`MAX_TXS_PER_FLOW`] open
 //! transactions and never buffer more than the engine hands them.
 
+pub mod fuzzing;
 pub mod json;
 
 pub use json::JsonBuilder;
