@@ -387,6 +387,20 @@ impl AppState {
         }
     }
 
+    /// One piece of a TCP stream from reassembly: data or a gap.
+    pub fn on_chunk(
+        &mut self,
+        reg: &Registry,
+        d: usize,
+        c: reefwatch_flow::Chunk<'_>,
+        sink: &mut Sink<'_, '_>,
+    ) {
+        match c {
+            reefwatch_flow::Chunk::Data(b) => self.on_data(reg, d, b, Transport::Tcp, sink),
+            reefwatch_flow::Chunk::Gap(_) => self.on_gap(d, sink),
+        }
+    }
+
     /// Bytes were lost in direction `d`.
     pub fn on_gap(&mut self, d: usize, sink: &mut Sink<'_, '_>) {
         sink.counters.gaps += 1;

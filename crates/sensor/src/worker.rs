@@ -6,9 +6,7 @@ use crate::app::{write_header, AppCounters, AppState, FlowHdr, Registry, Sink};
 use crate::eve::{set_ip, EveOut};
 use reefwatch_applayer::Transport;
 use reefwatch_decode::{Decoder, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3};
-use reefwatch_flow::{
-    Chunk, EndReason, Flow, FlowConfig, FlowKey, FlowTable, MemBudget, StreamConfig,
-};
+use reefwatch_flow::{EndReason, Flow, FlowConfig, FlowKey, FlowTable, MemBudget, StreamConfig};
 use std::sync::Arc;
 
 /// Engine limits.
@@ -97,6 +95,19 @@ pub struct Worker {
     table: FlowTable<AppState>,
     outs: Outs,
     next_expire: i64,
+}
+
+/// The engine's sink over a worker's outputs, for one flow's events.
+macro_rules! sink {
+    ($outs:ident, $hdr:expr, $app_proto:expr) => {
+        Sink {
+            eve: &mut $outs.eve,
+            hdr: $hdr,
+            app_proto: $app_proto,
+            counters: &mut $outs.app,
+            intel: $outs.intel.as_mut(),
+        }
+    };
 }
 
 pub fn proto_name(p: u8) -> &'static str {
@@ -247,13 +258,7 @@ impl Worker {
                     } = f;
                     let hdr = make_hdr(key, *client_is_a, *id, ctx);
                     let reg: &Registry = &outs.reg;
-                    let mut sink = Sink {
-                        eve: &mut outs.eve,
-                        hdr: &hdr,
-                        app_proto: reg.name(app.proto),
-                        counters: &mut outs.app,
-                        intel: outs.intel.as_mut(),
-                    };
+                    let mut sink = sink!(outs, &hdr, reg.name(app.proto));
                     tcp.on_segment(
                         lk.dir,
                         t.seq,
@@ -262,18 +267,14 @@ impl Worker {
                         p.payload,
                         &outs.cfg.stream,
                         &mut outs.mem,
-                        &mut |d, c| match c {
-                            Chunk::Data(b) => app.on_data(reg, d, b, Transport::Tcp, &mut sink),
-                            Chunk::Gap(_) => app.on_gap(d, &mut sink),
-                        },
+                        &mut |d, c| app.on_chunk(reg, d, c, &mut sink),
                     );
                     // FIN from both sides or RST: the stream is over, so
                     // flush and close the parser now (its last events get
                     // this packet's number, as in Suricata)
                     if tcp.is_closed() && app.detected() {
-                        tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| match c {
-                            Chunk::Data(b) => app.on_data(reg, d, b, Transport::Tcp, &mut sink),
-                            Chunk::Gap(_) => app.on_gap(d, &mut sink),
+                        tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| {
+                            app.on_chunk(reg, d, c, &mut sink)
                         });
                         app.on_close(&mut sink);
                     }
@@ -289,13 +290,7 @@ impl Worker {
                 } = f;
                 let hdr = make_hdr(key, *client_is_a, *id, ctx);
                 let reg: &Registry = &outs.reg;
-                let mut sink = Sink {
-                    eve: &mut outs.eve,
-                    hdr: &hdr,
-                    app_proto: reg.name(app.proto),
-                    counters: &mut outs.app,
-                    intel: outs.intel.as_mut(),
-                };
+                let mut sink = sink!(outs, &hdr, reg.name(app.proto));
                 app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
             }
             _ => {}
@@ -360,17 +355,10 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
         } = &mut f;
         let hdr = make_hdr(key, *client_is_a, *id, ctx);
         let reg: &Registry = &outs.reg;
-        let mut sink = Sink {
-            eve: &mut outs.eve,
-            hdr: &hdr,
-            app_proto: reg.name(app.proto),
-            counters: &mut outs.app,
-            intel: outs.intel.as_mut(),
-        };
+        let mut sink = sink!(outs, &hdr, reg.name(app.proto));
         if key.proto == IPPROTO_TCP {
-            tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| match c {
-                Chunk::Data(b) => app.on_data(reg, d, b, Transport::Tcp, &mut sink),
-                Chunk::Gap(_) => app.on_gap(d, &mut sink),
+            tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| {
+                app.on_chunk(reg, d, c, &mut sink)
             });
             tcp.release(&mut outs.mem);
         }
