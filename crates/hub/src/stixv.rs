@@ -105,59 +105,14 @@ pub fn tlp_of_object(obj: &Map<String, Value>) -> Option<u8> {
     best
 }
 
-const SDO_SRO: &[&str] = &[
-    "attack-pattern",
-    "campaign",
-    "course-of-action",
-    "grouping",
-    "identity",
-    "incident",
-    "indicator",
-    "infrastructure",
-    "intrusion-set",
-    "location",
-    "malware",
-    "malware-analysis",
-    "note",
-    "observed-data",
-    "opinion",
-    "report",
-    "threat-actor",
-    "tool",
-    "vulnerability",
-    "relationship",
-    "sighting",
-    "language-content",
-];
-
+/// A STIX type name (the STIX crate's rule).
 pub fn valid_type(t: &str) -> bool {
-    let b = t.as_bytes();
-    (3..=250).contains(&b.len())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
-        && !t.contains("--")
-}
-
-fn valid_uuid(u: &str) -> bool {
-    let b = u.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
+    reefwatch_stix::validate::is_valid_type_name(t)
 }
 
 /// `type--uuid`.
 pub fn valid_id(id: &str) -> bool {
-    match id.split_once("--") {
-        Some((t, u)) => valid_type(t) && valid_uuid(u),
-        None => false,
-    }
+    reefwatch_stix::validate::split_id(id).is_some()
 }
 
 /// Validate one STIX 2.1 object. Returns every problem found.
@@ -217,7 +172,12 @@ fn storage_checks(v: &Value) -> Result<(), Vec<String>> {
         }
         None => errs.push("missing 'id'".into()),
     }
-    let is_sdo = SDO_SRO.contains(&ty) || ty == "marking-definition" || ty.starts_with("x-");
+    use reefwatch_stix::validate::{kind_of, ObjectKind};
+    let is_sdo = matches!(
+        kind_of(ty),
+        ObjectKind::Sdo | ObjectKind::Sro | ObjectKind::Marking
+    ) || ty == "language-content"
+        || ty.starts_with("x-");
     match o.get("spec_version") {
         Some(Value::String(s)) if s == "2.1" => {}
         Some(_) => errs.push("'spec_version' must be \"2.1\"".into()),
