@@ -524,18 +524,62 @@ fn pattern_triggers(p: &Pattern) -> Option<Vec<FastKey>> {
 
 /// A pattern that is one non-negated `MATCHES`/`LIKE` on a direct string
 /// field: (field index, the compiled regex source).
+///
+/// Qualifiers around the single `[ … ]` are allowed: the pattern can only
+/// advance on an event whose field the regex matches, so the set remains a
+/// necessary condition (the window logic runs on the candidates as usual).
 fn prefilter_regex(p: &Pattern) -> Option<(usize, String)> {
-    let ObsExpr::Simple(CompExpr::Test(t)) = &p.root else {
+    fn single(e: &ObsExpr) -> Option<&CompExpr> {
+        match e {
+            ObsExpr::Simple(c) => Some(c),
+            ObsExpr::Within(a, _) | ObsExpr::Repeats(a, _) | ObsExpr::StartStop(a, _, _) => {
+                single(a)
+            }
+            _ => None,
+        }
+    }
+    let Some(CompExpr::Test(t)) = single(&p.root) else {
         return None;
     };
     if t.negated {
         return None;
     }
-    let f = direct::str_field_index(&t.path.obj_type, &t.path.steps)?;
+    let f = direct::str_field_index(&t.path.obj_type, &t.path.steps).or_else(|| {
+        is_request_value_path(&t.path.obj_type, &t.path.steps).then_some(PREFILTER_REQUEST_VALUE)
+    })?;
     match &t.op {
         Op::Matches(_, re, _) | Op::Like(_, re) => Some((f, re.as_str().to_string())),
+        // equality as an anchored literal (on the NFC form the evaluator compares)
+        Op::Eq(Literal::Str(v)) => Some((f, format!("\\A{}\\z", regex::escape(&eval::nfc(v))))),
         _ => None,
     }
+}
+
+/// Prefilter field id for `network-traffic:extensions.'http-request-ext'.request_value`
+/// (after the direct string fields).
+const PREFILTER_REQUEST_VALUE: usize = direct::STR_FIELDS.len();
+
+fn is_request_value_path(obj_type: &str, steps: &[Step]) -> bool {
+    let k = |s: &Step, want: &str| matches!(s, Step::Key(x) if x == want);
+    obj_type == "network-traffic"
+        && steps.len() == 3
+        && k(&steps[0], "extensions")
+        && k(&steps[1], "http-request-ext")
+        && k(&steps[2], "request_value")
+}
+
+/// The value a prefilter field has on an observation, exactly as the
+/// evaluator sees it ([`Observation::to_scos`]).
+fn prefilter_value<'o>(obs: &Observation<'o>, f: usize) -> Option<std::borrow::Cow<'o, str>> {
+    if f == PREFILTER_REQUEST_VALUE {
+        if let Some(u) = obs.http_uri {
+            return Some(String::from_utf8_lossy(u));
+        }
+        let has_ext = obs.http_method.is_some() || obs.user_agent.is_some();
+        return (has_ext && (obs.src_ip.is_some() || obs.dst_ip.is_some()))
+            .then_some(std::borrow::Cow::Borrowed("/"));
+    }
+    direct::str_field(obs, f)
 }
 
 fn pattern_mask(p: &Pattern) -> u32 {
@@ -1005,7 +1049,7 @@ impl IntelSet {
     /// Releases spare capacity after loading and builds the regex prefilters.
     pub fn finish_loading(&mut self) {
         let pending = std::mem::take(&mut self.prefilter_pending);
-        for f in 0..direct::STR_FIELDS.len() {
+        for f in 0..=PREFILTER_REQUEST_VALUE {
             let group: Vec<&(usize, String, u32)> = pending.iter().filter(|p| p.0 == f).collect();
             if group.is_empty() {
                 continue;
@@ -1283,7 +1327,7 @@ impl IntelSet {
 
     fn observe_complex(&mut self, obs: &Observation<'_>, hits: &mut Vec<Hit>) {
         for (f, set, cis) in &self.prefilter {
-            let Some(v) = direct::str_field(obs, *f) else {
+            let Some(v) = prefilter_value(obs, *f) else {
                 continue;
             };
             for m in set.matches(&eval::nfc(&v)).iter() {

@@ -58,7 +58,10 @@ fn ts(s: &str) -> i64 {
 }
 
 fn load() -> (IntelSet, Vec<LoadWarning>) {
-    let dir = std::env::temp_dir().join(format!("reefwatch-intel-test-{}", std::process::id()));
+    // one folder per call: tests run in parallel and each removes its own
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("reefwatch-intel-test-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("a.json"), BUNDLE).unwrap();
     std::fs::write(dir.join("b.txt"), LIST).unwrap();
@@ -613,4 +616,53 @@ fn overlong_and_binary_list_lines_are_bounded() {
         &mut hits,
     );
     assert_eq!(hits[0].tlp(), None);
+}
+
+#[test]
+fn request_value_patterns_with_qualifiers_are_prefiltered_and_match() {
+    let bundle = r#"{"type": "bundle", "id": "bundle--0b3a0f43-4a6a-4b7a-9b0a-0000000000f1", "objects": [
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--0b3a0f43-4a6a-4b7a-9b0a-0000000000f2",
+  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z", "name": "admin path",
+  "pattern": "[network-traffic:extensions.'http-request-ext'.request_value LIKE '/c1/%'] WITHIN 60 SECONDS",
+  "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"},
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--0b3a0f43-4a6a-4b7a-9b0a-0000000000f3",
+  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z", "name": "root fetch",
+  "pattern": "[network-traffic:extensions.'http-request-ext'.request_value = '/'] REPEATS 2 TIMES",
+  "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}
+]}"#;
+    let mut set = IntelSet::new();
+    let mut warns = Vec::new();
+    let v: serde_json::Value = serde_json::from_str(bundle).unwrap();
+    let src: Arc<str> = Arc::from("t.json");
+    set.load_stix_value(&v, &src, std::path::Path::new("t.json"), &mut warns);
+    set.finish_loading();
+    assert!(warns.is_empty(), "{warns:?}");
+    // both went to the regex prefilter, none is evaluated on every event
+    assert!(set.untriggered.is_empty());
+    assert_eq!(set.prefilter.len(), 1);
+    let protos = ["ipv4", "tcp", "http"];
+    let obs = |uri: Option<&'static [u8]>, t: &str| Observation {
+        ts_ns: ts(t),
+        src_ip: v4([10, 0, 0, 1]),
+        dst_ip: v4([10, 0, 0, 2]),
+        dst_port: Some(80),
+        protocols: &protos,
+        http_method: Some(b"GET"),
+        http_uri: uri,
+        ..Default::default()
+    };
+    let mut hits = Vec::new();
+    set.observe(&obs(Some(b"/d/x"), "2024-02-01T00:00:00Z"), &mut hits);
+    assert!(hits.is_empty());
+    set.observe(&obs(Some(b"/c1/admin"), "2024-02-01T00:00:01Z"), &mut hits);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].name(), Some("admin path"));
+    // no URI but a method: the evaluator sees request_value "/" (twice)
+    hits.clear();
+    set.observe(&obs(None, "2024-02-01T00:00:02Z"), &mut hits);
+    set.observe(&obs(None, "2024-02-01T00:00:03Z"), &mut hits);
+    assert!(
+        hits.iter().any(|h| h.name() == Some("root fetch")),
+        "{hits:?}"
+    );
 }
