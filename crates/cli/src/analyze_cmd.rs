@@ -80,7 +80,8 @@ pub fn run(a: AnalyzeArgs) -> i32 {
         http_request_body_depth: a.http_body_depth,
         http_response_body_depth: a.http_body_depth,
         http_decompress: a.http_decompress,
-        file_hashes: !a.no_file_hashes,
+        // hashes feed `fileinfo` only: nobody consumes them with EVE off
+        file_hashes: !a.no_file_hashes && a.eve != "none",
     });
     let mut engine = EngineConfig::default();
     engine.stream.depth = a.stream_depth;
