@@ -48,9 +48,15 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub http_decompress: bool,
     /// Threat intelligence to match: STIX 2.1 bundles (JSON) or plain IOC
-    /// lists (one IP/CIDR/domain/URL/hash a line), files or directories.
-    #[arg(long = "intel", value_name = "FILE|DIR")]
+    /// lists (one IP/CIDR/domain/URL/hash a line), files or directories, or
+    /// a TAXII 2.1 collection URL (`https://hub/api1/collections/<id>/`;
+    /// credentials from REEFWATCH_TAXII_TOKEN or REEFWATCH_TAXII_USER and
+    /// REEFWATCH_TAXII_PASSWORD).
+    #[arg(long = "intel", value_name = "FILE|DIR|URL")]
     pub intel: Vec<PathBuf>,
+    /// PEM file of the CA to trust for https TAXII URLs.
+    #[arg(long, value_name = "FILE")]
+    pub intel_ca: Option<PathBuf>,
     /// Where to write the STIX bundle of sightings (with --intel).
     #[arg(long, default_value = "sightings.json")]
     pub sightings: PathBuf,
@@ -91,7 +97,36 @@ pub fn run(a: AnalyzeArgs) -> i32 {
         None
     } else {
         let t0 = std::time::Instant::now();
-        let (set, warnings) = reefwatch_stix::intel::IntelSet::load(&a.intel);
+        let is_url = |p: &PathBuf| {
+            let s = p.to_string_lossy();
+            s.starts_with("http://") || s.starts_with("https://")
+        };
+        let files: Vec<PathBuf> = a.intel.iter().filter(|p| !is_url(p)).cloned().collect();
+        let (mut set, mut warnings) = reefwatch_stix::intel::IntelSet::load(&files);
+        let auth = reefwatch_hub::client::TaxiiAuth::from_env(a.intel_ca.clone());
+        for url in a.intel.iter().filter(|p| is_url(p)) {
+            let url = url.to_string_lossy().into_owned();
+            match reefwatch_hub::client::fetch_collection(&url, &auth) {
+                Ok(objs) => {
+                    let src: std::sync::Arc<str> = std::sync::Arc::from(url.as_str());
+                    let n = objs.len();
+                    set.load_stix_value(
+                        &serde_json::Value::Array(objs),
+                        &src,
+                        std::path::Path::new(&url),
+                        &mut warnings,
+                    );
+                    if !a.quiet {
+                        eprintln!("reefwatch: intel: {n} objects read from {url}");
+                    }
+                }
+                Err(e) => {
+                    eprintln!("reefwatch: intel: cannot read {e}");
+                    return 2;
+                }
+            }
+        }
+        set.finish_loading();
         for w in warnings.iter().take(20) {
             eprintln!("reefwatch: intel: skipped {w}");
         }

@@ -10,6 +10,7 @@
 //! own runtime.
 
 pub mod access;
+pub mod client;
 pub mod server;
 pub mod stixv;
 pub mod store;
