@@ -226,6 +226,36 @@ pub struct DecodeStats {
     pub anomalies: [u64; 32],
 }
 
+impl DecodeStats {
+    /// Add another decoder's counters.
+    pub fn merge(&mut self, o: &DecodeStats) {
+        self.pkts += o.pkts;
+        self.bytes += o.bytes;
+        self.ipv4 += o.ipv4;
+        self.ipv6 += o.ipv6;
+        self.tcp += o.tcp;
+        self.udp += o.udp;
+        self.icmpv4 += o.icmpv4;
+        self.icmpv6 += o.icmpv6;
+        self.arp += o.arp;
+        self.vlan += o.vlan;
+        self.vlan_qinq += o.vlan_qinq;
+        self.gre += o.gre;
+        self.vxlan += o.vxlan;
+        self.mpls += o.mpls;
+        self.geneve += o.geneve;
+        self.other_l3 += o.other_l3;
+        self.frag_ipv4 += o.frag_ipv4;
+        self.frag_ipv6 += o.frag_ipv6;
+        self.reassembled += o.reassembled;
+        self.invalid += o.invalid;
+        self.unsupported_linktype += o.unsupported_linktype;
+        for (a, b) in self.anomalies.iter_mut().zip(o.anomalies.iter()) {
+            *a += b;
+        }
+    }
+}
+
 const MAX_TUNNEL_DEPTH: u8 = 3;
 const MAX_MPLS_LABELS: usize = 8;
 const VXLAN_PORT: u16 = 4789;
@@ -251,14 +281,6 @@ impl Decoder {
         Decoder {
             stats: DecodeStats::default(),
             defrag: Defrag::new(defrag::DefragConfig::default()),
-            reasm: Vec::new(),
-        }
-    }
-
-    pub fn with_defrag(cfg: defrag::DefragConfig) -> Self {
-        Decoder {
-            stats: DecodeStats::default(),
-            defrag: Defrag::new(cfg),
             reasm: Vec::new(),
         }
     }

@@ -78,11 +78,6 @@ impl FlowKey {
             src_first,
         )
     }
-
-    /// Symmetric hash for dispatching flows to workers (stable across runs).
-    pub fn dispatch_hash(&self) -> u64 {
-        foldhash::fast::FixedState::with_seed(0x5eed).hash_one(self)
-    }
 }
 
 /// Why a flow ended, as Suricata's `flow.reason`.

@@ -185,17 +185,17 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// A timestamp as Suricata writes it, as an owned string (for `flow.start`).
-pub fn format_ts(ts_ns: i64) -> String {
-    let mut c = TsCache::default();
-    let mut tmp = [0u8; 40];
-    let n = c.format(ts_ns, &mut tmp);
-    String::from_utf8_lossy(&tmp[..n]).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A timestamp as Suricata writes it, as an owned string.
+    fn format_ts(ts_ns: i64) -> String {
+        let mut c = TsCache::default();
+        let mut tmp = [0u8; 40];
+        let n = c.format(ts_ns, &mut tmp);
+        String::from_utf8_lossy(&tmp[..n]).into_owned()
+    }
 
     #[test]
     fn timestamps_like_suricata() {

@@ -2,8 +2,8 @@
 //! final EVE `stats` event.
 
 use crate::app::AppCounters;
-use crate::eve::{format_ts, EveDest, EveOut};
-use crate::worker::{ProtoShare, WorkerStats};
+use crate::eve::{EveDest, EveOut};
+use crate::worker::WorkerStats;
 use reefwatch_applayer::JsonBuilder;
 use reefwatch_capture::CaptureError;
 use reefwatch_decode::{Anomaly, DecodeStats};
@@ -15,34 +15,16 @@ pub struct Summary {
     pub errors: Vec<String>,
     /// truncated / corrupt inputs: everything before the problem was used
     pub warnings: Vec<String>,
-    pub pkts: u64,
-    pub bytes: u64,
-    pub non_ip: u64,
-    pub flows: u64,
-    pub flows_tcp: u64,
-    pub flows_udp: u64,
-    pub flows_icmp: u64,
-    pub flows_other: u64,
-    pub flows_evicted: u64,
-    pub tcp_syn: u64,
-    pub tcp_synack: u64,
-    pub tcp_rst: u64,
-    pub tcp_midstream: u64,
-    pub tcp_gaps: u64,
-    pub reassembly_refused: u64,
-    pub first_ts: Option<i64>,
-    pub last_ts: i64,
+    /// packets, flows and shares, summed over the workers
+    pub traffic: WorkerStats,
     pub wall_secs: f64,
     pub threads: usize,
-    pub by_proto: Vec<ProtoShare>,
     pub decoder: DecodeStats,
     /// app-layer anomalies by name
     pub app_anomalies: Vec<(&'static str, u64)>,
     pub parse_errors: u64,
     pub app_events: u64,
     pub eve_events: u64,
-    /// intelligence matches (EVE alerts)
-    pub alerts: u64,
     pub eve_write_error: Option<String>,
 }
 
@@ -75,62 +57,8 @@ impl Summary {
         events: u64,
         err: Option<String>,
     ) {
-        self.pkts += w.pkts;
-        self.bytes += w.bytes;
-        self.non_ip += w.non_ip;
-        self.flows += w.flows;
-        self.flows_tcp += w.flows_tcp;
-        self.flows_udp += w.flows_udp;
-        self.flows_icmp += w.flows_icmp;
-        self.flows_other += w.flows_other;
-        self.flows_evicted += w.flows_evicted;
-        self.tcp_syn += w.tcp_syn;
-        self.tcp_synack += w.tcp_synack;
-        self.tcp_rst += w.tcp_rst;
-        self.tcp_midstream += w.tcp_midstream;
-        self.tcp_gaps += w.tcp_gaps;
-        self.reassembly_refused += w.reassembly_refused;
-        self.alerts += w.alerts;
-        if let Some(f) = w.first_ts {
-            self.first_ts = Some(self.first_ts.map_or(f, |x| x.min(f)));
-        }
-        self.last_ts = self.last_ts.max(w.last_ts);
-        for p in &w.by_proto {
-            match self.by_proto.iter_mut().find(|q| q.name == p.name) {
-                Some(q) => {
-                    q.flows += p.flows;
-                    q.pkts += p.pkts;
-                    q.bytes += p.bytes;
-                }
-                None => self.by_proto.push(p.clone()),
-            }
-        }
-        self.by_proto
-            .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.name.cmp(b.name)));
-        let dd = &mut self.decoder;
-        dd.pkts += d.pkts;
-        dd.bytes += d.bytes;
-        dd.ipv4 += d.ipv4;
-        dd.ipv6 += d.ipv6;
-        dd.tcp += d.tcp;
-        dd.udp += d.udp;
-        dd.icmpv4 += d.icmpv4;
-        dd.icmpv6 += d.icmpv6;
-        dd.arp += d.arp;
-        dd.vlan += d.vlan;
-        dd.vlan_qinq += d.vlan_qinq;
-        dd.gre += d.gre;
-        dd.vxlan += d.vxlan;
-        dd.mpls += d.mpls;
-        dd.geneve += d.geneve;
-        dd.other_l3 += d.other_l3;
-        dd.frag_ipv4 += d.frag_ipv4;
-        dd.frag_ipv6 += d.frag_ipv6;
-        dd.reassembled += d.reassembled;
-        dd.unsupported_linktype += d.unsupported_linktype;
-        for (i, v) in d.anomalies.iter().enumerate() {
-            dd.anomalies[i] += v;
-        }
+        self.traffic.merge(w);
+        self.decoder.merge(d);
         for (n, c) in &app.anomalies {
             match self.app_anomalies.iter_mut().find(|(m, _)| m == n) {
                 Some(e) => e.1 += c,
@@ -157,20 +85,21 @@ impl Summary {
     }
 
     pub fn capture_secs(&self) -> f64 {
-        self.first_ts
-            .map_or(0.0, |f| (self.last_ts - f) as f64 / 1e9)
+        self.traffic
+            .first_ts
+            .map_or(0.0, |f| (self.traffic.last_ts - f) as f64 / 1e9)
     }
 
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
         let mbps = if self.wall_secs > 0.0 {
-            self.bytes as f64 * 8.0 / self.wall_secs / 1e6
+            self.traffic.bytes as f64 * 8.0 / self.wall_secs / 1e6
         } else {
             0.0
         };
         let pps = if self.wall_secs > 0.0 {
-            self.pkts as f64 / self.wall_secs
+            self.traffic.pkts as f64 / self.wall_secs
         } else {
             0.0
         };
@@ -182,17 +111,17 @@ impl Summary {
         let _ = writeln!(
             s,
             "  packets   {:>12}   bytes {:>14}   non-IP {}",
-            self.pkts, self.bytes, self.non_ip
+            self.traffic.pkts, self.traffic.bytes, self.traffic.non_ip
         );
         let _ = writeln!(
             s,
             "  flows     {:>12}   (tcp {}, udp {}, icmp {}, other {}; evicted {})",
-            self.flows,
-            self.flows_tcp,
-            self.flows_udp,
-            self.flows_icmp,
-            self.flows_other,
-            self.flows_evicted
+            self.traffic.flows,
+            self.traffic.flows_tcp,
+            self.traffic.flows_udp,
+            self.traffic.flows_icmp,
+            self.traffic.flows_other,
+            self.traffic.flows_evicted
         );
         let _ = writeln!(
             s,
@@ -206,28 +135,28 @@ impl Summary {
             let _ = writeln!(
                 s,
                 "  events    {:>12}   (app-layer {}, intel alerts {})",
-                self.eve_events, self.app_events, self.alerts
+                self.eve_events, self.app_events, self.traffic.alerts
             );
         } else {
             let _ = writeln!(
                 s,
                 "  events    EVE off          (intel alerts {})",
-                self.alerts
+                self.traffic.alerts
             );
         }
-        if !self.by_proto.is_empty() {
+        if !self.traffic.by_proto.is_empty() {
             let _ = writeln!(
                 s,
                 "  protocols (app_proto)        flows      packets   pkt%        bytes  byte%"
             );
-            for p in &self.by_proto {
-                let pp = if self.pkts > 0 {
-                    p.pkts as f64 * 100.0 / self.pkts as f64
+            for p in &self.traffic.by_proto {
+                let pp = if self.traffic.pkts > 0 {
+                    p.pkts as f64 * 100.0 / self.traffic.pkts as f64
                 } else {
                     0.0
                 };
-                let bp = if self.bytes > 0 {
-                    p.bytes as f64 * 100.0 / self.bytes as f64
+                let bp = if self.traffic.bytes > 0 {
+                    p.bytes as f64 * 100.0 / self.traffic.bytes as f64
                 } else {
                     0.0
                 };
@@ -245,11 +174,11 @@ impl Summary {
                 let _ = writeln!(s, "    {:<40} {:>10}", n, c);
             }
         }
-        if self.tcp_gaps > 0 || self.tcp_midstream > 0 {
+        if self.traffic.tcp_gaps > 0 || self.traffic.tcp_midstream > 0 {
             let _ = writeln!(
                 s,
                 "  tcp       midstream pickups {}, reassembly gaps {}, segments refused by memcap {}",
-                self.tcp_midstream, self.tcp_gaps, self.reassembly_refused
+                self.traffic.tcp_midstream, self.traffic.tcp_gaps, self.traffic.reassembly_refused
             );
         }
         for w in &self.warnings {
@@ -268,23 +197,23 @@ impl Summary {
         let mut js = JsonBuilder::new_object();
         js.set_uint("files", self.files)
             .set_uint("threads", self.threads as u64)
-            .set_uint("packets", self.pkts)
-            .set_uint("bytes", self.bytes)
-            .set_uint("non_ip", self.non_ip)
+            .set_uint("packets", self.traffic.pkts)
+            .set_uint("bytes", self.traffic.bytes)
+            .set_uint("non_ip", self.traffic.non_ip)
             .set_float("wall_seconds", self.wall_secs)
             .set_float("capture_seconds", self.capture_secs());
         js.open_object("flows")
-            .set_uint("total", self.flows)
-            .set_uint("tcp", self.flows_tcp)
-            .set_uint("udp", self.flows_udp)
-            .set_uint("icmp", self.flows_icmp)
-            .set_uint("other", self.flows_other)
-            .set_uint("evicted", self.flows_evicted)
+            .set_uint("total", self.traffic.flows)
+            .set_uint("tcp", self.traffic.flows_tcp)
+            .set_uint("udp", self.traffic.flows_udp)
+            .set_uint("icmp", self.traffic.flows_icmp)
+            .set_uint("other", self.traffic.flows_other)
+            .set_uint("evicted", self.traffic.flows_evicted)
             .close();
         js.set_uint("eve_events", self.eve_events);
-        js.set_uint("alerts", self.alerts);
+        js.set_uint("alerts", self.traffic.alerts);
         js.open_array("protocols");
-        for p in &self.by_proto {
+        for p in &self.traffic.by_proto {
             js.start_object()
                 .set_str("app_proto", p.name)
                 .set_uint("flows", p.flows)
@@ -319,13 +248,13 @@ impl Summary {
     /// Append the final `stats` event, with Suricata's counter names.
     pub fn write_stats_event(&self, dest: &EveDest) {
         let mut eve = EveOut::new(Some(dest.clone()));
-        eve.begin(self.last_ts);
+        eve.begin(self.traffic.last_ts);
         let js = &mut eve.js;
         js.set_str("event_type", "stats");
         js.open_object("stats");
         js.set_uint("uptime", self.wall_secs as u64);
         js.open_object("capture")
-            .set_uint("kernel_packets", self.pkts)
+            .set_uint("kernel_packets", self.traffic.pkts)
             .close();
         let d = &self.decoder;
         js.open_object("decoder")
@@ -363,28 +292,27 @@ impl Summary {
             .set_uint("reassembled", d.reassembled)
             .close();
         js.open_object("flow")
-            .set_uint("total", self.flows)
-            .set_uint("tcp", self.flows_tcp)
-            .set_uint("udp", self.flows_udp)
-            .set_uint("icmpv4", self.flows_icmp)
+            .set_uint("total", self.traffic.flows)
+            .set_uint("tcp", self.traffic.flows_tcp)
+            .set_uint("udp", self.traffic.flows_udp)
+            .set_uint("icmpv4", self.traffic.flows_icmp)
             .close();
         js.open_object("tcp")
-            .set_uint("syn", self.tcp_syn)
-            .set_uint("synack", self.tcp_synack)
-            .set_uint("rst", self.tcp_rst)
-            .set_uint("midstream_pickups", self.tcp_midstream)
-            .set_uint("reassembly_gap", self.tcp_gaps)
-            .set_uint("segment_memcap_drop", self.reassembly_refused)
+            .set_uint("syn", self.traffic.tcp_syn)
+            .set_uint("synack", self.traffic.tcp_synack)
+            .set_uint("rst", self.traffic.tcp_rst)
+            .set_uint("midstream_pickups", self.traffic.tcp_midstream)
+            .set_uint("reassembly_gap", self.traffic.tcp_gaps)
+            .set_uint("segment_memcap_drop", self.traffic.reassembly_refused)
             .close();
         js.open_object("app_layer").open_object("flow");
-        for p in &self.by_proto {
+        for p in &self.traffic.by_proto {
             if !p.name.contains(' ') {
                 js.set_uint(p.name, p.flows);
             }
         }
         js.close().close();
         js.close();
-        let _ = format_ts;
         eve.end();
         eve.flush();
     }

@@ -62,6 +62,39 @@ pub struct WorkerStats {
 }
 
 impl WorkerStats {
+    /// Add another worker's counts (shares merged by app_proto, largest
+    /// byte share first).
+    pub fn merge(&mut self, o: &WorkerStats) {
+        self.pkts += o.pkts;
+        self.bytes += o.bytes;
+        self.non_ip += o.non_ip;
+        self.flows += o.flows;
+        self.flows_tcp += o.flows_tcp;
+        self.flows_udp += o.flows_udp;
+        self.flows_icmp += o.flows_icmp;
+        self.flows_other += o.flows_other;
+        self.flows_evicted += o.flows_evicted;
+        self.tcp_syn += o.tcp_syn;
+        self.tcp_synack += o.tcp_synack;
+        self.tcp_rst += o.tcp_rst;
+        self.tcp_midstream += o.tcp_midstream;
+        self.tcp_gaps += o.tcp_gaps;
+        self.reassembly_refused += o.reassembly_refused;
+        self.alerts += o.alerts;
+        if let Some(f) = o.first_ts {
+            self.first_ts = Some(self.first_ts.map_or(f, |x| x.min(f)));
+        }
+        self.last_ts = self.last_ts.max(o.last_ts);
+        for p in &o.by_proto {
+            let sh = self.share(p.name);
+            sh.flows += p.flows;
+            sh.pkts += p.pkts;
+            sh.bytes += p.bytes;
+        }
+        self.by_proto
+            .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.name.cmp(b.name)));
+    }
+
     fn share(&mut self, name: &'static str) -> &mut ProtoShare {
         let pos = match self.by_proto.iter().position(|p| p.name == name) {
             Some(p) => p,

@@ -85,8 +85,8 @@ fn check_flows(events: &[Value], expected: &[Conv], proto: &str) {
 #[test]
 fn dnp3_counts_match_tshark() {
     let (s, ev) = run(&[testdata("core/dnp3_file_read.pcap")], 1);
-    assert_eq!(s.pkts, 30);
-    assert_eq!(s.flows, 1);
+    assert_eq!(s.traffic.pkts, 30);
+    assert_eq!(s.traffic.flows, 1);
     check_flows(
         &ev,
         &[(
@@ -112,7 +112,7 @@ fn dnp3_counts_match_tshark() {
 #[test]
 fn iec104_six_connections_match_tshark() {
     let (s, ev) = run(&[testdata("core/iec104_dissect.pcap")], 1);
-    assert_eq!(s.pkts, 147);
+    assert_eq!(s.traffic.pkts, 147);
     check_flows(
         &ev,
         &[
@@ -185,7 +185,7 @@ fn iec104_six_connections_match_tshark() {
 fn modbus_counts_match_tshark_with_two_threads() {
     for threads in [1, 2] {
         let (s, ev) = run(&[testdata("core/modbus_example.pcap")], threads);
-        assert_eq!(s.pkts, 100);
+        assert_eq!(s.traffic.pkts, 100);
         check_flows(
             &ev,
             &[
@@ -205,7 +205,7 @@ fn modbus_counts_match_tshark_with_two_threads() {
 #[test]
 fn pcapng_s7_counts_match_tshark() {
     let (s, ev) = run(&[testdata("core/s7_snap7_everything.pcapng")], 1);
-    assert_eq!(s.pkts, 64);
+    assert_eq!(s.traffic.pkts, 64);
     check_flows(
         &ev,
         &[(
@@ -238,7 +238,7 @@ fn directory_with_a_bad_file_processes_the_rest() {
     std::fs::write(dir.join("README.txt"), b"not a capture").unwrap();
     let (s, ev) = run(std::slice::from_ref(&dir), 1);
     assert_eq!(
-        s.pkts, 131,
+        s.traffic.pkts, 131,
         "30 + 100 + the one record before the corrupt length"
     );
     assert_eq!(s.exit_code(), 0);
@@ -264,7 +264,7 @@ fn non_capture_file_is_an_error_with_status_2() {
     let path = std::env::temp_dir().join(format!("rw-notcap-{}.pcap", std::process::id()));
     std::fs::write(&path, b"GET / HTTP/1.1\r\n\r\n").unwrap();
     let (s, _) = run(&[path.clone(), testdata("core/dnp3_file_read.pcap")], 1);
-    assert_eq!(s.pkts, 30, "the good input is still processed");
+    assert_eq!(s.traffic.pkts, 30, "the good input is still processed");
     assert_eq!(s.exit_code(), 2);
     assert!(s.errors[0].contains("rw-notcap"), "{:?}", s.errors);
     std::fs::remove_file(&path).ok();
@@ -277,7 +277,7 @@ fn truncated_capture_keeps_what_was_read() {
     let path = std::env::temp_dir().join(format!("rw-trunc-{}.pcap", std::process::id()));
     std::fs::write(&path, cut).unwrap();
     let (s, _) = run(std::slice::from_ref(&path), 1);
-    assert_eq!(s.pkts, 146);
+    assert_eq!(s.traffic.pkts, 146);
     assert_eq!(s.exit_code(), 0);
     assert_eq!(s.warnings.len(), 1);
     assert!(s.warnings[0].contains("offset"), "{}", s.warnings[0]);
@@ -288,6 +288,7 @@ fn truncated_capture_keeps_what_was_read() {
 fn summary_shares_and_json() {
     let (s, _) = run(&[testdata("core/modbus_example.pcap")], 1);
     let modbus = s
+        .traffic
         .by_proto
         .iter()
         .find(|p| p.name == "modbus")
@@ -302,7 +303,7 @@ fn summary_shares_and_json() {
 #[test]
 fn vlan_and_mpls_counts_match_tshark() {
     let (s, ev) = run(&[testdata("core/mixed-vlan-mpls.pcap")], 1);
-    assert_eq!(s.pkts, 47);
+    assert_eq!(s.traffic.pkts, 47);
     check_flows(
         &ev,
         &[
@@ -329,7 +330,7 @@ fn ipv6_fragments_reassembled_like_tshark() {
     // tshark conv,udp: the reassembled response counts once, with the
     // length of the frame that completed it; the incomplete train does not.
     let (s, ev) = run(&[testdata("core/ipv6-fragmented-dns.pcap")], 1);
-    assert_eq!(s.pkts, 8);
+    assert_eq!(s.traffic.pkts, 8);
     check_flows(
         &ev,
         &[

@@ -6,26 +6,8 @@
 use core::fmt::Write;
 use sha1::{Digest, Sha1};
 
-/// One DER TLV: tag, contents, and total length consumed.
-fn tlv(b: &[u8]) -> Option<(u8, &[u8], usize)> {
-    let tag = *b.first()?;
-    let l0 = *b.get(1)?;
-    let (len, hdr) = if l0 < 0x80 {
-        (l0 as usize, 2)
-    } else {
-        let n = (l0 & 0x7f) as usize;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | *b.get(2 + i)? as usize;
-        }
-        (len, 2 + n)
-    };
-    let body = b.get(hdr..hdr.checked_add(len)?)?;
-    Some((tag, body, hdr + len))
-}
+/// One DER TLV: tag, contents, and total length consumed (shared with SNMP's BER).
+use crate::util::ber_tlv as tlv;
 
 /// Iterate the TLVs inside a constructed value.
 fn children(mut b: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
