@@ -196,8 +196,7 @@ impl IntelCtx {
             });
             s.url.extend_from_slice(&s.host);
             if hdr.sport != 80 && hdr.sport != 443 {
-                s.url
-                    .extend_from_slice(format!(":{}", hdr.sport).as_bytes());
+                let _ = std::io::Write::write_fmt(&mut s.url, format_args!(":{}", hdr.sport));
             }
             s.url.extend_from_slice(&s.uri);
         }
