@@ -19,38 +19,50 @@ rc=$?
 set -e
 grep -vE '^\s*$|^running [0-9]+ tests?$' target/test-output.txt || true
 
-# tshark conformance: a report of field agreement per protocol against
-# tshark on the shared captures (when present). It is printed, not gating:
-# the known misses are listed in the closing notes and in the report.
+# tshark conformance: field agreement per protocol against tshark on the
+# shared captures (when present). The OT set gates: a protocol below 99.5%
+# or a message tshark decodes and we miss fails the suite. The IT set is a
+# report (its known misses, tunnels and STARTTLS/CONNECT upgrades, are
+# listed in the report and the closing notes).
+conf_fail=0
 if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ]; then
   for set in "modbus,dnp3,iec104,s7comm,enip" "dns,http,tls"; do
     paths=()
     [ "$set" = "dns,http,tls" ] && for d in ../shared/pcaps-it /work/shared/pcaps-it; do [ -d "$d" ] && { paths=("$d"); break; }; done
     if [ "$set" = "dns,http,tls" ] && [ ${#paths[@]} -eq 0 ]; then continue; fi
-    echo "== tshark conformance ($set; report only)"
+    gate=0; [ "$set" = "modbus,dnp3,iec104,s7comm,enip" ] && gate=1
+    echo "== tshark conformance ($set; $([ $gate = 1 ] && echo gating || echo report only))"
     set +e
-    REEFWATCH=target/debug/reefwatch timeout 900 scripts/conformance-tshark.sh --only "$set" --show 0 "${paths[@]}" \
+    REEFWATCH=target/debug/reefwatch timeout 900 scripts/conformance-tshark.sh --only "$set" --show "$([ $gate = 1 ] && echo 20 || echo 0)" "${paths[@]}" \
       > target/conformance.txt 2>&1
     crc=$?
     set -e
     grep -E '^(protocol|[a-z0-9]+ +[0-9-])' target/conformance.txt || true
     case $crc in
       0) echo "(every protocol at target)" ;;
-      1) echo "(some protocol below target or with missed messages: reported, not gating)" ;;
+      1) if [ $gate = 1 ]; then
+           echo "(FAIL: some protocol below target or with missed messages)"
+           grep -E '^  diff:' target/conformance.txt | head -20 || true
+           conf_fail=1
+         else
+           echo "(some protocol below target or with missed messages: reported, not gating)"
+         fi ;;
       *) echo "(conformance run did not complete: status $crc)"; tail -5 target/conformance.txt ;;
     esac
   done
 fi
 
 # one closing line over all test binaries
-python3 - "$rc" <<'PY'
+python3 - "$rc" "$conf_fail" <<'PY'
 import re, sys
 rc = int(sys.argv[1])
+conf_fail = int(sys.argv[2])
 passed = failed = ignored = 0
 for line in open("target/test-output.txt", errors="replace"):
     m = re.search(r"test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored", line)
     if m:
         passed += int(m.group(1)); failed += int(m.group(2)); ignored += int(m.group(3))
-print(f"{passed} passed, {failed} failed, {ignored} skipped")
-sys.exit(1 if rc != 0 or failed or passed == 0 else 0)
+print(f"{passed} passed, {failed} failed, {ignored} skipped"
+      + ("; OT tshark conformance FAILED" if conf_fail else ""))
+sys.exit(1 if rc != 0 or failed or passed == 0 or conf_fail else 0)
 PY

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         let seq = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
         let n = (rest[4] as usize).min(rest.len() - 5);
         let seg = &rest[5..5 + n];
-        s.on_segment(seq, seg, &cfg, &mut mem, &mut |_| {});
+        s.on_segment(seq, seg, 0, &cfg, &mut mem, &mut |_| {});
         assert!(mem.used <= mem.cap);
         assert!(s.queued_bytes() <= cfg.max_ooo_bytes + 255);
         rest = &rest[5 + n..];

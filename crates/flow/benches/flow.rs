@@ -125,8 +125,8 @@ fn bench_reassembly(c: &mut Criterion) {
             let mut sum = 0u64;
             for &i in &ord {
                 let (seq, d) = segs[i];
-                s.on_segment(seq, d, &cfg, mem, &mut |c| {
-                    if let Chunk::Data(b) = c {
+                s.on_segment(seq, d, 0, &cfg, mem, &mut |c| {
+                    if let Chunk::Data(b, _) = c {
                         delivered += b.len() as u64;
                         sum = sum.wrapping_add(b[0] as u64);
                     }

@@ -67,7 +67,12 @@ impl MemBudget {
 /// What the stream hands to the parser.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Chunk<'a> {
-    Data(&'a [u8]),
+    /// In-order bytes, with the number of the packet that carried them
+    /// (the caller's packet counter as given to [`Stream::on_segment`]).
+    /// Bytes queued behind a hole keep their own packet's number, so an
+    /// event they complete is attributed to the packet that carried it,
+    /// not to the later packet that filled or gave up the hole.
+    Data(&'a [u8], u64),
     /// `n` bytes were lost.
     Gap(u64),
 }
@@ -75,6 +80,8 @@ pub enum Chunk<'a> {
 #[derive(Debug)]
 struct Seg {
     off: u64,
+    /// packet that carried these bytes
+    pkt: u64,
     data: Vec<u8>,
 }
 
@@ -131,11 +138,14 @@ impl Stream {
         }
     }
 
-    /// Add a data segment and deliver what became in order.
+    /// Add a data segment, carried by packet number `pkt`, and deliver
+    /// what became in order.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_segment(
         &mut self,
         seq: u32,
         data: &[u8],
+        pkt: u64,
         cfg: &StreamConfig,
         mem: &mut MemBudget,
         out: &mut dyn FnMut(Chunk<'_>),
@@ -164,7 +174,7 @@ impl Stream {
                 let limit = self.ooo.first().map_or(u64::MAX, |f| f.off);
                 if cur_off < limit {
                     let n = ((limit - cur_off) as usize).min(cur.len());
-                    self.deliver(&cur[..n], cfg, out);
+                    self.deliver(&cur[..n], pkt, cfg, out);
                 }
                 self.drain(cfg, mem, out);
                 if self.depth_reached || end <= self.next {
@@ -175,7 +185,7 @@ impl Stream {
             return;
         }
         // out of order: queue the parts not already queued (first wins)
-        self.queue(start, data, cfg, mem);
+        self.queue(start, data, pkt, cfg, mem);
         while !self.ooo.is_empty()
             && (self.ooo.len() > cfg.max_ooo_segments || self.ooo_bytes > cfg.max_ooo_bytes)
         {
@@ -262,11 +272,17 @@ impl Stream {
         self.ooo_bytes = 0;
     }
 
-    fn deliver(&mut self, data: &[u8], cfg: &StreamConfig, out: &mut dyn FnMut(Chunk<'_>)) {
+    fn deliver(
+        &mut self,
+        data: &[u8],
+        pkt: u64,
+        cfg: &StreamConfig,
+        out: &mut dyn FnMut(Chunk<'_>),
+    ) {
         let left = self.depth_left(cfg);
         let n = (data.len() as u64).min(left) as usize;
         if n > 0 {
-            out(Chunk::Data(&data[..n]));
+            out(Chunk::Data(&data[..n], pkt));
         }
         self.next += data.len() as u64;
         if n < data.len() || (cfg.depth != 0 && self.next >= cfg.depth) {
@@ -285,7 +301,7 @@ impl Stream {
             let end = seg.off + seg.data.len() as u64;
             if end > self.next && !self.depth_reached {
                 let skip = (self.next - seg.off) as usize;
-                self.deliver(&seg.data[skip..], cfg, out);
+                self.deliver(&seg.data[skip..], seg.pkt, cfg, out);
             }
         }
         if self.depth_reached {
@@ -311,7 +327,14 @@ impl Stream {
         self.drain(cfg, mem, out);
     }
 
-    fn queue(&mut self, start: u64, data: &[u8], cfg: &StreamConfig, mem: &mut MemBudget) {
+    fn queue(
+        &mut self,
+        start: u64,
+        data: &[u8],
+        pkt: u64,
+        cfg: &StreamConfig,
+        mem: &mut MemBudget,
+    ) {
         let end = start + data.len() as u64;
         // do not queue beyond depth
         let limit = if cfg.depth == 0 { u64::MAX } else { cfg.depth };
@@ -343,6 +366,7 @@ impl Stream {
                 i,
                 Seg {
                     off: pos,
+                    pkt,
                     data: data[a..b].to_vec(),
                 },
             );
@@ -362,13 +386,13 @@ mod tests {
         let mut out = Vec::new();
         let mut gaps = 0;
         for (seq, d) in segs {
-            stream.on_segment(*seq, d, cfg, &mut mem, &mut |c| match c {
-                Chunk::Data(b) => out.extend_from_slice(b),
+            stream.on_segment(*seq, d, 0, cfg, &mut mem, &mut |c| match c {
+                Chunk::Data(b, _) => out.extend_from_slice(b),
                 Chunk::Gap(n) => gaps += n,
             });
         }
         stream.flush(cfg, &mut mem, &mut |c| match c {
-            Chunk::Data(b) => out.extend_from_slice(b),
+            Chunk::Data(b, _) => out.extend_from_slice(b),
             Chunk::Gap(n) => gaps += n,
         });
         assert_eq!(mem.used, 0);
@@ -437,17 +461,49 @@ mod tests {
         let mut out = Vec::new();
         let mut gaps = 0;
         let mut sink = |c: Chunk<'_>| match c {
-            Chunk::Data(b) => out.extend_from_slice(b),
+            Chunk::Data(b, _) => out.extend_from_slice(b),
             Chunk::Gap(n) => gaps += n,
         };
-        s.on_segment(1, b"ab", &cfg, &mut mem, &mut sink);
+        s.on_segment(1, b"ab", 1, &cfg, &mut mem, &mut sink);
         assert!(!s.acks_unseen(3));
         assert!(s.acks_unseen(10));
         s.gap_to(8, &cfg, &mut mem, &mut sink);
-        s.on_segment(8, b"xy", &cfg, &mut mem, &mut sink);
+        s.on_segment(8, b"xy", 2, &cfg, &mut mem, &mut sink);
         assert_eq!(out, b"abxy");
         assert_eq!(gaps, 5);
         assert_eq!(s.queued_bytes(), 0);
+    }
+
+    #[test]
+    fn queued_bytes_keep_their_packet_number() {
+        let cfg = StreamConfig::default();
+        let mut mem = MemBudget::new(1 << 20);
+        let mut s = Stream::default();
+        s.on_syn(0);
+        let mut got: Vec<(Vec<u8>, u64)> = Vec::new();
+        let mut sink = |c: Chunk<'_>| {
+            if let Chunk::Data(b, p) = c {
+                got.push((b.to_vec(), p))
+            }
+        };
+        // packet 1: "ab" at offset 0, in order
+        s.on_segment(1, b"ab", 1, &cfg, &mut mem, &mut sink);
+        // packet 2: "ef" at offset 4, behind a hole (offsets 2..4)
+        s.on_segment(5, b"ef", 2, &cfg, &mut mem, &mut sink);
+        // packet 3: "cd" fills the hole; "ef" still belongs to packet 2
+        s.on_segment(3, b"cd", 3, &cfg, &mut mem, &mut sink);
+        // packet 4: "hi" behind a hole that packet 5 (the peer's ACK) gives up
+        s.on_segment(9, b"hi", 4, &cfg, &mut mem, &mut sink);
+        s.on_peer_ack(11, &cfg, &mut mem, &mut sink);
+        assert_eq!(
+            got,
+            vec![
+                (b"ab".to_vec(), 1),
+                (b"cd".to_vec(), 3),
+                (b"ef".to_vec(), 2),
+                (b"hi".to_vec(), 4)
+            ]
+        );
     }
 
     #[test]
@@ -473,7 +529,7 @@ mod tests {
         // endless holes: every other kilobyte, far ahead
         for i in 0..100_000u32 {
             let seq = 1 + 2000 * (i + 1);
-            s.on_segment(seq, &junk, &cfg, &mut mem, &mut |_| {});
+            s.on_segment(seq, &junk, i as u64, &cfg, &mut mem, &mut |_| {});
             assert!(s.queued_bytes() <= cfg.max_ooo_bytes + junk.len());
             assert!(mem.used <= mem.cap);
         }
@@ -535,13 +591,13 @@ mod tests {
             let mut gaps = 0u64;
             for &(a, b) in &segs {
                 let seq = isn.wrapping_add(a as u32);
-                s.on_segment(seq, &data[a..b], &cfg, &mut mem, &mut |c| match c {
-                    Chunk::Data(d) => out.extend_from_slice(d),
+                s.on_segment(seq, &data[a..b], 0, &cfg, &mut mem, &mut |c| match c {
+                    Chunk::Data(d, _) => out.extend_from_slice(d),
                     Chunk::Gap(n) => gaps += n,
                 });
             }
             s.flush(&cfg, &mut mem, &mut |c| match c {
-                Chunk::Data(d) => out.extend_from_slice(d),
+                Chunk::Data(d, _) => out.extend_from_slice(d),
                 Chunk::Gap(n) => gaps += n,
             });
             assert_eq!(gaps, 0, "case {case}");

@@ -57,8 +57,9 @@ pub struct TcpTrack {
 }
 
 impl TcpTrack {
-    /// Update state with one segment in direction `dir` (0/1) and feed its
-    /// payload to that direction's stream. `out` receives in-order chunks.
+    /// Update state with one segment in direction `dir` (0/1), carried by
+    /// packet number `pkt`, and feed its payload to that direction's
+    /// stream. `out` receives in-order chunks.
     #[allow(clippy::too_many_arguments)]
     pub fn on_segment(
         &mut self,
@@ -67,6 +68,7 @@ impl TcpTrack {
         ack: u32,
         flags: u8,
         payload: &[u8],
+        pkt: u64,
         cfg: &StreamConfig,
         mem: &mut MemBudget,
         out: &mut dyn FnMut(usize, Chunk<'_>),
@@ -103,7 +105,7 @@ impl TcpTrack {
             if self.lossy {
                 self.streams[dir].gap_to(dseq, cfg, mem, &mut |c| out(dir, c));
             }
-            self.streams[dir].on_segment(dseq, payload, cfg, mem, &mut |c| out(dir, c));
+            self.streams[dir].on_segment(dseq, payload, pkt, cfg, mem, &mut |c| out(dir, c));
         }
         if flags & ACK != 0 {
             let other = dir ^ 1;
@@ -184,20 +186,20 @@ mod tests {
         let mut t = TcpTrack::default();
         let mut got: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
         let mut sink = |d: usize, c: Chunk<'_>| {
-            if let Chunk::Data(b) = c {
+            if let Chunk::Data(b, _) = c {
                 got[d].extend_from_slice(b)
             }
         };
-        t.on_segment(0, 100, 0, SYN, b"", &cfg, &mut mem, &mut sink);
+        t.on_segment(0, 100, 0, SYN, b"", 0, &cfg, &mut mem, &mut sink);
         assert_eq!(t.state, TcpState::SynSent);
-        t.on_segment(1, 500, 101, SYN | ACK, b"", &cfg, &mut mem, &mut sink);
+        t.on_segment(1, 500, 101, SYN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
         assert_eq!(t.state, TcpState::SynRecv);
-        t.on_segment(0, 101, 501, ACK, b"", &cfg, &mut mem, &mut sink);
+        t.on_segment(0, 101, 501, ACK, b"", 0, &cfg, &mut mem, &mut sink);
         assert_eq!(t.state, TcpState::Established);
-        t.on_segment(0, 101, 501, ACK, b"req", &cfg, &mut mem, &mut sink);
-        t.on_segment(1, 501, 104, ACK, b"resp", &cfg, &mut mem, &mut sink);
-        t.on_segment(0, 104, 505, FIN | ACK, b"", &cfg, &mut mem, &mut sink);
-        t.on_segment(1, 505, 105, FIN | ACK, b"", &cfg, &mut mem, &mut sink);
+        t.on_segment(0, 101, 501, ACK, b"req", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(1, 501, 104, ACK, b"resp", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(0, 104, 505, FIN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(1, 505, 105, FIN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
         assert!(t.is_closed());
         assert!(!t.midstream);
         assert_eq!(got[0], b"req");
@@ -210,8 +212,8 @@ mod tests {
         let mut mem = MemBudget::new(1 << 20);
         let mut t = TcpTrack::default();
         let mut got = Vec::new();
-        t.on_segment(0, 7777, 1, ACK, b"mid", &cfg, &mut mem, &mut |_, c| {
-            if let Chunk::Data(b) = c {
+        t.on_segment(0, 7777, 1, ACK, b"mid", 0, &cfg, &mut mem, &mut |_, c| {
+            if let Chunk::Data(b, _) = c {
                 got.extend_from_slice(b)
             }
         });

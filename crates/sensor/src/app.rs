@@ -61,6 +61,7 @@ impl Registry {
 }
 
 /// What the sink needs to write an event header.
+#[derive(Clone, Copy)]
 pub struct FlowHdr<'a> {
     pub flow_id: u64,
     pub client: &'a [u8; 16],
@@ -113,7 +114,7 @@ pub fn write_header(js: &mut JsonBuilder, h: &FlowHdr<'_>, event_type: &str, app
 /// The engine's [`EventSink`].
 pub struct Sink<'a, 'h> {
     pub eve: &'a mut EveOut,
-    pub hdr: &'a FlowHdr<'h>,
+    pub hdr: FlowHdr<'h>,
     pub app_proto: &'static str,
     pub counters: &'a mut AppCounters,
     pub intel: Option<&'a mut crate::intel::IntelCtx>,
@@ -127,13 +128,13 @@ impl EventSink for Sink<'_, '_> {
     fn event(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.counters.tx_events += 1;
         if let Some(i) = self.intel.as_mut() {
-            i.on_transaction(self.eve, self.hdr, self.app_proto);
+            i.on_transaction(self.eve, &self.hdr, self.app_proto);
         }
         if !self.eve.enabled() {
             return;
         }
         self.eve.begin(self.hdr.ts_ns);
-        write_header(&mut self.eve.js, self.hdr, event_type, self.app_proto);
+        write_header(&mut self.eve.js, &self.hdr, event_type, self.app_proto);
         self.eve.js.open_object(event_type);
         body(&mut self.eve.js);
         self.eve.js.close();
@@ -143,13 +144,13 @@ impl EventSink for Sink<'_, '_> {
     fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.counters.tx_events += 1;
         if let Some(i) = self.intel.as_mut() {
-            i.on_transaction(self.eve, self.hdr, self.app_proto);
+            i.on_transaction(self.eve, &self.hdr, self.app_proto);
         }
         if !self.eve.enabled() {
             return;
         }
         self.eve.begin(self.hdr.ts_ns);
-        write_header(&mut self.eve.js, self.hdr, event_type, self.app_proto);
+        write_header(&mut self.eve.js, &self.hdr, event_type, self.app_proto);
         body(&mut self.eve.js);
         self.eve.end();
     }
@@ -166,7 +167,7 @@ impl EventSink for Sink<'_, '_> {
             return;
         }
         self.eve.begin(self.hdr.ts_ns);
-        write_header(&mut self.eve.js, self.hdr, "anomaly", self.app_proto);
+        write_header(&mut self.eve.js, &self.hdr, "anomaly", self.app_proto);
         self.eve
             .js
             .open_object("anomaly")
@@ -396,7 +397,17 @@ impl AppState {
         sink: &mut Sink<'_, '_>,
     ) {
         match c {
-            reefwatch_flow::Chunk::Data(b) => self.on_data(reg, d, b, Transport::Tcp, sink),
+            reefwatch_flow::Chunk::Data(b, pkt) => {
+                // events these bytes complete belong to the packet that
+                // carried them (it differs from the current packet when
+                // they waited behind a hole)
+                let cur = sink.hdr.pcap_cnt;
+                if pkt != 0 {
+                    sink.hdr.pcap_cnt = pkt;
+                }
+                self.on_data(reg, d, b, Transport::Tcp, sink);
+                sink.hdr.pcap_cnt = cur;
+            }
             reefwatch_flow::Chunk::Gap(_) => self.on_gap(d, sink),
         }
     }

@@ -291,13 +291,14 @@ impl Worker {
                     } = f;
                     let hdr = make_hdr(key, *client_is_a, *id, ctx);
                     let reg: &Registry = &outs.reg;
-                    let mut sink = sink!(outs, &hdr, reg.name(app.proto));
+                    let mut sink = sink!(outs, hdr, reg.name(app.proto));
                     tcp.on_segment(
                         lk.dir,
                         t.seq,
                         t.ack,
                         t.flags,
                         p.payload,
+                        pcap_cnt,
                         &outs.cfg.stream,
                         &mut outs.mem,
                         &mut |d, c| app.on_chunk(reg, d, c, &mut sink),
@@ -323,7 +324,7 @@ impl Worker {
                 } = f;
                 let hdr = make_hdr(key, *client_is_a, *id, ctx);
                 let reg: &Registry = &outs.reg;
-                let mut sink = sink!(outs, &hdr, reg.name(app.proto));
+                let mut sink = sink!(outs, hdr, reg.name(app.proto));
                 app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
             }
             _ => {}
@@ -388,7 +389,7 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
         } = &mut f;
         let hdr = make_hdr(key, *client_is_a, *id, ctx);
         let reg: &Registry = &outs.reg;
-        let mut sink = sink!(outs, &hdr, reg.name(app.proto));
+        let mut sink = sink!(outs, hdr, reg.name(app.proto));
         if key.proto == IPPROTO_TCP {
             tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| {
                 app.on_chunk(reg, d, c, &mut sink)

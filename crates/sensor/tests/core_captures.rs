@@ -359,3 +359,57 @@ fn ipv6_fragments_reassembled_like_tshark() {
     );
     assert_eq!(s.decoder.reassembled, 1);
 }
+
+/// pcap_cnt of the events of one type, in output order.
+fn pcap_cnts(ev: &[Value], event_type: &str, pick: impl Fn(&Value) -> bool) -> Vec<u64> {
+    ev.iter()
+        .filter(|e| e["event_type"] == event_type && pick(e))
+        .map(|e| e["pcap_cnt"].as_u64().expect("pcap_cnt"))
+        .collect()
+}
+
+#[test]
+fn data_after_a_capture_hole_keeps_its_packet_number() {
+    // step7_s300_AuthPassword: the capture starts mid-stream and frame 3
+    // (client data) arrives beside a hole that frame 4's ACK later gives
+    // up. tshark 4.0 decodes an S7comm-plus PDU in each of frames 1..6
+    // (`tshark -Y s7comm -T fields -e frame.number`); the PDU of frame 3
+    // must carry pcap_cnt 3, not the number of the packet that released it.
+    let (_, ev) = run(
+        &[testdata(
+            "ot/s7comm/iti__pcaps__s7__step7_s300_AuthPassword.pcapng",
+        )],
+        1,
+    );
+    let mut got = pcap_cnts(&ev, "s7comm", |e| e["s7comm"].get("rosctr_raw").is_some());
+    got.sort_unstable();
+    got.dedup();
+    assert_eq!(got, vec![1, 2, 3, 4, 5, 6], "{ev:#?}");
+}
+
+#[test]
+fn dnp3_frames_with_a_bad_header_crc_on_port_20000() {
+    // opendnp3 conformance 6.6.2.4: frames 4 and 8 carry a link header
+    // with a corrupt CRC, frames 6 and 10 a valid header (len=5, which
+    // tshark decodes and marks malformed). The flow must still be DNP3:
+    // the bad frames are flagged, the good ones decoded at their packets.
+    let (_, ev) = run(
+        &[testdata(
+            "ot/dnp3/iti__pcaps__dnp3__opendnp3-3__conformance__6.6.2.4__dump.pcap",
+        )],
+        1,
+    );
+    let good = pcap_cnts(&ev, "dnp3", |e| e["dnp3"]["link"]["crc_ok"] == true);
+    let bad = pcap_cnts(&ev, "dnp3", |e| e["dnp3"]["link"]["crc_ok"] == false);
+    assert_eq!(good, vec![6, 10]);
+    assert_eq!(bad, vec![4, 8]);
+    for e in ev.iter().filter(|e| e["event_type"] == "dnp3") {
+        assert_eq!(e["dnp3"]["src"], 1);
+        assert_eq!(e["dnp3"]["dst"], 1024);
+        assert_eq!(e["dnp3"]["control"]["function_code"], 4);
+    }
+    let anomalies = pcap_cnts(&ev, "anomaly", |e| {
+        e["anomaly"]["event"] == "dnp3.bad_link_header_crc"
+    });
+    assert_eq!(anomalies, vec![4, 8]);
+}

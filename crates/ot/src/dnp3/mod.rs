@@ -25,6 +25,12 @@ pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
     }
     if parser::crc(&d[0..8]) == u16::from_le_bytes([d[8], d[9]]) {
         ProbeResult::Match
+    } else if PROTOCOL.ports.contains(&input.server_port) {
+        // On DNP3's own port, the start bytes and a sane length are enough:
+        // a frame with a corrupt header CRC is still DNP3 (the parser flags
+        // it and resynchronises), and outstations are tested with exactly
+        // such frames. Off the port the CRC is what keeps the probe strict.
+        ProbeResult::Match
     } else {
         ProbeResult::NoMatch
     }
@@ -64,6 +70,17 @@ mod tests {
         let mut bad = hdr;
         bad[8] ^= 1;
         assert_eq!(probe(&pi(&bad)), ProbeResult::NoMatch);
+        // on port 20000 a bad header CRC is still DNP3 (flagged later)
+        let on_port = ProbeInput {
+            server_port: 20000,
+            ..pi(&bad)
+        };
+        assert_eq!(probe(&on_port), ProbeResult::Match);
+        let on_port_short = ProbeInput {
+            server_port: 20000,
+            ..pi(b"\x05\x64\x02\xc4\x00\x04\x01\x00\x00\x00")
+        };
+        assert_eq!(probe(&on_port_short), ProbeResult::NoMatch);
         assert_eq!(probe(&pi(b"\x16\x03\x01")), ProbeResult::NoMatch);
     }
 }
