@@ -6,6 +6,12 @@ use hashbrown::HashTable;
 
 const NIL: u32 = u32::MAX;
 
+/// A flow's place in its timeout list is refreshed at most once per this
+/// much capture time (and on every change of timeout class). Touching the
+/// list on every packet would write the two neighbours' slots, cold cache
+/// lines, per packet; this way a flow ends at most this late.
+pub const TOUCH_GRAIN_NS: i64 = 1_000_000_000;
+
 /// Bidirectional flow key: the two endpoints are ordered so that both
 /// directions of a conversation give the same key.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -127,21 +133,50 @@ impl Default for FlowConfig {
     }
 }
 
+/// One flow. `repr(C)` keeps the fields every packet reads in the order
+/// written: the key the lookup compares, the direction, the timeout-list
+/// links and `last_ns` share the first cache line, the counters the second.
+#[repr(C)]
 pub struct Flow<T> {
     pub key: FlowKey,
     /// endpoint `a` of the key is the client
     pub client_is_a: bool,
-    pub id: u64,
-    pub start_ns: i64,
+    class: u8,
+    prev: u32,
+    next: u32,
     pub last_ns: i64,
+    /// `last_ns` when the flow was last put at the front of its list: the
+    /// lists are ordered by it, and `last_ns - moved_ns < TOUCH_GRAIN_NS`
+    /// holds after every [`FlowTable::touch`].
+    moved_ns: i64,
     /// [to server, to client]
     pub pkts: [u64; 2],
     pub bytes: [u64; 2],
+    pub id: u64,
+    pub start_ns: i64,
     pub tcp: TcpTrack,
     pub data: T,
-    prev: u32,
-    next: u32,
-    class: u8,
+}
+
+impl<T: Default> Flow<T> {
+    /// What a free slot holds.
+    fn vacant() -> Self {
+        Flow {
+            key: FlowKey::default(),
+            client_is_a: false,
+            class: 0,
+            prev: NIL,
+            next: NIL,
+            last_ns: 0,
+            moved_ns: 0,
+            pkts: [0; 2],
+            bytes: [0; 2],
+            id: 0,
+            start_ns: 0,
+            tcp: TcpTrack::default(),
+            data: T::default(),
+        }
+    }
 }
 
 impl<T> Flow<T> {
@@ -203,7 +238,8 @@ pub struct FlowTable<T> {
     /// the key compare touches the slot the caller needs anyway
     map: HashTable<u32>,
     hasher: foldhash::fast::FixedState,
-    slots: Vec<Option<Flow<T>>>,
+    /// flows by slot index; a slot not in `map` is free (listed in `free`)
+    slots: Vec<Flow<T>>,
     free: Vec<u32>,
     head: [u32; N_CLASSES],
     tail: [u32; N_CLASSES],
@@ -211,7 +247,7 @@ pub struct FlowTable<T> {
     pub evicted: u64,
 }
 
-impl<T> FlowTable<T> {
+impl<T: Default> FlowTable<T> {
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
             cfg,
@@ -236,21 +272,21 @@ impl<T> FlowTable<T> {
 
     pub fn get_mut(&mut self, idx: u32) -> &mut Flow<T> {
         // idx always comes from lookup() on a live slot
-        self.slots[idx as usize].as_mut().expect("live flow slot")
+        &mut self.slots[idx as usize]
     }
 
     fn unlink(&mut self, idx: u32) {
         let (prev, next, class) = {
-            let f = self.slots[idx as usize].as_ref().expect("live");
+            let f = &self.slots[idx as usize];
             (f.prev, f.next, f.class as usize)
         };
         if prev != NIL {
-            self.slots[prev as usize].as_mut().expect("live").next = next;
+            self.slots[prev as usize].next = next;
         } else {
             self.head[class] = next;
         }
         if next != NIL {
-            self.slots[next as usize].as_mut().expect("live").prev = prev;
+            self.slots[next as usize].prev = prev;
         } else {
             self.tail[class] = prev;
         }
@@ -259,13 +295,14 @@ impl<T> FlowTable<T> {
     fn push_front(&mut self, idx: u32, class: usize) {
         let old = self.head[class];
         {
-            let f = self.slots[idx as usize].as_mut().expect("live");
+            let f = &mut self.slots[idx as usize];
+            f.moved_ns = f.last_ns;
             f.prev = NIL;
             f.next = old;
             f.class = class as u8;
         }
         if old != NIL {
-            self.slots[old as usize].as_mut().expect("live").prev = idx;
+            self.slots[old as usize].prev = idx;
         } else {
             self.tail[class] = idx;
         }
@@ -274,7 +311,7 @@ impl<T> FlowTable<T> {
 
     fn remove(&mut self, idx: u32) -> Flow<T> {
         self.unlink(idx);
-        let f = self.slots[idx as usize].take().expect("live");
+        let f = std::mem::replace(&mut self.slots[idx as usize], Flow::vacant());
         let h = self.hasher.hash_one(f.key);
         if let Ok(e) = self.map.find_entry(h, |&i| i == idx) {
             e.remove();
@@ -299,12 +336,10 @@ impl<T> FlowTable<T> {
         let slots = &self.slots;
         let found = self
             .map
-            .find(h, |&i| {
-                slots[i as usize].as_ref().is_some_and(|f| f.key == *key)
-            })
+            .find(h, |&i| slots[i as usize].key == *key)
             .copied();
         if let Some(idx) = found {
-            let f = self.slots[idx as usize].as_mut().expect("live");
+            let f = &mut self.slots[idx as usize];
             let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
             if ts_ns > f.last_ns {
                 f.last_ns = ts_ns;
@@ -329,35 +364,33 @@ impl<T> FlowTable<T> {
         let flow = Flow {
             key: *key,
             client_is_a,
-            id,
-            start_ns: ts_ns,
-            last_ns: ts_ns,
-            pkts: [0; 2],
-            bytes: [0; 2],
-            tcp: TcpTrack::default(),
-            data: make(),
+            class: 0,
             prev: NIL,
             next: NIL,
-            class: 0,
+            last_ns: ts_ns,
+            moved_ns: ts_ns,
+            pkts: [0; 2],
+            bytes: [0; 2],
+            id,
+            start_ns: ts_ns,
+            tcp: TcpTrack::default(),
+            data: make(),
         };
         let idx = match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize] = Some(flow);
+                self.slots[i as usize] = flow;
                 i
             }
             None => {
-                self.slots.push(Some(flow));
+                self.slots.push(flow);
                 (self.slots.len() - 1) as u32
             }
         };
-        let class = self.slots[idx as usize].as_ref().expect("live").class_now();
+        let class = self.slots[idx as usize].class_now();
         self.push_front(idx, class);
         let (slots, hasher) = (&self.slots, &self.hasher);
-        self.map.insert_unique(h, idx, |&i| {
-            slots[i as usize]
-                .as_ref()
-                .map_or(0, |f| hasher.hash_one(f.key))
-        });
+        self.map
+            .insert_unique(h, idx, |&i| hasher.hash_one(slots[i as usize].key));
         self.created += 1;
         let dir = if client_is_a == src_is_a { 0 } else { 1 };
         Lookup {
@@ -368,11 +401,20 @@ impl<T> FlowTable<T> {
     }
 
     /// After a packet updated the flow: move it to the front of its
-    /// (possibly new) timeout class.
+    /// (possibly new) timeout class, when the class changed or its place
+    /// is older than [`TOUCH_GRAIN_NS`].
+    #[inline]
     pub fn touch(&mut self, idx: u32) {
-        let class = self.slots[idx as usize].as_ref().expect("live").class_now();
-        if self.head[class] == idx {
-            return;
+        let f = &mut self.slots[idx as usize];
+        let class = f.class_now();
+        if class == f.class as usize {
+            if f.last_ns - f.moved_ns < TOUCH_GRAIN_NS {
+                return;
+            }
+            if self.head[class] == idx {
+                f.moved_ns = f.last_ns;
+                return;
+            }
         }
         self.unlink(idx);
         self.push_front(idx, class);
@@ -398,8 +440,9 @@ impl<T> FlowTable<T> {
         }
     }
 
-    /// End flows idle for longer than their class timeout. Cost is
-    /// proportional to the number of flows ended.
+    /// End flows idle for longer than their class timeout (at most
+    /// [`TOUCH_GRAIN_NS`] late, never early). Cost is proportional to the
+    /// number of flows ended.
     pub fn expire(&mut self, now_ns: i64, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
         for c in 0..N_CLASSES {
             let timeout = self.cfg.timeouts_ns[c];
@@ -408,9 +451,19 @@ impl<T> FlowTable<T> {
                 if t == NIL {
                     break;
                 }
-                let last = self.slots[t as usize].as_ref().expect("live").last_ns;
-                if now_ns - last <= timeout {
+                // the list is ordered by moved_ns, and every flow's last
+                // packet is less than a grain after its moved_ns: once the
+                // tail is within timeout + grain, no flow behind it is over
+                let moved = self.slots[t as usize].moved_ns;
+                if now_ns - moved <= timeout.saturating_add(TOUCH_GRAIN_NS) {
                     break;
+                }
+                let last = self.slots[t as usize].last_ns;
+                if now_ns - last <= timeout {
+                    // not idle after all (a packet without a touch): requeue
+                    self.unlink(t);
+                    self.push_front(t, c);
+                    continue;
                 }
                 let f = self.remove(t);
                 ended(f, EndReason::Timeout);
@@ -421,10 +474,9 @@ impl<T> FlowTable<T> {
     /// End every flow (end of input), oldest first.
     pub fn drain(&mut self, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
         let mut idxs: Vec<(i64, u32)> = self
-            .slots
+            .map
             .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|f| (f.start_ns, i as u32)))
+            .map(|&i| (self.slots[i as usize].start_ns, i))
             .collect();
         idxs.sort_unstable();
         for (_, i) in idxs {

@@ -184,10 +184,13 @@ impl EventSink for Sink<'_, '_> {
 pub struct AppState {
     pub proto: u16,
     parser: Option<Box<dyn AppParser>>,
-    probe_buf: [Vec<u8>; 2],
+    /// Per direction: before detection the bytes kept for the probe
+    /// (`probe_buf`), after it the start of a message split across
+    /// segments (`pending`). One buffer serves both: it keeps the flow
+    /// record, which every packet touches, small.
+    buf: [Vec<u8>; 2],
     probe_failed: [bool; 2],
-    pending: [Vec<u8>; 2],
-    need: [usize; 2],
+    need: [u32; 2],
     dead: [bool; 2],
     pub saw_data: bool,
 }
@@ -197,9 +200,8 @@ impl Default for AppState {
         AppState {
             proto: PROTO_UNKNOWN,
             parser: None,
-            probe_buf: [Vec::new(), Vec::new()],
+            buf: [Vec::new(), Vec::new()],
             probe_failed: [false; 2],
-            pending: [Vec::new(), Vec::new()],
             need: [0; 2],
             dead: [false; 2],
             saw_data: false,
@@ -230,11 +232,7 @@ impl AppState {
 
     /// Bytes held by this flow's app-layer buffers.
     pub fn memuse(&self) -> usize {
-        self.probe_buf
-            .iter()
-            .chain(self.pending.iter())
-            .map(|v| v.capacity())
-            .sum()
+        self.buf.iter().map(|v| v.capacity()).sum()
     }
 
     /// New in-order data (TCP) or a datagram (UDP) in direction `d`.
@@ -268,13 +266,13 @@ impl AppState {
         transport: Transport,
         sink: &mut Sink<'_, '_>,
     ) {
-        let buffered = !self.probe_buf[d].is_empty();
+        let buffered = !self.buf[d].is_empty();
         if buffered {
-            let room = MAX_PROBE_BYTES.saturating_sub(self.probe_buf[d].len());
-            self.probe_buf[d].extend_from_slice(&data[..data.len().min(room)]);
+            let room = MAX_PROBE_BYTES.saturating_sub(self.buf[d].len());
+            self.buf[d].extend_from_slice(&data[..data.len().min(room)]);
         }
         let (result, need_more) = {
-            let bytes: &[u8] = if buffered { &self.probe_buf[d] } else { data };
+            let bytes: &[u8] = if buffered { &self.buf[d] } else { data };
             let input = ProbeInput {
                 data: bytes,
                 dir: dir_of(d),
@@ -291,11 +289,11 @@ impl AppState {
                 self.parser = Some((reg.defs[id as usize].new_parser)());
                 // feed what the other direction buffered first, then this one
                 let other = d ^ 1;
-                let ob = std::mem::take(&mut self.probe_buf[other]);
+                let ob = std::mem::take(&mut self.buf[other]);
                 if !ob.is_empty() {
                     self.feed(other, &ob, transport, sink);
                 }
-                let mine = std::mem::take(&mut self.probe_buf[d]);
+                let mine = std::mem::take(&mut self.buf[d]);
                 if buffered {
                     self.feed(d, &mine, transport, sink);
                 } else {
@@ -304,18 +302,17 @@ impl AppState {
             }
             None => {
                 let len = if buffered {
-                    self.probe_buf[d].len()
+                    self.buf[d].len()
                 } else {
                     data.len()
                 };
                 if need_more && transport == Transport::Tcp && len < MAX_PROBE_BYTES {
                     if !buffered {
-                        self.probe_buf[d]
-                            .extend_from_slice(&data[..data.len().min(MAX_PROBE_BYTES)]);
+                        self.buf[d].extend_from_slice(&data[..data.len().min(MAX_PROBE_BYTES)]);
                     }
                 } else {
                     self.probe_failed[d] = true;
-                    self.probe_buf[d] = Vec::new();
+                    self.buf[d] = Vec::new();
                     if self.probe_failed[0] && self.probe_failed[1] {
                         self.proto = PROTO_FAILED;
                     }
@@ -339,7 +336,7 @@ impl AppState {
             }
             return;
         }
-        let pending = &mut self.pending[d];
+        let pending = &mut self.buf[d];
         let result;
         if pending.is_empty() {
             result = parser.parse(dir, data, sink);
@@ -347,7 +344,7 @@ impl AppState {
                 let rest = &data[consumed.min(data.len())..];
                 if rest.len() <= MAX_PENDING_BYTES {
                     pending.extend_from_slice(rest);
-                    self.need[d] = rest.len() + needed;
+                    self.need[d] = (rest.len() + needed).min(u32::MAX as usize) as u32;
                 } else {
                     sink.counters.buffer_overflows += 1;
                     sink.anomaly("applayer.buffer_overflow");
@@ -364,7 +361,7 @@ impl AppState {
                 return;
             }
             pending.extend_from_slice(data);
-            if pending.len() < self.need[d] {
+            if pending.len() < self.need[d] as usize {
                 return;
             }
             let mut buf = std::mem::take(pending);
@@ -372,17 +369,17 @@ impl AppState {
             if let ParseResult::Incomplete { consumed, needed } = result {
                 let c = consumed.min(buf.len());
                 buf.drain(..c);
-                self.need[d] = buf.len() + needed;
-                self.pending[d] = buf;
+                self.need[d] = (buf.len() + needed).min(u32::MAX as usize) as u32;
+                self.buf[d] = buf;
             } else {
                 buf.clear();
-                self.pending[d] = buf; // keep the allocation
+                self.buf[d] = buf; // keep the allocation
                 self.need[d] = 0;
             }
         }
         if result == ParseResult::Error {
             self.dead[d] = true;
-            self.pending[d] = Vec::new();
+            self.buf[d] = Vec::new();
             sink.counters.parse_errors += 1;
             sink.anomaly("applayer.parser_error");
         }
@@ -415,8 +412,7 @@ impl AppState {
     /// Bytes were lost in direction `d`.
     pub fn on_gap(&mut self, d: usize, sink: &mut Sink<'_, '_>) {
         sink.counters.gaps += 1;
-        self.probe_buf[d].clear();
-        self.pending[d].clear();
+        self.buf[d].clear();
         self.need[d] = 0;
         if let Some(p) = self.parser.as_mut() {
             p.on_gap(dir_of(d), sink);
@@ -429,7 +425,6 @@ impl AppState {
             p.on_close(sink);
         }
         self.parser = None;
-        self.pending = [Vec::new(), Vec::new()];
-        self.probe_buf = [Vec::new(), Vec::new()];
+        self.buf = [Vec::new(), Vec::new()];
     }
 }

@@ -413,3 +413,30 @@ fn dnp3_frames_with_a_bad_header_crc_on_port_20000() {
     });
     assert_eq!(anomalies, vec![4, 8]);
 }
+
+#[test]
+fn anomalies_do_not_depend_on_output() {
+    // With EVE off and no intel, parsers skip what only outputs consume
+    // (JA3/JA4, certificate strings, ...). The anomalies they count must
+    // stay the same as with full EVE.
+    let dirs = [testdata("it"), testdata("ot"), testdata("core")];
+    let (with_eve, _) = run(&dirs, 1);
+    let without = analyze(AnalyzeOptions {
+        inputs: dirs.to_vec(),
+        eve: None,
+        threads: 1,
+        engine: EngineConfig::default(),
+        progress: false,
+        intel: None,
+    });
+    let sorted = |s: &Summary| {
+        let mut v = s.app_anomalies.clone();
+        v.sort();
+        v
+    };
+    assert!(!with_eve.app_anomalies.is_empty());
+    assert_eq!(sorted(&with_eve), sorted(&without));
+    assert_eq!(with_eve.parse_errors, without.parse_errors);
+    assert_eq!(with_eve.traffic.pkts, without.traffic.pkts);
+    assert_eq!(with_eve.traffic.flows, without.traffic.flows);
+}

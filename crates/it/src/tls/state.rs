@@ -92,6 +92,16 @@ impl TlsState {
             // a second ClientHello (HelloRetryRequest): keep the first
             return;
         }
+        if !out.wants_events() {
+            // nobody consumes fingerprints or buffers (no EVE, no intel):
+            // keep what the state machine needs, skip JA3/JA4 (strings and
+            // hashes are most of a ClientHello's cost)
+            self.client = Some(ClientInfo {
+                version: ch.version,
+                ..Default::default()
+            });
+            return;
+        }
         let ja3_string = ja::ja3_string(&ch);
         let ja3_hash = ja::md5_hex(&ja3_string);
         let (ja4, _ja4_r) = ja::ja4(&ch, self.transport);
@@ -124,10 +134,15 @@ impl TlsState {
             out.anomaly("tls.invalid_handshake_message");
             return;
         };
-        let ja3s_string = ja::ja3s_string(&sh);
-        let ja3s_hash = ja::md5_hex(&ja3s_string);
-        out.buffer("ja3s.hash", ja3s_hash.as_bytes());
-        out.buffer("ja3s.string", ja3s_string.as_bytes());
+        let (ja3s_string, ja3s_hash) = if out.wants_events() {
+            let ja3s_string = ja::ja3s_string(&sh);
+            let ja3s_hash = ja::md5_hex(&ja3s_string);
+            out.buffer("ja3s.hash", ja3s_hash.as_bytes());
+            out.buffer("ja3s.string", ja3s_string.as_bytes());
+            (ja3s_string, ja3s_hash)
+        } else {
+            (String::new(), String::new())
+        };
         let tls13 = sh
             .selected_version
             .is_some_and(|v| v == 0x0304 || v & 0xff00 == 0x7f00);
@@ -150,6 +165,16 @@ impl TlsState {
             return;
         }
         self.cert_seen = true;
+        if !out.wants_events() {
+            // no consumer of certificate fields: only check the leaf's
+            // structure, for the same anomaly (no strings, no SHA-1)
+            if let Some(der) = certificates(body).next() {
+                if !x509::is_wellformed(der) {
+                    out.anomaly("tls.invalid_certificate");
+                }
+            }
+            return;
+        }
         for (i, der) in certificates(body).take(16).enumerate() {
             out.buffer("tls.certs", der);
             if i == 0 {

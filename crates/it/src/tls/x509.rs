@@ -141,8 +141,14 @@ fn time_string(tag: u8, v: &[u8]) -> String {
     format!("{}-{}-{}T{}:{}:{}", year, s(0), s(2), s(4), s(6), s(8))
 }
 
-/// Parse the fields Suricata logs from one DER certificate.
-pub fn parse_cert(der: &[u8]) -> Option<CertInfo> {
+/// (serial, issuer, validity, subject) contents of a TBSCertificate.
+type TbsFields<'a> = (&'a [u8], &'a [u8], &'a [u8], &'a [u8]);
+
+/// The fields [`parse_cert`] reads: (serial, issuer, validity, subject),
+/// or None when the certificate is not the expected DER structure. Cheap:
+/// no strings, no hash. The TLS parser uses it alone when nothing consumes
+/// certificate fields, so the anomaly it raises does not depend on output.
+fn tbs_fields(der: &[u8]) -> Option<TbsFields<'_>> {
     let (0x30, cert, _) = tlv(der)? else {
         return None;
     };
@@ -167,6 +173,17 @@ pub fn parse_cert(der: &[u8]) -> Option<CertInfo> {
     let (0x30, subject) = it.next()? else {
         return None;
     };
+    Some((serial, issuer, validity, subject))
+}
+
+/// Whether `der` has the structure [`parse_cert`] needs.
+pub fn is_wellformed(der: &[u8]) -> bool {
+    tbs_fields(der).is_some()
+}
+
+/// Parse the fields Suricata logs from one DER certificate.
+pub fn parse_cert(der: &[u8]) -> Option<CertInfo> {
+    let (serial, issuer, validity, subject) = tbs_fields(der)?;
     let mut v = children(validity);
     let (nb, na) = (v.next(), v.next());
     let mut info = CertInfo {
