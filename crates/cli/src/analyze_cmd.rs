@@ -38,8 +38,14 @@ pub struct AnalyzeArgs {
     /// Reassembly memory cap in MiB (all workers together).
     #[arg(long, default_value_t = 256)]
     pub reassembly_memcap_mb: usize,
-    /// Do not compute MD5/SHA-1/SHA-256 of transferred files (`fileinfo`).
-    #[arg(long)]
+    /// Digests of transferred files to log in `fileinfo` (Suricata's
+    /// `force-hash`): a list of md5, sha1, sha256, or `all` / `none`.
+    /// Off by default, as in Suricata. Digests that loaded `--intel`
+    /// indicators compare are computed whatever this says.
+    #[arg(long, value_name = "LIST", default_value = "none")]
+    pub file_hashes: String,
+    /// Same as `--file-hashes none` (kept for older scripts).
+    #[arg(long, hide = true)]
     pub no_file_hashes: bool,
     /// Bytes of each HTTP body exposed to detection.
     #[arg(long, default_value_t = 100 * 1024)]
@@ -82,13 +88,16 @@ pub fn run(a: AnalyzeArgs) -> i32 {
             }
         },
     };
-    reefwatch_sensor::it_config::configure(reefwatch_sensor::it_config::ItConfig {
-        http_request_body_depth: a.http_body_depth,
-        http_response_body_depth: a.http_body_depth,
-        http_decompress: a.http_decompress,
-        // hashes feed `fileinfo` only: nobody consumes them with EVE off
-        file_hashes: !a.no_file_hashes && a.eve != "none",
-    });
+    use reefwatch_sensor::it_config::FileHashes;
+    let logged_hashes = match FileHashes::parse(&a.file_hashes) {
+        // fileinfo is an EVE event: with EVE off nobody reads them
+        Ok(h) if !a.no_file_hashes && a.eve != "none" => h,
+        Ok(_) => FileHashes::NONE,
+        Err(e) => {
+            eprintln!("reefwatch: --file-hashes: {e}");
+            return 2;
+        }
+    };
     let mut engine = EngineConfig::default();
     engine.stream.depth = a.stream_depth;
     engine.flow.max_flows = a.max_flows.max(16);
@@ -148,6 +157,20 @@ pub fn run(a: AnalyzeArgs) -> i32 {
         }
         Some(Arc::new(Mutex::new(set)))
     };
+    // digests that indicators compare (file:hashes.*), as Suricata computes
+    // the hashes its rules use
+    let intel_hashes = intel.as_ref().map_or(FileHashes::NONE, |s| {
+        let (md5, sha1, sha256) = s
+            .lock()
+            .map_or((false, false, false), |s| s.file_hashes_used());
+        FileHashes { md5, sha1, sha256 }
+    });
+    reefwatch_sensor::it_config::configure(reefwatch_sensor::it_config::ItConfig {
+        http_request_body_depth: a.http_body_depth,
+        http_response_body_depth: a.http_body_depth,
+        http_decompress: a.http_decompress,
+        file_hashes: logged_hashes.union(intel_hashes),
+    });
     let opts = AnalyzeOptions {
         inputs: a.paths,
         eve: eve.clone(),

@@ -138,3 +138,92 @@ fn indicators_raise_alerts_and_sightings() {
         }
     }
 }
+
+/// File-hash indicators match the digests of files carried over HTTP,
+/// even with `fileinfo` hashes off (the default) and with EVE off: the
+/// sensor computes the digests its indicators compare. The values are
+/// those of the object `tshark --export-objects http` extracts from the
+/// capture (md5sum / sha256sum of CHANGES.bro-aux.txt).
+#[test]
+fn file_hash_indicators_match_http_files() {
+    const MD5: &str = "397168fd09991a0e712254df7bc639ac";
+    const SHA256: &str = "4e7c7ef0984119447e743e3ec77e1de52713e345cde03fe7df753a35849bed18";
+    let dir = std::env::temp_dir().join(format!("rw-intel-filehash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("hashes.txt");
+    std::fs::write(&list, format!("# file digests\n{MD5}\n")).unwrap();
+    let bundle = dir.join("sha256.json");
+    std::fs::write(
+        &bundle,
+        format!(
+            r#"{{"type": "bundle", "id": "bundle--3f0c7e52-9a3b-4c1d-8e2f-5a6b7c8d9e01", "objects": [
+ {{"type": "indicator", "spec_version": "2.1", "id": "indicator--3f0c7e52-9a3b-4c1d-8e2f-5a6b7c8d9e02",
+  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z", "name": "Tampered changelog",
+  "pattern": "[file:hashes.'SHA-256' = '{SHA256}']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let run = |eve: &str| {
+        let eve_path = dir.join("eve.json");
+        let sightings = dir.join("s.json");
+        let out = Command::new(env!("CARGO_BIN_EXE_reefwatch"))
+            .arg("analyze")
+            .arg(td("http-get-bro-org.pcap"))
+            .arg("--intel")
+            .arg(&list)
+            .arg("--intel")
+            .arg(&bundle)
+            .arg("--eve")
+            .arg(if eve == "none" {
+                "none".into()
+            } else {
+                eve_path.clone()
+            })
+            .arg("--sightings")
+            .arg(&sightings)
+            .arg("-q")
+            .output()
+            .expect("run reefwatch");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let events: Vec<Value> = if eve == "none" {
+            Vec::new()
+        } else {
+            std::fs::read_to_string(&eve_path)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        };
+        let b: Value = serde_json::from_str(&std::fs::read_to_string(&sightings).unwrap()).unwrap();
+        (events, b)
+    };
+    let (events, _) = run("file");
+    let a = alert(&events, "Tampered changelog");
+    assert_eq!(a.len(), 1, "{events:#?}");
+    assert_eq!(a[0]["app_proto"], "http");
+    assert_eq!(a[0]["dest_port"], 80);
+    assert_eq!(alert(&events, "hashes.txt").len(), 1);
+    // the digests the indicators need are computed, so fileinfo has them
+    let fi: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event_type"] == "fileinfo")
+        .collect();
+    assert_eq!(fi.len(), 1);
+    assert_eq!(fi[0]["fileinfo"]["md5"], MD5);
+    assert_eq!(fi[0]["fileinfo"]["sha256"], SHA256);
+    assert!(fi[0]["fileinfo"].get("sha1").is_none());
+    // with EVE off the matches still become sightings
+    let (_, b) = run("none");
+    let sightings = b["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["type"] == "sighting")
+        .count();
+    assert_eq!(sightings, 2, "{b:#}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -13,43 +13,53 @@ pub struct FileTracker {
     pub size: u64,
     pub gaps: bool,
     pub truncated: bool,
-    hashes: Option<(Md5, Sha1, Sha256)>,
+    md5: Option<Md5>,
+    sha1: Option<Sha1>,
+    sha256: Option<Sha256>,
 }
 
-/// Final digests of a closed file.
+/// Final digests of a closed file (each only when it was asked for).
+#[derive(Default)]
 pub struct FileDigests {
-    pub md5: [u8; 16],
-    pub sha1: [u8; 20],
-    pub sha256: [u8; 32],
+    pub md5: Option<[u8; 16]>,
+    pub sha1: Option<[u8; 20]>,
+    pub sha256: Option<[u8; 32]>,
 }
 
 impl FileTracker {
-    pub fn new(hash: bool) -> Self {
+    /// `hashes`: which digests to compute ([`crate::config::FileHashes`]).
+    pub fn new(hashes: crate::config::FileHashes) -> Self {
         FileTracker {
             size: 0,
             gaps: false,
             truncated: false,
-            hashes: hash.then(|| (Md5::new(), Sha1::new(), Sha256::new())),
+            md5: hashes.md5.then(Md5::new),
+            sha1: hashes.sha1.then(Sha1::new),
+            sha256: hashes.sha256.then(Sha256::new),
         }
     }
     pub fn update(&mut self, data: &[u8]) {
         self.size += data.len() as u64;
-        if let Some((m, s1, s2)) = self.hashes.as_mut() {
-            m.update(data);
-            s1.update(data);
-            s2.update(data);
+        if let Some(h) = self.md5.as_mut() {
+            h.update(data);
+        }
+        if let Some(h) = self.sha1.as_mut() {
+            h.update(data);
+        }
+        if let Some(h) = self.sha256.as_mut() {
+            h.update(data);
         }
     }
-    /// Finish; digests are `None` when hashing was off or bytes were lost.
+    /// Finish; `None` when no hash was asked for or bytes were lost.
     pub fn finish(&mut self) -> Option<FileDigests> {
-        let (m, s1, s2) = self.hashes.take()?;
-        if self.gaps {
+        let (m, s1, s2) = (self.md5.take(), self.sha1.take(), self.sha256.take());
+        if self.gaps || (m.is_none() && s1.is_none() && s2.is_none()) {
             return None;
         }
         Some(FileDigests {
-            md5: m.finalize().into(),
-            sha1: s1.finalize().into(),
-            sha256: s2.finalize().into(),
+            md5: m.map(|h| h.finalize().into()),
+            sha1: s1.map(|h| h.finalize().into()),
+            sha256: s2.map(|h| h.finalize().into()),
         })
     }
 }
@@ -360,12 +370,28 @@ mod tests {
         assert!(d.feed(b"not gzip at all").is_empty());
         assert!(d.failed());
 
-        let mut f = FileTracker::new(true);
+        let mut f = FileTracker::new(crate::config::FileHashes::ALL);
         f.update(b"ab");
         f.update(b"c");
         let dg = f.finish().unwrap();
         // md5("abc")
-        assert_eq!(dg.md5[..4], [0x90, 0x01, 0x50, 0x98]);
+        assert_eq!(dg.md5.unwrap()[..4], [0x90, 0x01, 0x50, 0x98]);
+        // sha256("abc") starts ba7816bf
+        assert_eq!(dg.sha256.unwrap()[..4], [0xba, 0x78, 0x16, 0xbf]);
         assert_eq!(f.size, 3);
+        // only what was asked for
+        let only_sha1 = crate::config::FileHashes {
+            sha1: true,
+            ..crate::config::FileHashes::NONE
+        };
+        let mut f = FileTracker::new(only_sha1);
+        f.update(b"abc");
+        let dg = f.finish().unwrap();
+        assert!(dg.md5.is_none() && dg.sha256.is_none());
+        // sha1("abc") starts a9993e36
+        assert_eq!(dg.sha1.unwrap()[..4], [0xa9, 0x99, 0x3e, 0x36]);
+        let mut f = FileTracker::new(crate::config::FileHashes::NONE);
+        f.update(b"abc");
+        assert!(f.finish().is_none());
     }
 }

@@ -60,9 +60,15 @@ pub fn log_fileinfo(js: &mut JsonBuilder, tx: &Tx, f: &FileTracker, dg: Option<&
         },
     );
     if let Some(d) = dg {
-        js.set_hex("md5", &d.md5);
-        js.set_hex("sha1", &d.sha1);
-        js.set_hex("sha256", &d.sha256);
+        if let Some(h) = d.md5 {
+            js.set_hex("md5", &h);
+        }
+        if let Some(h) = d.sha1 {
+            js.set_hex("sha1", &h);
+        }
+        if let Some(h) = d.sha256 {
+            js.set_hex("sha256", &h);
+        }
     }
     js.set_bool("stored", false);
     js.set_uint("size", f.size);

@@ -205,9 +205,7 @@ impl HttpState {
 
     /// Log a finished transaction (files first, then the `http` event).
     fn complete(&mut self, tx: &mut Tx, out: &mut dyn EventSink) {
-        if !out.wants_events() {
-            return;
-        }
+        let want = out.wants_events();
         for dir in [Direction::ToServer, Direction::ToClient] {
             let f = match dir {
                 Direction::ToServer => tx.req_file.take(),
@@ -216,13 +214,36 @@ impl HttpState {
             if let Some(mut f) = f {
                 if f.size > 0 {
                     let dg = f.finish();
-                    out.event_toplevel("fileinfo", &mut |js| {
-                        logger::log_fileinfo(js, tx, &f, dg.as_ref())
-                    });
+                    if let Some(d) = dg.as_ref() {
+                        // as lower-case hex text, like Suricata's
+                        // file.md5/sha1/sha256 keywords compare them
+                        let mut hex = String::with_capacity(64);
+                        let mut put = |name: &'static str, h: &[u8]| {
+                            hex.clear();
+                            crate::util::hex_lower(h, &mut hex);
+                            out.buffer(name, hex.as_bytes());
+                        };
+                        if let Some(h) = d.md5 {
+                            put("file.md5", &h);
+                        }
+                        if let Some(h) = d.sha1 {
+                            put("file.sha1", &h);
+                        }
+                        if let Some(h) = d.sha256 {
+                            put("file.sha256", &h);
+                        }
+                    }
+                    if want {
+                        out.event_toplevel("fileinfo", &mut |js| {
+                            logger::log_fileinfo(js, tx, &f, dg.as_ref())
+                        });
+                    }
                 }
             }
         }
-        out.event("http", &mut |js| logger::log_http(js, tx));
+        if want {
+            out.event("http", &mut |js| logger::log_http(js, tx));
+        }
     }
 
     /// Finish the response of the tx at the head of the queue and log it.
@@ -315,7 +336,7 @@ impl HttpState {
         report_flags(out, flags);
         let is_head = rl.method.eq_ignore_ascii_case(b"HEAD");
         let is_connect = rl.method.eq_ignore_ascii_case(b"CONNECT");
-        let hash = crate::config::current().file_hashes && want;
+        let hash = crate::config::current().file_hashes;
         let file_body = rl.method.eq_ignore_ascii_case(b"PUT")
             || (rl.method.eq_ignore_ascii_case(b"POST")
                 && !contains_ci(ct, b"x-www-form-urlencoded"));
@@ -334,7 +355,9 @@ impl HttpState {
                 tx.referer = tx.put(referer);
                 tx.xff = tx.put(xff);
             }
-            if mode.is_some() && file_body && want {
+            // a file is tracked for fileinfo (EVE) or for its digests
+            // (intel matches file.md5/sha1/sha256 buffers)
+            if mode.is_some() && file_body && (want || hash.any()) {
                 tx.req_file = Some(Box::new(FileTracker::new(hash)));
             }
             if mode.is_none() {
@@ -412,7 +435,7 @@ impl HttpState {
         };
         self.cur[1] = Some(id);
         let cfg = crate::config::current();
-        let hash = cfg.file_hashes && want;
+        let hash = cfg.file_hashes;
         let Some(tx) = self.tx_mut(Some(id)) else {
             return Err(());
         };
@@ -436,7 +459,7 @@ impl HttpState {
         if cfg.http_decompress && mode.is_some() {
             tx.decoder = Decoder::for_encoding(encoding).map(Box::new);
         }
-        if mode.is_some() && want {
+        if mode.is_some() && (want || hash.any()) {
             tx.resp_file = Some(Box::new(FileTracker::new(hash)));
         }
         Ok(match mode {

@@ -21,13 +21,35 @@ fn buf<'a>(s: &'a TestSink, name: &str) -> Vec<&'a [u8]> {
         .collect()
 }
 
+/// Run `f` with the process-wide parser settings changed by `change`,
+/// one such test at a time (the settings are global).
+fn with_config<R>(
+    change: impl FnOnce(crate::config::ItConfig) -> crate::config::ItConfig,
+    f: impl FnOnce() -> R,
+) -> R {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let prev = crate::config::current();
+    crate::config::configure(change(prev));
+    let r = f();
+    crate::config::configure(prev);
+    r
+}
+
+fn all_hashes(c: crate::config::ItConfig) -> crate::config::ItConfig {
+    crate::config::ItConfig {
+        file_hashes: crate::config::FileHashes::ALL,
+        ..c
+    }
+}
+
 const GET: &[u8] = b"GET /dir/../index.html?q=1 HTTP/1.1\r\nHost: WWW.Example.com:8080\r\nUser-Agent: curl/8.0\r\nCookie: s=1\r\n\r\n";
 const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello";
 
 #[test]
 fn simple_get_any_split() {
     for piece in [1, 3, 7, 1000] {
-        let s = run(GET, OK, piece);
+        let s = with_config(all_hashes, || run(GET, OK, piece));
         let http: Vec<_> = s.events.iter().filter(|e| e.0 == "http").collect();
         assert_eq!(http.len(), 1, "piece {piece}");
         assert_eq!(
@@ -45,6 +67,12 @@ fn simple_get_any_split() {
             fi[0].1
         );
         assert!(fi[0].1.contains(r#""filename":"/dir/../index.html""#));
+        // the digests are also buffers, for intel (file.md5 = md5("hello"))
+        assert_eq!(
+            buf(&s, "file.md5"),
+            vec![&b"5d41402abc4b2a76b9719d911017c592"[..]]
+        );
+        assert_eq!(buf(&s, "file.sha256").len(), 1);
         assert!(fi[0].1.contains(r#""size":5"#));
         assert_eq!(buf(&s, "http.uri"), vec![&b"/index.html?q=1"[..]]);
         assert_eq!(
@@ -144,13 +172,13 @@ fn gzip_decoding_when_enabled() {
     )
     .into_bytes();
     resp.extend_from_slice(&gz);
-    let prev = crate::config::current();
-    crate::config::configure(crate::config::ItConfig {
-        http_decompress: true,
-        ..prev
-    });
-    let s = run(GET, &resp, 7);
-    crate::config::configure(prev);
+    let s = with_config(
+        |c| crate::config::ItConfig {
+            http_decompress: true,
+            ..c
+        },
+        || run(GET, &resp, 7),
+    );
     assert_eq!(
         buf(&s, "http.response_body").concat(),
         b"<html>secret payload</html>"
@@ -214,4 +242,14 @@ fn slow_head_is_linear() {
     let s = run(&head, b"HTTP/1.1 204 No Content\r\n\r\n", 1);
     assert_eq!(s.events.iter().filter(|e| e.0 == "http").count(), 1);
     assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
+}
+
+#[test]
+fn no_file_hashes_by_default() {
+    // Suricata's default (no force-hash): fileinfo without digests
+    let s = with_config(|c| c, || run(GET, OK, 1000));
+    let fi: Vec<_> = s.events.iter().filter(|e| e.0 == "fileinfo").collect();
+    assert_eq!(fi.len(), 1);
+    assert!(!fi[0].1.contains("md5"), "{}", fi[0].1);
+    assert!(buf(&s, "file.md5").is_empty());
 }

@@ -320,6 +320,9 @@ pub struct IntelSet {
     markings: HashMap<String, Value, foldhash::fast::RandomState>,
     sightings: HashMap<(u32, String), SightingAcc, foldhash::fast::RandomState>,
     stats: IntelStats,
+    /// Some indicator compares `file:hashes` of this algorithm
+    /// ([MD5, SHA-1, SHA-256]): the sensor must compute those digests.
+    file_hash_refs: [bool; 3],
 }
 
 /// A fast-path key extracted from a pattern.
@@ -842,6 +845,7 @@ impl IntelSet {
                     None => self.untriggered.push(ci),
                 },
             }
+            self.note_file_hash_refs(pat);
             self.complex_mask |= mask;
             self.complex.push(Complex {
                 meta: mi,
@@ -912,6 +916,12 @@ impl IntelSet {
             FastKey::Str(t, b) => {
                 if matches!(*t, tag::DOMAIN_SUFFIX | tag::DOMAIN_SUB) {
                     self.has_suffixes = true;
+                }
+                match *t {
+                    tag::MD5 => self.file_hash_refs[0] = true,
+                    tag::SHA1 => self.file_hash_refs[1] = true,
+                    tag::SHA256 => self.file_hash_refs[2] = true,
+                    _ => {}
                 }
                 self.strs.insert(*t, b, e).map_err(|e| format!("{e:?}"))?
             }
@@ -1070,6 +1080,32 @@ impl IntelSet {
         self.ips.shrink_to_fit();
         self.strs.shrink_to_fit();
         self.metas.shrink_to_fit();
+    }
+
+    /// Which file digests indicators compare: `(md5, sha1, sha256)`. The
+    /// sensor computes these for transferred files so that `file:hashes`
+    /// indicators can match.
+    pub fn file_hashes_used(&self) -> (bool, bool, bool) {
+        let [m, s1, s2] = self.file_hash_refs;
+        (m, s1, s2)
+    }
+
+    /// Record the `file:hashes.<alg>` references of a complex pattern.
+    fn note_file_hash_refs(&mut self, pattern: &str) {
+        for (i, _) in pattern.match_indices("file:hashes.") {
+            let rest = &pattern[i + "file:hashes.".len()..];
+            let alg: String = rest
+                .trim_start_matches('\'')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            match normalize_alg(&alg).as_str() {
+                "MD5" => self.file_hash_refs[0] = true,
+                "SHA1" => self.file_hash_refs[1] = true,
+                "SHA256" => self.file_hash_refs[2] = true,
+                _ => {}
+            }
+        }
     }
 
     pub fn stats(&self) -> IntelStats {

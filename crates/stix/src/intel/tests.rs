@@ -666,3 +666,33 @@ fn request_value_patterns_with_qualifiers_are_prefiltered_and_match() {
         "{hits:?}"
     );
 }
+
+#[test]
+fn file_hash_algorithms_in_use() {
+    let src: Arc<str> = Arc::from("t");
+    let mut w = Vec::new();
+    let mut set = IntelSet::new();
+    assert_eq!(set.file_hashes_used(), (false, false, false));
+    // a plain list: an MD5 line
+    set.load_list(
+        b"198.51.100.1\nd41d8cd98f00b204e9800998ecf8427e\n",
+        &src,
+        Path::new("l.txt"),
+        &mut w,
+    );
+    assert_eq!(set.file_hashes_used(), (true, false, false));
+    // a complex pattern (needs the evaluator) naming SHA-1
+    let v: serde_json::Value = serde_json::from_str(
+        r#"{"type": "indicator", "spec_version": "2.1", "id": "indicator--0b3a0f43-4a6a-4b7a-9b0a-0000000000f1",
+  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z",
+  "pattern": "[file:hashes.'SHA-1' LIKE 'da39%' AND file:name = 'x.exe']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    set.load_stix_value(&v, &src, Path::new("b.json"), &mut w);
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(set.file_hashes_used(), (true, true, false));
+    // the bundle above has a SHA-256 equality indicator
+    let v: serde_json::Value = serde_json::from_str(BUNDLE).unwrap();
+    set.load_stix_value(&v, &src, Path::new("b.json"), &mut w);
+    assert_eq!(set.file_hashes_used(), (true, true, true));
+}
