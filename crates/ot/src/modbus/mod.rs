@@ -44,7 +44,7 @@ pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
             _ => None,
         };
         if let Some(n) = fixed {
-            let resp_layout = matches!(fc, 1..=4) && d[8] as u16 + 3 == len;
+            let resp_layout = matches!(fc, 1..=4) && d.get(8).is_some_and(|&b| b as u16 + 3 == len);
             if len != n && !resp_layout {
                 return ProbeResult::NoMatch;
             }
@@ -96,6 +96,15 @@ mod tests {
             client_port: 40000,
             server_port: 5020,
         }
+    }
+
+    #[test]
+    fn probe_short_read_request_does_not_panic() {
+        // found by the ot_modbus fuzz target: an 8-byte segment holding
+        // only MBAP + function 3 with a length other than 6 made the
+        // response-layout check read byte 8
+        let seg = [0x00, 0x01, 0x00, 0x00, 0x00, 0x05, 0x01, 0x03];
+        assert_eq!(probe(&pi(&seg, Direction::ToServer)), ProbeResult::NoMatch);
     }
 
     #[test]
