@@ -148,12 +148,23 @@ impl Defrag {
                 },
             );
         }
-        // memory accounting: growth of the data buffer
+        // memory accounting: growth of the buffers' capacity, which grows
+        // to exactly `want` (a power of two up to the largest datagram, so
+        // a datagram sent in many fragments reallocates a few times only)
+        let want = if end > self.trackers[&key].data.capacity() {
+            end.next_power_of_two().min(MAX_DATAGRAM).max(end)
+        } else {
+            0
+        };
         let (grow, hdr_grow) = {
             let t = &self.trackers[&key];
             (
-                end.saturating_sub(t.data.len()),
-                if offset == 0 { header.len() } else { 0 },
+                want.saturating_sub(t.data.capacity()),
+                if offset == 0 && t.header.is_empty() {
+                    header.len()
+                } else {
+                    0
+                },
             )
         };
         while self.memuse + grow + hdr_grow > self.cfg.memcap && self.trackers.len() > 1 {
@@ -182,9 +193,15 @@ impl Defrag {
         let before = t.data.capacity() + t.header.capacity();
         let mut overlap = false;
         if t.data.len() < end {
+            // exact growth to what the memcap check allowed (Vec's own
+            // amortised doubling could take twice that)
+            if want > t.data.capacity() {
+                t.data.reserve_exact(want - t.data.len());
+            }
             t.data.resize(end, 0);
         }
         if offset == 0 && t.header.is_empty() {
+            t.header.reserve_exact(header.len());
             t.header.extend_from_slice(header);
         }
         if !more {
@@ -363,6 +380,31 @@ mod tests {
         d.expire(1_000_000);
         assert!(d.is_empty());
         assert_eq!(d.memuse(), 0);
+    }
+
+    #[test]
+    fn growing_datagram_stays_under_the_memcap() {
+        // found by the decode_packet fuzz target: fragments that extend one
+        // datagram a little at a time let the buffer's amortised doubling
+        // pass the memcap
+        let cap = 100_000;
+        let cfg = DefragConfig {
+            max_trackers: 16,
+            memcap: cap,
+            timeout_ns: i64::MAX,
+        };
+        let mut d = Defrag::new(cfg);
+        let mut out = Vec::new();
+        for id in 0..8u32 {
+            let mut k = key();
+            k.id = id;
+            let mut off = 8;
+            while off + 8 <= 60_000 {
+                d.add(k, off, true, &hdr(), &[0u8; 8], 0, &mut out);
+                assert!(d.memuse() <= cap, "memuse {} at {off}", d.memuse());
+                off += 8 * 37;
+            }
+        }
     }
 
     #[test]
