@@ -522,6 +522,32 @@ mod tests {
     }
 
     #[test]
+    fn expiry_is_never_early_and_at_most_a_grain_late() {
+        const S: i64 = 1_000_000_000;
+        let mut t: FlowTable<u32> = FlowTable::new(FlowConfig::default());
+        let (k, a) = FlowKey::new(&ip(1), &ip(2), 1000, 53, 17, false, [0; 2]);
+        let mut ended = Vec::new();
+        // packets at 0 s and 0.9 s: the second does not move the flow in
+        // its list (within the grain), yet counts for its idle time
+        for ts in [0, 9 * S / 10] {
+            let l = t.lookup(&k, a, ts, false, || 7, &mut |f, _| ended.push(f.data));
+            t.get_mut(l.idx).pkts[l.dir] += 1;
+            t.touch(l.idx);
+        }
+        // UDP new-flow timeout is 30 s: idle 29.9 s at 30.8 s, not over
+        t.expire(30 * S + 8 * S / 10, &mut |f, _| ended.push(f.data));
+        assert!(ended.is_empty());
+        // idle 30.1 s at 31.0 s: over, but still within a grain of its
+        // place in the list (moved at 0 s), so it ends late, not early
+        t.expire(31 * S, &mut |f, _| ended.push(f.data));
+        assert!(ended.is_empty());
+        // a grain later at the latest, it has ended
+        t.expire(31 * S + 1, &mut |f, _| ended.push(f.data));
+        assert_eq!(ended, vec![7]);
+        assert!(t.is_empty());
+    }
+
+    #[test]
     fn timeouts_and_cap() {
         let cfg = FlowConfig {
             max_flows: 100,
