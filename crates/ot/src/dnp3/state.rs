@@ -263,8 +263,7 @@ impl AppParser for Dnp3State {
     fn on_close(&mut self, out: &mut dyn EventSink) {
         let mut an = Anomalies::default();
         an.set(A_UNANSWERED);
-        let pending: Vec<PendingRequest> = self.txs.drain().collect();
-        for p in pending {
+        for p in self.txs.drain() {
             logger::log_unanswered(&p, an, out);
         }
     }

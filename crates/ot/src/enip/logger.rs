@@ -145,19 +145,7 @@ pub fn log_message(m: &Msg<'_, '_>, an: Anomalies, out: &mut dyn EventSink) {
             js.set_uint("sequence", s as u64);
         }
         if let Some(p) = &m.request {
-            js.open_object("request");
-            js.set_str("command", command_name(p.command));
-            if let Some(s) = p.service {
-                js.open_object("cip");
-                js.set_str("service", service_name(s, p.class, false));
-                js.set_uint("service_raw", s as u64);
-                if let Some(c) = p.class {
-                    js.set_str("class_name", class_name(c));
-                    js.set_uint("class", c as u64);
-                }
-                js.close();
-            }
-            js.close();
+            request_summary(js, p);
         }
         js.open_object(if m.response { "response" } else { "request" });
         js.set_str("command", command_name(cmd));
@@ -220,15 +208,25 @@ pub fn log_unanswered(p: &PendingRequest, an: Anomalies, out: &mut dyn EventSink
         if let Some(o) = p.operation {
             js.set_str("operation", o.as_str());
         }
-        js.open_object("request");
-        js.set_str("command", command_name(p.command));
-        if let Some(s) = p.service {
-            js.open_object("cip");
-            js.set_str("service", service_name(s, p.class, false));
-            js.set_uint("service_raw", s as u64);
-            js.close();
-        }
-        js.close();
+        request_summary(js, p);
         an.log(ANOMALY_NAMES, js);
     });
+}
+
+/// The `request` object a response or an unanswered event carries: the
+/// request's command and CIP service/class.
+fn request_summary(js: &mut JsonBuilder, p: &PendingRequest) {
+    js.open_object("request");
+    js.set_str("command", command_name(p.command));
+    if let Some(s) = p.service {
+        js.open_object("cip");
+        js.set_str("service", service_name(s, p.class, false));
+        js.set_uint("service_raw", s as u64);
+        if let Some(c) = p.class {
+            js.set_str("class_name", class_name(c));
+            js.set_uint("class", c as u64);
+        }
+        js.close();
+    }
+    js.close();
 }

@@ -15,8 +15,9 @@
 use crate::common::{le16, le32};
 
 pub const HEADER_LEN: usize = 24;
-/// Largest encapsulated message accepted (the spec allows 65511).
-pub const MAX_MESSAGE: usize = 65535;
+/// Largest encapsulated data accepted: the spec allows 65511 bytes (the
+/// 16-bit length field could say 65535).
+pub const MAX_MESSAGE: usize = 65511;
 
 pub const A_BAD_COMMAND: u32 = 0;
 pub const A_BAD_LENGTH: u32 = 1;

@@ -251,8 +251,7 @@ impl AppParser for EnipState {
     fn on_close(&mut self, out: &mut dyn EventSink) {
         let mut an = Anomalies::default();
         an.set(A_UNANSWERED);
-        let pending: Vec<PendingRequest> = self.txs.drain().collect();
-        for p in pending {
+        for p in self.txs.drain() {
             logger::log_unanswered(&p, an, out);
         }
     }
@@ -281,6 +280,29 @@ mod tests {
         d.extend_from_slice(&(cip.len() as u16).to_le_bytes());
         d.extend_from_slice(cip);
         d
+    }
+
+    #[test]
+    fn oversized_length_is_flagged() {
+        // a length field over the spec's 65511 bytes: flagged, not waited for
+        let mut s = EnipState::new();
+        let mut sink = TestSink::default();
+        let mut m = encap(0x6f, 1, &[]);
+        m[2..4].copy_from_slice(&65512u16.to_le_bytes());
+        assert_eq!(
+            s.parse(Direction::ToServer, &m, &mut sink),
+            ParseResult::Done
+        );
+        assert_eq!(sink.anomalies, vec!["enip.bad_length".to_string()]);
+        assert_eq!(s.malformed, 1);
+        // at the limit it is a message still to come
+        let mut s = EnipState::new();
+        let mut m = encap(0x6f, 1, &[]);
+        m[2..4].copy_from_slice(&65511u16.to_le_bytes());
+        assert!(matches!(
+            s.parse(Direction::ToServer, &m, &mut TestSink::default()),
+            ParseResult::Incomplete { .. }
+        ));
     }
 
     #[test]
