@@ -102,6 +102,9 @@ pub fn run(a: AnalyzeArgs) -> i32 {
     engine.stream.depth = a.stream_depth;
     engine.flow.max_flows = a.max_flows.max(16);
     engine.reassembly_memcap = a.reassembly_memcap_mb.max(1) << 20;
+    // digests that indicators compare (file:hashes.*), as Suricata computes
+    // the hashes its rules use
+    let mut intel_hashes = FileHashes::NONE;
     let intel = if a.intel.is_empty() {
         None
     } else {
@@ -155,16 +158,10 @@ pub fn run(a: AnalyzeArgs) -> i32 {
                 t0.elapsed().as_secs_f64()
             );
         }
+        let (md5, sha1, sha256) = set.file_hashes_used();
+        intel_hashes = FileHashes { md5, sha1, sha256 };
         Some(Arc::new(Mutex::new(set)))
     };
-    // digests that indicators compare (file:hashes.*), as Suricata computes
-    // the hashes its rules use
-    let intel_hashes = intel.as_ref().map_or(FileHashes::NONE, |s| {
-        let (md5, sha1, sha256) = s
-            .lock()
-            .map_or((false, false, false), |s| s.file_hashes_used());
-        FileHashes { md5, sha1, sha256 }
-    });
     reefwatch_sensor::it_config::configure(reefwatch_sensor::it_config::ItConfig {
         http_request_body_depth: a.http_body_depth,
         http_response_body_depth: a.http_body_depth,

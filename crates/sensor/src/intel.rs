@@ -284,11 +284,17 @@ impl IntelCtx {
                 .set_uint("gid", 1)
                 .set_uint("signature_id", 2_000_000_000u64 + h.indicator_index as u64)
                 .set_uint("rev", 1);
-            let id = h.indicator_id();
-            let name = h.name().unwrap_or(&id);
-            js.set_fmt("signature", format_args!("REEFWATCH STIX indicator {name}"))
-                .set_str("category", "Threat Intelligence Match")
-                .set_uint("severity", 2);
+            match h.name() {
+                Some(name) => {
+                    js.set_fmt("signature", format_args!("REEFWATCH STIX indicator {name}"))
+                }
+                None => js.set_fmt(
+                    "signature",
+                    format_args!("REEFWATCH STIX indicator {}", h.indicator_id()),
+                ),
+            }
+            .set_str("category", "Threat Intelligence Match")
+            .set_uint("severity", 2);
             js.open_object("metadata");
             h.write_alert_metadata(js);
             js.close();

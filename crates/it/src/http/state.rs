@@ -205,7 +205,9 @@ impl HttpState {
 
     /// Log a finished transaction (files first, then the `http` event).
     fn complete(&mut self, tx: &mut Tx, out: &mut dyn EventSink) {
-        let want = out.wants_events();
+        if !out.wants_events() {
+            return;
+        }
         for dir in [Direction::ToServer, Direction::ToClient] {
             let f = match dir {
                 Direction::ToServer => tx.req_file.take(),
@@ -233,17 +235,13 @@ impl HttpState {
                             put("file.sha256", &h);
                         }
                     }
-                    if want {
-                        out.event_toplevel("fileinfo", &mut |js| {
-                            logger::log_fileinfo(js, tx, &f, dg.as_ref())
-                        });
-                    }
+                    out.event_toplevel("fileinfo", &mut |js| {
+                        logger::log_fileinfo(js, tx, &f, dg.as_ref())
+                    });
                 }
             }
         }
-        if want {
-            out.event("http", &mut |js| logger::log_http(js, tx));
-        }
+        out.event("http", &mut |js| logger::log_http(js, tx));
     }
 
     /// Finish the response of the tx at the head of the queue and log it.
@@ -355,9 +353,9 @@ impl HttpState {
                 tx.referer = tx.put(referer);
                 tx.xff = tx.put(xff);
             }
-            // a file is tracked for fileinfo (EVE) or for its digests
-            // (intel matches file.md5/sha1/sha256 buffers)
-            if mode.is_some() && file_body && (want || hash.any()) {
+            // a file is tracked for fileinfo (EVE) and for its digests
+            // (intel matches file.md5/sha1/sha256): both mean `want`
+            if mode.is_some() && file_body && want {
                 tx.req_file = Some(Box::new(FileTracker::new(hash)));
             }
             if mode.is_none() {
@@ -459,7 +457,7 @@ impl HttpState {
         if cfg.http_decompress && mode.is_some() {
             tx.decoder = Decoder::for_encoding(encoding).map(Box::new);
         }
-        if mode.is_some() && (want || hash.any()) {
+        if mode.is_some() && want {
             tx.resp_file = Some(Box::new(FileTracker::new(hash)));
         }
         Ok(match mode {

@@ -247,7 +247,14 @@ fn slow_head_is_linear() {
 #[test]
 fn no_file_hashes_by_default() {
     // Suricata's default (no force-hash): fileinfo without digests
-    let s = with_config(|c| c, || run(GET, OK, 1000));
+    assert_eq!(
+        crate::config::ItConfig::default().file_hashes,
+        crate::config::FileHashes::NONE
+    );
+    let s = with_config(
+        |_| crate::config::ItConfig::default(),
+        || run(GET, OK, 1000),
+    );
     let fi: Vec<_> = s.events.iter().filter(|e| e.0 == "fileinfo").collect();
     assert_eq!(fi.len(), 1);
     assert!(!fi[0].1.contains("md5"), "{}", fi[0].1);

@@ -114,18 +114,13 @@ impl TlsState {
         for a in ch.alpns() {
             out.buffer("tls.alpn", a);
         }
-        let want = out.wants_events();
         self.client = Some(ClientInfo {
             version: ch.version,
             sni: ch.sni.map(|s| s.to_vec()),
             ja3_string,
             ja3_hash,
             ja4,
-            alpns: if want {
-                ch.alpns().take(16).map(|a| a.to_vec()).collect()
-            } else {
-                Vec::new()
-            },
+            alpns: ch.alpns().take(16).map(|a| a.to_vec()).collect(),
         });
     }
 

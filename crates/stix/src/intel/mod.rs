@@ -598,6 +598,32 @@ fn mask_comp(c: &CompExpr, m: &mut u32) {
     }
 }
 
+/// Marks the `file:hashes.<alg>` algorithms (MD5, SHA-1, SHA-256) a
+/// pattern compares.
+fn file_hash_refs(p: &Pattern, refs: &mut [bool; 3]) {
+    eval::for_each_leaf(&p.root, &mut |c| hash_refs_comp(c, refs));
+}
+
+fn hash_refs_comp(c: &CompExpr, refs: &mut [bool; 3]) {
+    match c {
+        CompExpr::And(v) | CompExpr::Or(v) => v.iter().for_each(|x| hash_refs_comp(x, refs)),
+        CompExpr::Test(t) => {
+            if let ("file", [Step::Key(h), Step::Key(alg), ..]) =
+                (t.path.obj_type.as_str(), t.path.steps.as_slice())
+            {
+                if h == "hashes" {
+                    match normalize_alg(alg).as_str() {
+                        "MD5" => refs[0] = true,
+                        "SHA1" => refs[1] = true,
+                        "SHA256" => refs[2] = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn max_within(e: &ObsExpr) -> Option<i128> {
     match e {
         ObsExpr::Within(a, ns) => Some(max_within(a).map_or(*ns, |x| x.max(*ns))),
@@ -845,7 +871,7 @@ impl IntelSet {
                     None => self.untriggered.push(ci),
                 },
             }
-            self.note_file_hash_refs(pat);
+            file_hash_refs(&parsed, &mut self.file_hash_refs);
             self.complex_mask |= mask;
             self.complex.push(Complex {
                 meta: mi,
@@ -1088,24 +1114,6 @@ impl IntelSet {
     pub fn file_hashes_used(&self) -> (bool, bool, bool) {
         let [m, s1, s2] = self.file_hash_refs;
         (m, s1, s2)
-    }
-
-    /// Record the `file:hashes.<alg>` references of a complex pattern.
-    fn note_file_hash_refs(&mut self, pattern: &str) {
-        for (i, _) in pattern.match_indices("file:hashes.") {
-            let rest = &pattern[i + "file:hashes.".len()..];
-            let alg: String = rest
-                .trim_start_matches('\'')
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                .collect();
-            match normalize_alg(&alg).as_str() {
-                "MD5" => self.file_hash_refs[0] = true,
-                "SHA1" => self.file_hash_refs[1] = true,
-                "SHA256" => self.file_hash_refs[2] = true,
-                _ => {}
-            }
-        }
     }
 
     pub fn stats(&self) -> IntelStats {
