@@ -179,33 +179,9 @@ impl Decoder {
     }
 }
 
-/// Normalised URI for `http.uri` (libhtp-like): an absolute URI is cut to
-/// its path, `%XX` escapes in the path are decoded, dot segments removed;
-/// the query is kept raw. Returns `None` when the raw URI is already
-/// normal (use it as is, zero-copy).
-/// Whether [`normalize_uri`] would change `raw` (cheap: no buffers), so
-/// the common plain URI costs no 8 KiB scratch buffer.
-pub fn uri_needs_normalizing(raw: &[u8]) -> bool {
-    let mut uri = raw;
-    if let Some(i) = memchr::memmem::find(uri, b"://") {
-        if i > 0 && uri[..i].iter().all(|c| c.is_ascii_alphabetic()) {
-            let after = &uri[i + 3..];
-            uri = match memchr::memchr(b'/', after) {
-                Some(j) => &after[j..],
-                None => b"/",
-            };
-        }
-    }
-    let path = match memchr::memchr(b'?', uri) {
-        Some(i) => &uri[..i],
-        None => uri,
-    };
-    uri.len() != raw.len()
-        || memchr::memchr(b'%', path).is_some()
-        || memchr::memmem::find(path, b"/.").is_some()
-}
-
-pub fn normalize_uri(raw: &[u8], out: &mut StackBuf<8192>) -> Option<()> {
+/// `raw` cut to its path and query (an absolute URI loses scheme and
+/// authority), the path alone, and whether normalising would change it.
+fn split_uri(raw: &[u8]) -> (&[u8], &[u8], Option<&[u8]>, bool) {
     let mut uri = raw;
     // absolute form: scheme://authority/path
     if let Some(i) = memchr::memmem::find(uri, b"://") {
@@ -224,6 +200,21 @@ pub fn normalize_uri(raw: &[u8], out: &mut StackBuf<8192>) -> Option<()> {
     let needs = uri.len() != raw.len()
         || memchr::memchr(b'%', path).is_some()
         || memchr::memmem::find(path, b"/.").is_some();
+    (uri, path, query, needs)
+}
+
+/// Whether [`normalize_uri`] would change `raw` (cheap: no buffers), so
+/// the common plain URI costs no 8 KiB scratch buffer.
+pub fn uri_needs_normalizing(raw: &[u8]) -> bool {
+    split_uri(raw).3
+}
+
+/// Normalised URI for `http.uri` (libhtp-like): an absolute URI is cut to
+/// its path, `%XX` escapes in the path are decoded, dot segments removed;
+/// the query is kept raw. Returns `None` when the raw URI is already
+/// normal (use it as is, zero-copy).
+pub fn normalize_uri(raw: &[u8], out: &mut StackBuf<8192>) -> Option<()> {
+    let (_, path, query, needs) = split_uri(raw);
     if !needs {
         return None;
     }
@@ -327,7 +318,7 @@ mod tests {
         ] {
             let mut o = StackBuf::<8192>::new();
             let changed = normalize_uri(raw, &mut o).is_some();
-            assert!(!changed || uri_needs_normalizing(raw), "{:?}", raw);
+            assert_eq!(changed, uri_needs_normalizing(raw), "{:?}", raw);
         }
     }
 

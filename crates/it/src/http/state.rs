@@ -265,13 +265,11 @@ impl HttpState {
         expose(out, "http.request_line", rl.line);
         expose(out, "http.method", rl.method);
         expose(out, "http.uri.raw", rl.uri);
+        // the 8 KiB (zeroed) scratch only for URIs that change
         if uri_needs_normalizing(rl.uri) {
             let mut nu = StackBuf::<8192>::new();
-            if normalize_uri(rl.uri, &mut nu).is_some() {
-                expose(out, "http.uri", nu.as_bytes());
-            } else {
-                expose(out, "http.uri", rl.uri);
-            }
+            let _ = normalize_uri(rl.uri, &mut nu); // Some: it needs normalising
+            expose(out, "http.uri", nu.as_bytes());
         } else {
             expose(out, "http.uri", rl.uri);
         }

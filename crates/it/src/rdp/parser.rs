@@ -79,17 +79,6 @@ impl ConnectionConfirm {
     }
 }
 
-pub fn protocol_str(p: u32) -> &'static str {
-    match p {
-        0 => "rdp",
-        1 => "ssl",
-        2 | 3 => "hybrid",
-        4 => "rdstls",
-        8 | 10 | 11 => "hybrid_ex",
-        _ => "unknown",
-    }
-}
-
 /// Client core data (TS_UD_CS_CORE) fields and the static channel names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientData {

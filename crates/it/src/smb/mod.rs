@@ -33,10 +33,6 @@ struct Req {
     smb1_dialects: Vec<String>,
 }
 
-fn le16_at(b: &[u8], off: usize) -> Option<u16> {
-    crate::util::le16(b, off)
-}
-
 #[derive(Default)]
 struct SmbState {
     reqs: VecDeque<Req>,
@@ -256,25 +252,24 @@ impl SmbState {
                     .iter()
                     .position(|r| r.message_id == mid && r.command == h.command() as u16);
                 let req = idx.and_then(|i| self.reqs.remove(i)).unwrap_or_default();
-                let dialect = if h.command() == 0x72 {
-                    // response: index of the chosen dialect
+                if h.command() == 0x72 {
+                    // negotiate response: index of the chosen dialect
                     let (words, _) = h.words_and_data();
-                    le16_at(words, 0).and_then(|i| req.smb1_dialects.get(i as usize).cloned())
-                } else {
-                    None
-                };
-                if let Some(d) = &dialect {
-                    self.smb1_dialect = Some(d.clone());
+                    if let Some(d) =
+                        crate::util::le16(words, 0).and_then(|i| req.smb1_dialects.get(i as usize))
+                    {
+                        self.smb1_dialect = Some(d.clone());
+                    }
                 }
                 let id = self.tx;
                 self.tx += 1;
                 if !out.wants_events() {
                     return;
                 }
-                let dl = self.smb1_dialect.clone();
+                let dl = self.smb1_dialect.as_deref();
                 out.event("smb", &mut |js| {
                     js.set_uint("id", id);
-                    if let Some(d) = &dl {
+                    if let Some(d) = dl {
                         js.set_str("dialect", d);
                     }
                     js.set_str("command", smb1_command_str(h.command()));
