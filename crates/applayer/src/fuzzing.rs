@@ -14,11 +14,14 @@ pub struct CheckSink {
     pub events: usize,
     pub bytes: usize,
     js: Option<JsonBuilder>,
+    /// Answer `wants_events() == false`, as the engine's sink does with no
+    /// EVE and no intel (parsers then take their no-consumer paths).
+    pub quiet: bool,
 }
 
 impl EventSink for CheckSink {
     fn wants_events(&self) -> bool {
-        true
+        !self.quiet
     }
     fn event(&mut self, _t: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         let js = self.js.get_or_insert_with(JsonBuilder::new_object);
@@ -41,14 +44,15 @@ impl EventSink for CheckSink {
 /// Most bytes the driver keeps as a remainder (the engine's bound).
 const MAX_PENDING: usize = 1 << 20;
 
-/// Drive `def` with `data`: byte 0 chooses the piece size, byte 1 the
-/// direction pattern; every 64th piece is preceded by a gap.
+/// Drive `def` with `data`: byte 0 chooses the piece size (low 7 bits) and
+/// whether the sink wants events (high bit clear), byte 1 the direction
+/// pattern; every 64th piece is preceded by a gap.
 pub fn drive(def: &ProtocolDef, data: &[u8]) -> usize {
     let (ctl, body) = match data {
         [a, b, rest @ ..] => ((*a, *b), rest),
         _ => return 0,
     };
-    let piece = 1 + ctl.0 as usize * 4;
+    let piece = 1 + (ctl.0 & 0x7f) as usize * 4;
     let transport = def.transports.first().copied().unwrap_or(Transport::Tcp);
     let _ = (def.probe)(&ProbeInput {
         data: body,
@@ -58,7 +62,10 @@ pub fn drive(def: &ProtocolDef, data: &[u8]) -> usize {
         server_port: def.ports.first().copied().unwrap_or(0),
     });
     let mut p: Box<dyn AppParser> = (def.new_parser)();
-    let mut sink = CheckSink::default();
+    let mut sink = CheckSink {
+        quiet: ctl.0 & 0x80 != 0,
+        ..CheckSink::default()
+    };
     let mut pending: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
     for (i, chunk) in body.chunks(piece).enumerate() {
         let dir = if (ctl.1 >> (i % 8)) & 1 == 0 {
@@ -83,6 +90,9 @@ pub fn drive(def: &ProtocolDef, data: &[u8]) -> usize {
                 let rest = &buf[consumed..];
                 if rest.len() <= MAX_PENDING {
                     pending[dir.index()] = rest.to_vec();
+                } else {
+                    // the engine gives up the remainder as a gap
+                    p.on_gap(dir, &mut sink);
                 }
             }
         }
