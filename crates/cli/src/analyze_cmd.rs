@@ -114,7 +114,12 @@ pub fn run(a: AnalyzeArgs) -> i32 {
             s.starts_with("http://") || s.starts_with("https://")
         };
         let files: Vec<PathBuf> = a.intel.iter().filter(|p| !is_url(p)).cloned().collect();
-        let (mut set, mut warnings) = reefwatch_stix::intel::IntelSet::load(&files);
+        // files and TAXII collections first, then one finish_loading
+        let mut set = reefwatch_stix::intel::IntelSet::new();
+        let mut warnings = Vec::new();
+        for f in &files {
+            set.load_path(f, 0, &mut warnings);
+        }
         let auth = reefwatch_hub::client::TaxiiAuth::from_env(a.intel_ca.clone());
         for url in a.intel.iter().filter(|p| is_url(p)) {
             let url = url.to_string_lossy().into_owned();
