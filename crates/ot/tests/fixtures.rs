@@ -219,5 +219,12 @@ fn enip_fixtures() {
         .iter()
         .find(|(_, _, v)| v["type"] == "response" && v["request"]["cip"]["service_raw"] == 10)
         .expect("paired MSP response");
-    assert!(resp.2["response"]["cip"]["multiple"].as_array().is_some());
+    // tshark (frame 4): Multiple Service Packet response, Number of
+    // Services: 11, each a Get Attribute List response
+    assert_eq!(resp.0, 4);
+    let m = resp.2["response"]["cip"]["multiple"]
+        .as_array()
+        .expect("multiple");
+    assert_eq!(m.len(), 11);
+    assert!(m.iter().all(|s| s["service_raw"] == 3), "{m:?}");
 }
