@@ -27,9 +27,11 @@ SURICATA = {
 }
 
 CONFIGS = [
-    # name, uses EVE, threads
+    # name, uses EVE, threads (eve_none_parse: EVE off but every flow's
+    # transactions parsed, `--app-layer full`, as Suricata's no-EVE run does)
     ("floor", None, None),
     ("eve_none", False, 1),
+    ("eve_none_parse", False, 1),
     ("eve_full", True, 1),
     ("eve_none_t2", False, 2),
     ("eve_full_t2", True, 2),
@@ -110,6 +112,8 @@ def main():
                 cmd = [a.bin, "analyze", pcap, "--eve", eve_path if eve else "none", "-q"]
                 if threads != 1:
                     cmd += ["--threads", str(threads)]
+                if name == "eve_none_parse":
+                    cmd += ["--app-layer", "full"]
             walls, rsss, cpus = [], [], []
             for i in range(a.runs):
                 if eve and os.path.exists(eve_path):
@@ -147,7 +151,7 @@ def main():
             floor_cpu = wres["configs"].get("floor", {}).get("cpu_s")
             if floor_cpu:
                 c["cpu_x_floor"] = round(ratio(c["cpu_s"], floor_cpu), 2)
-            base = name.split("_t")[0]
+            base = name.split("_t")[0].replace("_parse", "")
             s = SURICATA[w].get(base)
             if s:
                 c["suricata_s"] = s

@@ -120,6 +120,42 @@ pub struct CaptureReader {
     raw_pos: Arc<AtomicU64>,
     raw_len: Option<u64>,
     gzip: bool,
+    /// records of the last [`CaptureReader::next_batch`]
+    batch: Vec<Rec>,
+}
+
+/// Packets handed out together by [`CaptureReader::next_batch`], borrowing
+/// the reader's buffer: a consumer can look ahead at the next packets
+/// (to prefetch their flows) without copying them.
+pub struct Batch<'a> {
+    buf: &'a [u8],
+    recs: &'a [Rec],
+    /// packet number of the first
+    first: u64,
+}
+
+impl<'a> Batch<'a> {
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// Packet `i` (`i < len()`).
+    #[inline]
+    pub fn get(&self, i: usize) -> Packet<'a> {
+        let r = &self.recs[i];
+        Packet {
+            data: self.buf.get(r.start..r.end).unwrap_or(&[]),
+            ts_ns: r.ts_ns,
+            orig_len: r.orig_len,
+            linktype: r.linktype,
+            index: self.first + i as u64,
+            offset: r.offset,
+        }
+    }
 }
 
 impl std::fmt::Debug for CaptureReader {
@@ -233,6 +269,7 @@ impl CaptureReader {
             raw_pos,
             raw_len: None,
             gzip,
+            batch: Vec::new(),
         })
     }
 
@@ -273,6 +310,53 @@ impl CaptureReader {
                 Err(e.into_capture(&self.name, offset, self.count + 1))
             }
         }
+    }
+
+    /// Up to `max` packets (at least one unless the input is over): the
+    /// next one as [`next_packet`](Self::next_packet) reads it, then those
+    /// that follow it whole in the read buffer (classic pcap only; a pcapng
+    /// batch holds one packet). Errors as `next_packet`'s: a record that
+    /// cannot follow in this batch is read, or reported, by the next call.
+    pub fn next_batch(&mut self, max: usize) -> Result<Batch<'_>, CaptureError> {
+        self.batch.clear();
+        let first = self.count + 1;
+        if !self.done && max > 0 {
+            let r = match &self.format {
+                Format::Pcap(h) => {
+                    let h = *h;
+                    pcap_next(&mut self.input, &h)
+                }
+                Format::Pcapng(_) => self.pcapng_next(),
+            };
+            match r {
+                Ok(Some(rec)) => {
+                    self.count += 1;
+                    self.batch.push(rec);
+                }
+                Ok(None) => self.done = true,
+                Err((e, offset)) => {
+                    self.done = true;
+                    return Err(e.into_capture(&self.name, offset, self.count + 1));
+                }
+            }
+            if let (Format::Pcap(h), false) = (&self.format, self.done) {
+                let h = *h;
+                while self.batch.len() < max {
+                    match pcap_next_buffered(&mut self.input, &h) {
+                        Some(rec) => {
+                            self.count += 1;
+                            self.batch.push(rec);
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(Batch {
+            buf: &self.input.buf,
+            recs: &self.batch,
+            first,
+        })
     }
 
     /// Bytes of the underlying (possibly compressed) input consumed so far.
@@ -494,8 +578,39 @@ impl CaptureReader {
     }
 }
 
+/// The next pcap record if it is whole in the buffer and sound, without
+/// reading input (so earlier records' bytes stay where they are); `None`
+/// otherwise, consuming nothing ([`pcap_next`] then reads or reports).
+#[inline(always)]
+fn pcap_next_buffered(input: &mut Input, h: &pcap::PcapHeader) -> Option<Rec> {
+    let hl = h.rec_hdr_len;
+    let avail = input.avail();
+    if avail.len() < hl {
+        return None;
+    }
+    let mut r = pcap::RecordHeader::parse(avail, h.be);
+    r.fix_old_lengths(h);
+    if r.incl_len > MAX_CAPLEN || avail.len() - hl < r.incl_len as usize {
+        return None;
+    }
+    let offset = input.offset();
+    let start = input.pos + hl;
+    input.consume(hl + r.incl_len as usize);
+    Some(Rec {
+        start,
+        end: start + r.incl_len as usize,
+        ts_ns: r.ts_ns(h.nano),
+        orig_len: r.orig_len,
+        linktype: h.linktype,
+        offset,
+    })
+}
+
 #[inline(always)]
 fn pcap_next(input: &mut Input, h: &pcap::PcapHeader) -> RecResult {
+    if let Some(rec) = pcap_next_buffered(input, h) {
+        return Ok(Some(rec));
+    }
     let off = input.offset();
     let hl = h.rec_hdr_len;
     let io = |e: std::io::Error| (RawError::from(e), off);
@@ -566,15 +681,26 @@ fn describe_magic(b: &[u8], gzip: bool) -> String {
     format!("{inner}unknown magic {hex}{known}")
 }
 
+/// Packets per [`CaptureReader::next_batch`] the sensor (and the floor)
+/// read.
+pub const BATCH: usize = 32;
+
 /// Read every record of `path` and do nothing else: the read-only floor of
 /// the sensor for benchmarks. Returns (packets, captured bytes).
 pub fn read_floor(path: &Path) -> Result<(u64, u64), CaptureError> {
     let mut r = CaptureReader::open(path)?;
     let mut packets = 0u64;
     let mut bytes = 0u64;
-    while let Some(p) = r.next_packet()? {
-        packets += 1;
-        bytes += p.data.len() as u64;
+    // the same reads the sensor makes
+    loop {
+        let b = r.next_batch(BATCH)?;
+        if b.is_empty() {
+            break;
+        }
+        for i in 0..b.len() {
+            packets += 1;
+            bytes += b.get(i).data.len() as u64;
+        }
     }
     Ok((packets, bytes))
 }

@@ -1,6 +1,6 @@
 //! `reefwatch analyze …`
 use clap::{Args, ValueEnum};
-use reefwatch_sensor::{analyze, AnalyzeOptions, EngineConfig};
+use reefwatch_sensor::{analyze, AnalyzeOptions, AppLayerMode, EngineConfig};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -47,6 +47,12 @@ pub struct AnalyzeArgs {
     /// Same as `--file-hashes none` (kept for older scripts).
     #[arg(long, hide = true)]
     pub no_file_hashes: bool,
+    /// App-layer work: `full` parses every flow's transactions; `detect`
+    /// only identifies each flow's protocol; `auto` parses when EVE or
+    /// intel consumes transactions and only detects otherwise.
+    #[arg(long, value_name = "MODE", default_value = "auto",
+          value_parser = ["auto", "full", "detect"])]
+    pub app_layer: String,
     /// Bytes of each HTTP body exposed to detection.
     #[arg(long, default_value_t = 100 * 1024)]
     pub http_body_depth: usize,
@@ -102,6 +108,11 @@ pub fn run(a: AnalyzeArgs) -> i32 {
     engine.stream.depth = a.stream_depth;
     engine.flow.max_flows = a.max_flows.max(16);
     engine.reassembly_memcap = a.reassembly_memcap_mb.max(1) << 20;
+    engine.app_layer = match a.app_layer.as_str() {
+        "full" => AppLayerMode::Full,
+        "detect" => AppLayerMode::Detect,
+        _ => AppLayerMode::Auto,
+    };
     // digests that indicators compare (file:hashes.*), as Suricata computes
     // the hashes its rules use
     let mut intel_hashes = FileHashes::NONE;

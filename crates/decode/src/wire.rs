@@ -12,13 +12,21 @@ pub const ETHERTYPE_IPV6: u16 = 0x86dd;
 pub const ETHERTYPE_MPLS: u16 = 0x8847;
 pub const ETHERTYPE_MPLS_MC: u16 = 0x8848;
 
+/// Big-endian fields of a fixed-size header: the array type carries the
+/// length checked at construction, so with constant offsets these compile
+/// to plain loads without bounds checks.
+#[inline(always)]
+fn h16<const N: usize>(h: &[u8; N], at: usize) -> u16 {
+    u16::from_be_bytes([h[at], h[at + 1]])
+}
+#[inline(always)]
+fn h32<const N: usize>(h: &[u8; N], at: usize) -> u32 {
+    u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]])
+}
+
 #[inline]
 fn be16(b: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([b[at], b[at + 1]])
-}
-#[inline]
-fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 /// Ethernet II: dst(0..6) src(6..12) ethertype(12..14)
@@ -69,6 +77,7 @@ impl<'a> Sll2Header<'a> {
 /// IPv4: ver/ihl(0) tos(1) total_len(2..4) id(4..6) flags/frag(6..8)
 /// ttl(8) proto(9) csum(10..12) src(12..16) dst(16..20)
 pub struct Ipv4Packet<'a> {
+    hdr: &'a [u8; 20],
     buf: &'a [u8],
     hlen: usize,
     /// end of the datagram within `buf` (total length, clipped to capture)
@@ -102,42 +111,54 @@ impl<'a> Ipv4Packet<'a> {
         } else {
             (total, false)
         };
+        let hdr = b.first_chunk::<20>().ok_or(Anomaly::Ipv4PktTooSmall)?;
         Ok(Ipv4Packet {
+            hdr,
             buf: b,
             hlen,
             end,
             truncated,
         })
     }
-    pub fn src(&self) -> &'a [u8] {
-        &self.buf[12..16]
+    #[inline]
+    pub fn src(&self) -> &'a [u8; 4] {
+        self.hdr[12..16].try_into().unwrap_or(&[0; 4])
     }
-    pub fn dst(&self) -> &'a [u8] {
-        &self.buf[16..20]
+    #[inline]
+    pub fn dst(&self) -> &'a [u8; 4] {
+        self.hdr[16..20].try_into().unwrap_or(&[0; 4])
     }
+    #[inline]
     pub fn protocol(&self) -> u8 {
-        self.buf[9]
+        self.hdr[9]
     }
+    #[inline]
     pub fn ident(&self) -> u16 {
-        be16(self.buf, 4)
+        h16(self.hdr, 4)
     }
+    #[inline]
     pub fn more_frags(&self) -> bool {
-        self.buf[6] & 0x20 != 0
+        self.hdr[6] & 0x20 != 0
     }
     /// Fragment offset in bytes.
+    #[inline]
     pub fn frag_offset(&self) -> u16 {
-        (be16(self.buf, 6) & 0x1fff).wrapping_mul(8)
+        (h16(self.hdr, 6) & 0x1fff).wrapping_mul(8)
     }
+    #[inline]
     pub fn is_fragment(&self) -> bool {
-        self.more_frags() || be16(self.buf, 6) & 0x1fff != 0
+        h16(self.hdr, 6) & 0x3fff != 0
     }
+    #[inline]
     pub fn header(&self) -> &'a [u8] {
         &self.buf[..self.hlen]
     }
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         &self.buf[self.hlen..self.end]
     }
     /// Captured bytes are fewer than the total length says.
+    #[inline]
     pub fn truncated(&self) -> bool {
         self.truncated
     }
@@ -191,6 +212,7 @@ impl<'a> Ipv6Packet<'a> {
 /// TCP: sport(0..2) dport(2..4) seq(4..8) ack(8..12) off/flags(12..14)
 /// window(14..16) csum(16..18) urg(18..20) options…
 pub struct TcpSegment<'a> {
+    hdr: &'a [u8; 20],
     buf: &'a [u8],
     hlen: usize,
 }
@@ -207,26 +229,34 @@ impl<'a> TcpSegment<'a> {
         if hlen > b.len() {
             return Err(Anomaly::TcpPktTooSmall);
         }
-        Ok(TcpSegment { buf: b, hlen })
+        let hdr = b.first_chunk::<20>().ok_or(Anomaly::TcpPktTooSmall)?;
+        Ok(TcpSegment { hdr, buf: b, hlen })
     }
+    #[inline]
     pub fn src_port(&self) -> u16 {
-        be16(self.buf, 0)
+        h16(self.hdr, 0)
     }
+    #[inline]
     pub fn dst_port(&self) -> u16 {
-        be16(self.buf, 2)
+        h16(self.hdr, 2)
     }
+    #[inline]
     pub fn seq(&self) -> u32 {
-        be32(self.buf, 4)
+        h32(self.hdr, 4)
     }
+    #[inline]
     pub fn ack(&self) -> u32 {
-        be32(self.buf, 8)
+        h32(self.hdr, 8)
     }
+    #[inline]
     pub fn flags(&self) -> u8 {
-        self.buf[13]
+        self.hdr[13]
     }
+    #[inline]
     pub fn window(&self) -> u16 {
-        be16(self.buf, 14)
+        h16(self.hdr, 14)
     }
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         &self.buf[self.hlen..]
     }
@@ -245,6 +275,7 @@ pub mod tcp_flags {
 
 /// UDP: sport(0..2) dport(2..4) len(4..6) csum(6..8)
 pub struct UdpDatagram<'a> {
+    hdr: &'a [u8; 8],
     buf: &'a [u8],
     end: usize,
 }
@@ -264,14 +295,18 @@ impl<'a> UdpDatagram<'a> {
         } else {
             len
         };
-        Ok(UdpDatagram { buf: b, end })
+        let hdr = b.first_chunk::<8>().ok_or(Anomaly::UdpPktTooSmall)?;
+        Ok(UdpDatagram { hdr, buf: b, end })
     }
+    #[inline]
     pub fn src_port(&self) -> u16 {
-        be16(self.buf, 0)
+        h16(self.hdr, 0)
     }
+    #[inline]
     pub fn dst_port(&self) -> u16 {
-        be16(self.buf, 2)
+        h16(self.hdr, 2)
     }
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         &self.buf[Self::LEN..self.end]
     }

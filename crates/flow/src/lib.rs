@@ -8,6 +8,7 @@
 //!   and memory, delivering in-order bytes zero-copy when segments arrive in
 //!   order and reporting gaps.
 
+mod index;
 pub mod stream;
 pub mod table;
 pub mod tcp;

@@ -1,8 +1,8 @@
 //! The flow table.
 
+use crate::index::Index;
 use crate::tcp::{TcpState, TcpTrack};
 use core::hash::{BuildHasher, Hash, Hasher};
-use hashbrown::HashTable;
 
 const NIL: u32 = u32::MAX;
 
@@ -55,6 +55,17 @@ impl Hash for FlowKey {
 }
 
 impl FlowKey {
+    /// The index's hash, keyed by the table's random `seed` (so crafted
+    /// traffic cannot aim at one probe run). Symmetric in the endpoints, so
+    /// it can be computed from a packet without ordering them first (see
+    /// [`hash_parts`]).
+    #[inline]
+    fn index_hash(&self, seed: u64) -> u64 {
+        hash_parts(
+            &self.a, self.pa, &self.b, self.pb, self.proto, self.v6, self.vlan, seed,
+        )
+    }
+
     /// Build the key; the bool says whether `src` is endpoint `a`.
     pub fn new(
         src: &[u8; 16],
@@ -65,7 +76,10 @@ impl FlowKey {
         v6: bool,
         vlan: [u16; 2],
     ) -> (FlowKey, bool) {
-        let src_first = (src, sport) <= (dst, dport);
+        // the same order as comparing (address bytes, port) tuples, in a
+        // few instructions: big-endian integers order as their bytes do
+        let (s, d) = (u128::from_be_bytes(*src), u128::from_be_bytes(*dst));
+        let src_first = s < d || (s == d && sport <= dport);
         let (a, pa, b, pb) = if src_first {
             (*src, sport, *dst, dport)
         } else {
@@ -84,6 +98,46 @@ impl FlowKey {
             src_first,
         )
     }
+}
+
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let m = (a as u128).wrapping_mul(b as u128);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// [`FlowKey`]'s index hash from a packet's fields in either order:
+/// each endpoint (address, port) is mixed alone and the two are added.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn hash_parts(
+    a: &[u8; 16],
+    pa: u16,
+    b: &[u8; 16],
+    pb: u16,
+    proto: u8,
+    v6: bool,
+    vlan: [u16; 2],
+    seed: u64,
+) -> u64 {
+    #[inline(always)]
+    fn w(b: &[u8; 16], i: usize) -> u64 {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(&b[i..i + 8]);
+        u64::from_ne_bytes(x)
+    }
+    #[inline(always)]
+    fn end(x: &[u8; 16], port: u16, seed: u64) -> u64 {
+        fold(
+            w(x, 0) ^ seed,
+            w(x, 8) ^ (port as u64) ^ 0x243f_6a88_85a3_08d3,
+        )
+    }
+    let rest = (proto as u64) | (v6 as u64) << 8 | (vlan[0] as u64) << 16 | (vlan[1] as u64) << 32;
+    fold(
+        end(a, pa, seed).wrapping_add(end(b, pb, seed)) ^ rest,
+        seed ^ 0x1319_8a2e_0370_7344,
+    )
 }
 
 /// Why a flow ended, as Suricata's `flow.reason`.
@@ -134,9 +188,13 @@ impl Default for FlowConfig {
 }
 
 /// One flow. `repr(C)` keeps the fields every packet reads in the order
-/// written: the key the lookup compares, the direction, the timeout-list
-/// links and `last_ns` share the first cache line, the counters the second.
-#[repr(C)]
+/// written, in the record's first two cache lines (one 128-byte aligned
+/// pair, which CPUs fetch together): the key the lookup compares, the
+/// direction, the timeout-list links and `last_ns` in the first; the
+/// counters, `track_only` and the TCP connection state (the head of
+/// [`TcpTrack`]) in the second. Reassembly streams, ids and the app-layer
+/// state follow; a flow whose bytes nobody wants reads none of them.
+#[repr(C, align(128))]
 pub struct Flow<T> {
     pub key: FlowKey,
     /// endpoint `a` of the key is the client
@@ -152,9 +210,13 @@ pub struct Flow<T> {
     /// [to server, to client]
     pub pkts: [u64; 2],
     pub bytes: [u64; 2],
+    /// Nothing wants this flow's bytes any more (its protocol is known and
+    /// nothing consumes transactions): track TCP state and counters only.
+    /// Set by the engine.
+    pub track_only: bool,
+    pub tcp: TcpTrack,
     pub id: u64,
     pub start_ns: i64,
-    pub tcp: TcpTrack,
     pub data: T,
 }
 
@@ -171,9 +233,10 @@ impl<T: Default> Flow<T> {
             moved_ns: 0,
             pkts: [0; 2],
             bytes: [0; 2],
+            track_only: false,
+            tcp: TcpTrack::default(),
             id: 0,
             start_ns: 0,
-            tcp: TcpTrack::default(),
             data: T::default(),
         }
     }
@@ -223,6 +286,11 @@ impl<T> Flow<T> {
     }
 }
 
+#[inline]
+fn tag(h: u64) -> u32 {
+    (h >> 32) as u32
+}
+
 /// Result of [`FlowTable::lookup`].
 #[derive(Clone, Copy, Debug)]
 pub struct Lookup {
@@ -236,8 +304,8 @@ pub struct FlowTable<T> {
     cfg: FlowConfig,
     /// slot indices, hashed by their flow's key: 4 bytes per bucket, and
     /// the key compare touches the slot the caller needs anyway
-    map: HashTable<u32>,
-    hasher: foldhash::fast::FixedState,
+    map: Index,
+    seed: u64,
     /// flows by slot index; a slot not in `map` is free (listed in `free`)
     slots: Vec<Flow<T>>,
     free: Vec<u32>,
@@ -251,8 +319,11 @@ impl<T: Default> FlowTable<T> {
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
             cfg,
-            map: HashTable::new(),
-            hasher: foldhash::fast::FixedState::with_seed(0xf10),
+            map: Index::new(),
+            seed: {
+                use std::hash::BuildHasher;
+                std::collections::hash_map::RandomState::new().hash_one(0xf10u64) | 1
+            },
             slots: Vec::new(),
             free: Vec::new(),
             head: [NIL; N_CLASSES],
@@ -267,7 +338,13 @@ impl<T: Default> FlowTable<T> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.map.len() == 0
+    }
+
+    /// The index hash of `key`.
+    #[inline]
+    pub fn hash_key(&self, key: &FlowKey) -> u64 {
+        key.index_hash(self.seed)
     }
 
     pub fn get_mut(&mut self, idx: u32) -> &mut Flow<T> {
@@ -312,10 +389,7 @@ impl<T: Default> FlowTable<T> {
     fn remove(&mut self, idx: u32) -> Flow<T> {
         self.unlink(idx);
         let f = std::mem::replace(&mut self.slots[idx as usize], Flow::vacant());
-        let h = self.hasher.hash_one(f.key);
-        if let Ok(e) = self.map.find_entry(h, |&i| i == idx) {
-            e.remove();
-        }
+        self.map.remove(tag(f.key.index_hash(self.seed)), idx);
         self.free.push(idx);
         f
     }
@@ -323,6 +397,7 @@ impl<T: Default> FlowTable<T> {
     /// Find or create the flow of a packet. `src_is_a` comes from
     /// [`FlowKey::new`]. `syn_ack` marks a TCP SYN+ACK: if it creates the
     /// flow, its destination is the client.
+    #[inline]
     pub fn lookup(
         &mut self,
         key: &FlowKey,
@@ -332,12 +407,9 @@ impl<T: Default> FlowTable<T> {
         make: impl FnOnce() -> T,
         ended: &mut dyn FnMut(Flow<T>, EndReason),
     ) -> Lookup {
-        let h = self.hasher.hash_one(key);
+        let h = tag(self.hash_key(key));
         let slots = &self.slots;
-        let found = self
-            .map
-            .find(h, |&i| slots[i as usize].key == *key)
-            .copied();
+        let found = self.map.find(h, |i| slots[i as usize].key == *key);
         if let Some(idx) = found {
             let f = &mut self.slots[idx as usize];
             let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
@@ -350,6 +422,22 @@ impl<T: Default> FlowTable<T> {
                 new: false,
             };
         }
+        self.create(key, h, src_is_a, ts_ns, syn_ack, make(), ended)
+    }
+
+    /// [`lookup`](Self::lookup)'s rare part: a new flow.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn create(
+        &mut self,
+        key: &FlowKey,
+        h: u32,
+        src_is_a: bool,
+        ts_ns: i64,
+        syn_ack: bool,
+        data: T,
+        ended: &mut dyn FnMut(Flow<T>, EndReason),
+    ) -> Lookup {
         if self.map.len() >= self.cfg.max_flows {
             self.evict_one(ended);
         }
@@ -371,10 +459,11 @@ impl<T: Default> FlowTable<T> {
             moved_ns: ts_ns,
             pkts: [0; 2],
             bytes: [0; 2],
+            track_only: false,
+            tcp: TcpTrack::default(),
             id,
             start_ns: ts_ns,
-            tcp: TcpTrack::default(),
-            data: make(),
+            data,
         };
         let idx = match self.free.pop() {
             Some(i) => {
@@ -388,9 +477,7 @@ impl<T: Default> FlowTable<T> {
         };
         let class = self.slots[idx as usize].class_now();
         self.push_front(idx, class);
-        let (slots, hasher) = (&self.slots, &self.hasher);
-        self.map
-            .insert_unique(h, idx, |&i| hasher.hash_one(slots[i as usize].key));
+        self.map.insert(h, idx);
         self.created += 1;
         let dir = if client_is_a == src_is_a { 0 } else { 1 };
         Lookup {
@@ -403,18 +490,26 @@ impl<T: Default> FlowTable<T> {
     /// After a packet updated the flow: move it to the front of its
     /// (possibly new) timeout class, when the class changed or its place
     /// is older than [`TOUCH_GRAIN_NS`].
-    #[inline]
+    #[inline(always)]
     pub fn touch(&mut self, idx: u32) {
-        let f = &mut self.slots[idx as usize];
+        let Some(f) = self.slots.get_mut(idx as usize) else {
+            return;
+        };
         let class = f.class_now();
-        if class == f.class as usize {
-            if f.last_ns - f.moved_ns < TOUCH_GRAIN_NS {
-                return;
-            }
-            if self.head[class] == idx {
-                f.moved_ns = f.last_ns;
-                return;
-            }
+        if class == f.class as usize && f.last_ns - f.moved_ns < TOUCH_GRAIN_NS {
+            return;
+        }
+        self.requeue(idx, class);
+    }
+
+    /// [`touch`](Self::touch)'s rare part: the flow changed class or its
+    /// place in the list is a grain old.
+    #[inline(never)]
+    fn requeue(&mut self, idx: u32, class: usize) {
+        let f = &mut self.slots[idx as usize];
+        if class == f.class as usize && self.head[class] == idx {
+            f.moved_ns = f.last_ns;
+            return;
         }
         self.unlink(idx);
         self.push_front(idx, class);
@@ -475,8 +570,8 @@ impl<T: Default> FlowTable<T> {
     pub fn drain(&mut self, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
         let mut idxs: Vec<(i64, u32)> = self
             .map
-            .iter()
-            .map(|&i| (self.slots[i as usize].start_ns, i))
+            .slots()
+            .map(|i| (self.slots[i as usize].start_ns, i))
             .collect();
         idxs.sort_unstable();
         for (_, i) in idxs {
@@ -510,6 +605,30 @@ mod tests {
         assert_eq!(l1.idx, l2.idx);
         assert_eq!((l1.dir, l2.dir), (0, 1));
         assert_eq!(t.get_mut(l1.idx).client().1, 40000);
+    }
+
+    #[test]
+    fn key_hash_is_symmetric_in_the_endpoints() {
+        let t: FlowTable<()> = FlowTable::new(FlowConfig::default());
+        let (a, b) = (ip(1), ip(2));
+        let h =
+            |x: &[u8; 16], px, y: &[u8; 16], py| hash_parts(x, px, y, py, 6, false, [0; 2], t.seed);
+        assert_eq!(h(&a, 40000, &b, 502), h(&b, 502, &a, 40000));
+        let (k, _) = FlowKey::new(&b, &a, 502, 40000, 6, false, [0; 2]);
+        assert_eq!(t.hash_key(&k), h(&a, 40000, &b, 502));
+        assert_ne!(h(&a, 40000, &b, 502), h(&a, 502, &b, 40000));
+    }
+
+    #[test]
+    fn per_packet_fields_share_the_first_128_bytes() {
+        use std::mem::{align_of, offset_of};
+        type F = Flow<[u64; 8]>;
+        assert_eq!(align_of::<F>(), 128);
+        assert!(offset_of!(F, last_ns) + 8 <= 64);
+        assert!(offset_of!(F, bytes) + 16 <= 128);
+        assert!(offset_of!(F, track_only) < 128);
+        // the connection state heads TcpTrack, before the streams
+        assert!(offset_of!(F, tcp) + offset_of!(TcpTrack, streams) <= 128);
     }
 
     #[test]

@@ -42,18 +42,22 @@ impl TcpState {
 }
 
 /// Per-flow TCP tracking. Index 0 = to server, 1 = to client.
+/// `repr(C)`: the connection state (8 bytes) comes first, so a flow
+/// record can keep it in its hot cache lines (see `Flow`), and the
+/// reassembly streams after it.
 #[derive(Debug, Default)]
+#[repr(C)]
 pub struct TcpTrack {
     pub state: TcpState,
     /// OR of flags seen per direction
     pub flags: [u8; 2],
-    pub streams: [Stream; 2],
     pub fin: [bool; 2],
     pub rst: bool,
     /// the flow was picked up without seeing the handshake
     pub midstream: bool,
     /// the capture lost segments of this flow (an ACK covered unseen data)
     pub lossy: bool,
+    pub streams: [Stream; 2],
 }
 
 impl TcpTrack {
@@ -110,6 +114,22 @@ impl TcpTrack {
         if flags & ACK != 0 {
             let other = dir ^ 1;
             self.streams[other].on_peer_ack(ack, cfg, mem, &mut |c| out(other, c));
+        }
+    }
+
+    /// Connection state only, for a flow whose bytes nobody wants any
+    /// more (its protocol is known and nothing consumes its transactions):
+    /// flags, handshake, FIN/RST and midstream pickup as
+    /// [`on_segment`](Self::on_segment) tracks them, without reassembly.
+    /// Call [`release`](Self::release) once when switching to this.
+    #[inline]
+    pub fn on_segment_state_only(&mut self, dir: usize, flags: u8, has_payload: bool) {
+        let dir = dir & 1;
+        self.flags[dir] |= flags;
+        self.advance_state(dir, flags);
+        if has_payload && self.state == TcpState::None {
+            self.midstream = true;
+            self.state = TcpState::Established;
         }
     }
 
@@ -204,6 +224,35 @@ mod tests {
         assert!(!t.midstream);
         assert_eq!(got[0], b"req");
         assert_eq!(got[1], b"resp");
+    }
+
+    #[test]
+    fn state_only_tracks_like_on_segment() {
+        let cfg = StreamConfig::default();
+        let mut mem = MemBudget::new(1 << 20);
+        // (dir, flags, payload)
+        let script: &[(usize, u8, &[u8])] = &[
+            (0, SYN, b""),
+            (1, SYN | ACK, b""),
+            (0, ACK, b"req"),
+            (1, ACK, b"resp"),
+            (0, FIN | ACK, b""),
+            (1, FIN | ACK, b""),
+            (0, ACK, b""),
+        ];
+        for start in 0..script.len() {
+            let (mut full, mut lite) = (TcpTrack::default(), TcpTrack::default());
+            for (i, &(d, f, p)) in script[start..].iter().enumerate() {
+                let seq = 100 + i as u32;
+                full.on_segment(d, seq, 1, f, p, 0, &cfg, &mut mem, &mut |_, _| {});
+                lite.on_segment_state_only(d, f, !p.is_empty());
+                assert_eq!(full.state, lite.state, "from {start}, step {i}");
+                assert_eq!(full.flags, lite.flags);
+                assert_eq!(full.midstream, lite.midstream);
+                assert_eq!(full.fin, lite.fin);
+                assert_eq!(full.rst, lite.rst);
+            }
+        }
     }
 
     #[test]

@@ -118,6 +118,8 @@ pub struct Sink<'a, 'h> {
     pub app_proto: &'static str,
     pub counters: &'a mut AppCounters,
     pub intel: Option<&'a mut crate::intel::IntelCtx>,
+    /// parse transactions; when false, protocols are only detected
+    pub parse: bool,
 }
 
 impl EventSink for Sink<'_, '_> {
@@ -193,6 +195,10 @@ pub struct AppState {
     need: [u32; 2],
     dead: [bool; 2],
     pub saw_data: bool,
+    /// Detection-only mode: the protocol is decided (known, or no probe
+    /// matched either direction) and nothing more is wanted from the
+    /// flow's bytes.
+    pub done: bool,
 }
 
 impl Default for AppState {
@@ -205,6 +211,7 @@ impl Default for AppState {
             need: [0; 2],
             dead: [false; 2],
             saw_data: false,
+            done: false,
         }
     }
 }
@@ -286,6 +293,11 @@ impl AppState {
             Some(id) => {
                 self.proto = id;
                 sink.app_proto = reg.name(id);
+                if !sink.parse {
+                    self.done = true;
+                    self.buf = [Vec::new(), Vec::new()];
+                    return;
+                }
                 self.parser = Some((reg.defs[id as usize].new_parser)());
                 // feed what the other direction buffered first, then this one
                 let other = d ^ 1;
@@ -315,6 +327,7 @@ impl AppState {
                     self.buf[d] = Vec::new();
                     if self.probe_failed[0] && self.probe_failed[1] {
                         self.proto = PROTO_FAILED;
+                        self.done = !sink.parse;
                     }
                 }
             }

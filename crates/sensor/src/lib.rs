@@ -22,8 +22,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::Instant;
 pub use summary::Summary;
-pub use worker::EngineConfig;
 use worker::Worker;
+pub use worker::{AppLayerMode, EngineConfig};
 
 /// Options of one analysis run.
 pub struct AnalyzeOptions {
@@ -91,13 +91,13 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
             opts.engine,
             opts.intel.clone(),
         );
-        for_each_packet(
+        for_each_batch(
             &files,
             &mut summary,
             &mut pcap_cnt,
             &mut done_len,
             bar.as_ref(),
-            |lt, data, ts, cnt| w.process(lt, data, ts, cnt),
+            |b, first| w.process_batch(b, first),
         );
         let dstats = w.decoder_stats().clone();
         let (ws, app, eve) = w.finish();
@@ -227,19 +227,26 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
     }
     summary.wall_secs = started.elapsed().as_secs_f64();
     summary.threads = threads;
+    summary.app_layer_parsed = opts
+        .engine
+        .app_layer
+        .parses(opts.eve.is_some(), opts.intel.is_some());
     if let Some(d) = &opts.eve {
         summary.write_stats_event(d);
     }
     summary
 }
 
-fn for_each_packet(
+/// Read every input in batches (see [`CaptureReader::next_batch`]); `f`
+/// gets each batch with the packet number of its first packet (numbers
+/// run on across files).
+fn for_each_batch(
     files: &[PathBuf],
     summary: &mut Summary,
     pcap_cnt: &mut u64,
     done_len: &mut u64,
     bar: Option<&indicatif::ProgressBar>,
-    mut f: impl FnMut(u32, &[u8], i64, u64),
+    mut f: impl FnMut(&reefwatch_capture::Batch<'_>, u64),
 ) {
     for path in files {
         let mut rd = match CaptureReader::open(path) {
@@ -251,17 +258,18 @@ fn for_each_packet(
         };
         summary.files += 1;
         loop {
-            match rd.next_packet() {
-                Ok(Some(p)) => {
-                    *pcap_cnt += 1;
-                    f(p.linktype, p.data, p.ts_ns, *pcap_cnt);
-                    if *pcap_cnt & 0xffff == 0 {
-                        if let Some(b) = bar {
-                            b.set_position(*done_len + rd.input_position());
+            match rd.next_batch(reefwatch_capture::BATCH) {
+                Ok(b) if b.is_empty() => break,
+                Ok(b) => {
+                    let first = *pcap_cnt + 1;
+                    *pcap_cnt += b.len() as u64;
+                    f(&b, first);
+                    if (first - 1) >> 16 != *pcap_cnt >> 16 {
+                        if let Some(bar) = bar {
+                            bar.set_position(*done_len + rd.input_position());
                         }
                     }
                 }
-                Ok(None) => break,
                 Err(e) => {
                     summary.note_error(&e);
                     break;
@@ -270,6 +278,23 @@ fn for_each_packet(
         }
         *done_len += rd.input_len().unwrap_or(0);
     }
+}
+
+/// [`for_each_batch`], a packet at a time: `f(linktype, data, ts_ns, pcap_cnt)`.
+fn for_each_packet(
+    files: &[PathBuf],
+    summary: &mut Summary,
+    pcap_cnt: &mut u64,
+    done_len: &mut u64,
+    bar: Option<&indicatif::ProgressBar>,
+    mut f: impl FnMut(u32, &[u8], i64, u64),
+) {
+    for_each_batch(files, summary, pcap_cnt, done_len, bar, |b, first| {
+        for i in 0..b.len() {
+            let p = b.get(i);
+            f(p.linktype, p.data, p.ts_ns, first + i as u64);
+        }
+    });
 }
 
 /// Whether an error means "this input is not usable at all" (exit 2).

@@ -26,6 +26,9 @@ pub struct Summary {
     pub app_events: u64,
     pub eve_events: u64,
     pub eve_write_error: Option<String>,
+    /// false: app-layer transactions were not parsed (protocols were only
+    /// detected), so there are no app-layer anomaly counts
+    pub app_layer_parsed: bool,
 }
 
 impl Summary {
@@ -167,6 +170,13 @@ impl Summary {
                 );
             }
         }
+        if !self.app_layer_parsed && self.traffic.pkts > 0 {
+            let _ = writeln!(
+                s,
+                "  app layer protocols detected, transactions not parsed: nothing consumes them \
+                 (--app-layer full parses and counts their anomalies)"
+            );
+        }
         let da = self.decode_anomalies();
         if !da.is_empty() || !self.app_anomalies.is_empty() {
             let _ = writeln!(s, "  anomalies");
@@ -197,6 +207,7 @@ impl Summary {
         let mut js = JsonBuilder::new_object();
         js.set_uint("files", self.files)
             .set_uint("threads", self.threads as u64)
+            .set_bool("app_layer_parsed", self.app_layer_parsed)
             .set_uint("packets", self.traffic.pkts)
             .set_uint("bytes", self.traffic.bytes)
             .set_uint("non_ip", self.traffic.non_ip)

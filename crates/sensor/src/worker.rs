@@ -9,6 +9,31 @@ use reefwatch_decode::{Decoder, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPRO
 use reefwatch_flow::{EndReason, Flow, FlowConfig, FlowKey, FlowTable, MemBudget, StreamConfig};
 use std::sync::Arc;
 
+/// How much of each flow's application layer the engine parses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AppLayerMode {
+    /// Parse transactions when something consumes them (EVE, intel);
+    /// otherwise only detect each flow's protocol.
+    #[default]
+    Auto,
+    /// Always parse (app-layer anomalies are counted even with EVE off).
+    Full,
+    /// Detect protocols only: once a flow's protocol is known (or no
+    /// probe matched) its bytes are no longer reassembled or parsed.
+    Detect,
+}
+
+impl AppLayerMode {
+    /// Whether transactions are parsed, given the consumers present.
+    pub fn parses(self, eve: bool, intel: bool) -> bool {
+        match self {
+            AppLayerMode::Full => true,
+            AppLayerMode::Detect => false,
+            AppLayerMode::Auto => eve || intel,
+        }
+    }
+}
+
 /// Engine limits.
 #[derive(Clone, Copy, Debug)]
 pub struct EngineConfig {
@@ -16,6 +41,7 @@ pub struct EngineConfig {
     pub flow: FlowConfig,
     /// reassembly memory per worker
     pub reassembly_memcap: usize,
+    pub app_layer: AppLayerMode,
 }
 
 impl Default for EngineConfig {
@@ -24,6 +50,7 @@ impl Default for EngineConfig {
             stream: StreamConfig::default(),
             flow: FlowConfig::default(),
             reassembly_memcap: 256 << 20,
+            app_layer: AppLayerMode::Auto,
         }
     }
 }
@@ -121,6 +148,8 @@ struct Outs {
     /// number of the packet being processed (events written when a flow
     /// ends carry it, as Suricata's do)
     cur_pcap_cnt: u64,
+    /// parse transactions (else detect protocols only)
+    parse: bool,
 }
 
 pub struct Worker {
@@ -139,6 +168,7 @@ macro_rules! sink {
             app_proto: $app_proto,
             counters: &mut $outs.app,
             intel: $outs.intel.as_mut(),
+            parse: $outs.parse,
         }
     };
 }
@@ -179,6 +209,7 @@ impl Worker {
         cfg: EngineConfig,
         intel: Option<crate::intel::SharedIntel>,
     ) -> Self {
+        let parse = cfg.app_layer.parses(eve.enabled(), intel.is_some());
         Worker {
             decoder: Decoder::new(),
             table: FlowTable::new(cfg.flow),
@@ -191,12 +222,22 @@ impl Worker {
                 stats: WorkerStats::default(),
                 intel: intel.map(crate::intel::IntelCtx::new),
                 cur_pcap_cnt: 0,
+                parse,
             },
             next_expire: i64::MIN,
         }
     }
 
+    /// Process a batch of frames (packet numbers from `first_cnt`).
+    pub fn process_batch(&mut self, b: &reefwatch_capture::Batch<'_>, first_cnt: u64) {
+        for i in 0..b.len() {
+            let r = b.get(i);
+            self.process(r.linktype, r.data, r.ts_ns, first_cnt + i as u64);
+        }
+    }
+
     /// Process one captured frame.
+    #[inline]
     pub fn process(&mut self, linktype: u32, data: &[u8], ts_ns: i64, pcap_cnt: u64) {
         let outs = &mut self.outs;
         outs.cur_pcap_cnt = pcap_cnt;
@@ -281,12 +322,19 @@ impl Worker {
                     if t.flags & 0x04 != 0 {
                         outs.stats.tcp_rst += 1;
                     }
+                    if f.track_only {
+                        f.tcp
+                            .on_segment_state_only(lk.dir, t.flags, !p.payload.is_empty());
+                        self.table.touch(lk.idx);
+                        return;
+                    }
                     let Flow {
                         tcp,
                         data: app,
                         key,
                         client_is_a,
                         id,
+                        track_only,
                         ..
                     } = f;
                     let hdr = make_hdr(key, *client_is_a, *id, ctx);
@@ -312,20 +360,27 @@ impl Worker {
                         });
                         app.on_close(&mut sink);
                     }
+                    if app.done {
+                        // nothing wants this flow's bytes any more
+                        tcp.release(&mut outs.mem);
+                        *track_only = true;
+                    }
                 }
             }
-            IPPROTO_UDP if !p.payload.is_empty() => {
+            IPPROTO_UDP if !p.payload.is_empty() && !f.track_only => {
                 let Flow {
                     data: app,
                     key,
                     client_is_a,
                     id,
+                    track_only,
                     ..
                 } = f;
                 let hdr = make_hdr(key, *client_is_a, *id, ctx);
                 let reg: &Registry = &outs.reg;
                 let mut sink = sink!(outs, hdr, reg.name(app.proto));
                 app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
+                *track_only = app.done;
             }
             _ => {}
         }

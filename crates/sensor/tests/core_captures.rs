@@ -3,7 +3,7 @@
 //! taken from tshark 4.0.17: `capinfos -c` and
 //! `tshark -q -z conv,tcp -z conv,udp` (frames/bytes per direction).
 
-use reefwatch_sensor::{analyze, AnalyzeOptions, EngineConfig, Summary};
+use reefwatch_sensor::{analyze, AnalyzeOptions, AppLayerMode, EngineConfig, Summary};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -425,10 +425,14 @@ fn anomalies_do_not_depend_on_output() {
         inputs: dirs.to_vec(),
         eve: None,
         threads: 1,
-        engine: EngineConfig::default(),
+        engine: EngineConfig {
+            app_layer: AppLayerMode::Full,
+            ..EngineConfig::default()
+        },
         progress: false,
         intel: None,
     });
+    assert!(without.app_layer_parsed);
     let sorted = |s: &Summary| {
         let mut v = s.app_anomalies.clone();
         v.sort();
@@ -439,4 +443,81 @@ fn anomalies_do_not_depend_on_output() {
     assert_eq!(with_eve.parse_errors, without.parse_errors);
     assert_eq!(with_eve.traffic.pkts, without.traffic.pkts);
     assert_eq!(with_eve.traffic.flows, without.traffic.flows);
+}
+
+#[test]
+fn eve_off_detects_protocols_without_parsing() {
+    // Nothing consumes transactions with EVE off and no intel: flows are
+    // only classified. The protocol table, flow, packet and byte counts
+    // must be those of a full parse; no transaction is parsed.
+    let dirs = [testdata("it"), testdata("ot"), testdata("core")];
+    let with = |mode: AppLayerMode| {
+        analyze(AnalyzeOptions {
+            inputs: dirs.to_vec(),
+            eve: None,
+            threads: 1,
+            engine: EngineConfig {
+                app_layer: mode,
+                ..EngineConfig::default()
+            },
+            progress: false,
+            intel: None,
+        })
+    };
+    let full = with(AppLayerMode::Full);
+    let auto = with(AppLayerMode::Auto);
+    assert!(full.app_layer_parsed && !auto.app_layer_parsed);
+    assert!(!full.app_anomalies.is_empty());
+    assert_eq!(auto.app_events, 0);
+    assert!(auto.app_anomalies.is_empty());
+    let table = |s: &Summary| {
+        let mut v: Vec<_> = s
+            .traffic
+            .by_proto
+            .iter()
+            .map(|p| (p.name, p.flows, p.pkts, p.bytes))
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(table(&full).iter().any(|p| p.0 == "modbus"));
+    assert_eq!(table(&full), table(&auto));
+    assert_eq!(
+        (full.traffic.pkts, full.traffic.bytes, full.traffic.flows),
+        (auto.traffic.pkts, auto.traffic.bytes, auto.traffic.flows)
+    );
+    assert_eq!(full.traffic.tcp_midstream, auto.traffic.tcp_midstream);
+    assert!(auto.to_text().contains("transactions not parsed"));
+
+    // `detect` with EVE on: flow events carry app_proto, no transactions
+    let buf = Shared::default();
+    let dest: reefwatch_sensor::eve::EveDest = Arc::new(Mutex::new(Box::new(buf.clone())));
+    analyze(AnalyzeOptions {
+        inputs: vec![testdata("core")],
+        eve: Some(dest),
+        threads: 1,
+        engine: EngineConfig {
+            app_layer: AppLayerMode::Detect,
+            ..EngineConfig::default()
+        },
+        progress: false,
+        intel: None,
+    });
+    let bytes = buf.0.lock().unwrap().clone();
+    let ev: Vec<Value> = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let types: std::collections::BTreeSet<&str> =
+        ev.iter().filter_map(|e| e["event_type"].as_str()).collect();
+    assert!(
+        types
+            .iter()
+            .all(|t| ["flow", "anomaly", "stats"].contains(t)),
+        "{types:?}"
+    );
+    assert!(ev
+        .iter()
+        .any(|e| e["event_type"] == "flow" && e["app_proto"] == "modbus"));
 }
