@@ -347,6 +347,26 @@ impl<T: Default> FlowTable<T> {
         key.index_hash(self.seed)
     }
 
+    /// The index hash of a packet's flow from its fields as they come
+    /// (either direction gives the same value): equals
+    /// [`hash_key`](Self::hash_key) of the key [`FlowKey::new`] builds
+    /// from them. Computed from the fields in registers, it does not wait
+    /// for the key to be stored.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn hash_packet(
+        &self,
+        src: &[u8; 16],
+        sport: u16,
+        dst: &[u8; 16],
+        dport: u16,
+        proto: u8,
+        v6: bool,
+        vlan: [u16; 2],
+    ) -> u64 {
+        hash_parts(src, sport, dst, dport, proto, v6, vlan, self.seed)
+    }
+
     pub fn get_mut(&mut self, idx: u32) -> &mut Flow<T> {
         // idx always comes from lookup() on a live slot
         &mut self.slots[idx as usize]
@@ -407,7 +427,26 @@ impl<T: Default> FlowTable<T> {
         make: impl FnOnce() -> T,
         ended: &mut dyn FnMut(Flow<T>, EndReason),
     ) -> Lookup {
-        let h = tag(self.hash_key(key));
+        let h = self.hash_key(key);
+        self.lookup_hashed(key, h, src_is_a, ts_ns, syn_ack, make, ended)
+    }
+
+    /// [`lookup`](Self::lookup) with the key's hash already computed
+    /// ([`hash_key`](Self::hash_key) or [`hash_packet`](Self::hash_packet)).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn lookup_hashed(
+        &mut self,
+        key: &FlowKey,
+        hash: u64,
+        src_is_a: bool,
+        ts_ns: i64,
+        syn_ack: bool,
+        make: impl FnOnce() -> T,
+        ended: &mut dyn FnMut(Flow<T>, EndReason),
+    ) -> Lookup {
+        debug_assert_eq!(hash, self.hash_key(key));
+        let h = tag(hash);
         let slots = &self.slots;
         let found = self.map.find(h, |i| slots[i as usize].key == *key);
         if let Some(idx) = found {
@@ -617,6 +656,11 @@ mod tests {
         let (k, _) = FlowKey::new(&b, &a, 502, 40000, 6, false, [0; 2]);
         assert_eq!(t.hash_key(&k), h(&a, 40000, &b, 502));
         assert_ne!(h(&a, 40000, &b, 502), h(&a, 502, &b, 40000));
+        for (s, d, sp, dp) in [(a, b, 40000, 502), (b, a, 502, 40000), (a, a, 1, 2)] {
+            let (k, _) = FlowKey::new(&s, &d, sp, dp, 17, false, [3, 4]);
+            let hp = t.hash_packet(&s, sp, &d, dp, 17, false, [3, 4]);
+            assert_eq!(hp, t.hash_key(&k));
+        }
     }
 
     #[test]

@@ -289,10 +289,14 @@ impl Worker {
             _ => (0, 0),
         };
         let syn_ack = p.tcp.is_some_and(|t| t.flags & 0x12 == 0x12);
-        let (key, src_is_a) =
-            FlowKey::new(&p.src, &p.dst, sport, dport, p.proto, p.is_ipv6(), p.vlan);
-        let lk = self.table.lookup(
+        let v6 = p.is_ipv6();
+        let hash = self
+            .table
+            .hash_packet(&p.src, sport, &p.dst, dport, p.proto, v6, p.vlan);
+        let (key, src_is_a) = FlowKey::new(&p.src, &p.dst, sport, dport, p.proto, v6, p.vlan);
+        let lk = self.table.lookup_hashed(
             &key,
+            hash,
             src_is_a,
             ts_ns,
             syn_ack,
