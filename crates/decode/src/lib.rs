@@ -292,11 +292,10 @@ impl Decoder {
 
     /// Decode one captured frame.
     pub fn decode<'a>(&'a mut self, linktype: u32, data: &'a [u8], ts_ns: i64) -> Packet<'a> {
-        if linktype == linktype::ETHERNET {
-            if let Some(p) = fast_ethernet_ipv4(data) {
-                self.count_common(&p, data.len());
-                return p;
-            }
+        let mut p = Packet::default();
+        if linktype == linktype::ETHERNET && fast_ethernet_ipv4(data, &mut p) {
+            self.count_common(&p, data.len());
+            return p;
         }
         self.stats.pkts += 1;
         self.stats.bytes += data.len() as u64;
@@ -375,63 +374,59 @@ impl Decoder {
 
 /// The frame most traffic is: Ethernet without VLAN tags, IPv4 that is
 /// neither a fragment nor truncated, TCP or UDP (not to a tunnel port),
-/// every length consistent. Decoded in one pass with the same wire views
-/// and the same result as the general path (the decoder adds the same
-/// counters); any other frame, and any frame the general path would flag,
-/// gives `None` and goes there.
+/// every length consistent. Decoded in one pass into `p` (a default
+/// packet) with the same wire views and the same result as the general
+/// path (the decoder adds the same counters); any other frame, and any
+/// frame the general path would flag, gives `false` and goes there.
 #[inline(always)]
-fn fast_ethernet_ipv4(data: &[u8]) -> Option<Packet<'_>> {
-    let eth = EthernetFrame::new_checked(data)?;
+fn fast_ethernet_ipv4<'a>(data: &'a [u8], p: &mut Packet<'a>) -> bool {
+    let Some(eth) = EthernetFrame::new_checked(data) else {
+        return false;
+    };
     if eth.ethertype() != ETHERTYPE_IPV4 {
-        return None;
+        return false;
     }
-    let ip = Ipv4Packet::new_checked(&data[EthernetFrame::LEN..]).ok()?;
+    let Ok(ip) = Ipv4Packet::new_checked(&data[EthernetFrame::LEN..]) else {
+        return false;
+    };
     if ip.truncated() || ip.is_fragment() {
-        return None;
+        return false;
     }
-    let mut src = [0u8; 16];
-    let mut dst = [0u8; 16];
-    src[..4].copy_from_slice(ip.src());
-    dst[..4].copy_from_slice(ip.dst());
     let proto = ip.protocol();
-    let (sport, dport, tcp, payload) = match proto {
+    match proto {
         IPPROTO_TCP => {
-            let t = TcpSegment::new_checked(ip.payload()).ok()?;
-            let info = TcpInfo {
+            let Ok(t) = TcpSegment::new_checked(ip.payload()) else {
+                return false;
+            };
+            p.sport = t.src_port();
+            p.dport = t.dst_port();
+            p.tcp = Some(TcpInfo {
                 seq: t.seq(),
                 ack: t.ack(),
                 flags: t.flags(),
                 window: t.window(),
-            };
-            (t.src_port(), t.dst_port(), Some(info), t.payload())
+            });
+            p.payload = t.payload();
         }
         IPPROTO_UDP => {
-            let u = UdpDatagram::new_checked(ip.payload()).ok()?;
+            let Ok(u) = UdpDatagram::new_checked(ip.payload()) else {
+                return false;
+            };
             let dport = u.dst_port();
             if matches!(dport, VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT) {
-                return None;
+                return false;
             }
-            (u.src_port(), dport, None, u.payload())
+            p.sport = u.src_port();
+            p.dport = dport;
+            p.payload = u.payload();
         }
-        _ => return None,
-    };
-    Some(Packet {
-        l3: L3::Ipv4,
-        src,
-        dst,
-        proto,
-        sport,
-        dport,
-        tcp,
-        icmp_type: 0,
-        icmp_code: 0,
-        payload,
-        vlan: [0; 2],
-        tunnel_depth: 0,
-        reassembled: false,
-        fragment_pending: false,
-        anomalies: Anomalies::default(),
-    })
+        _ => return false,
+    }
+    p.l3 = L3::Ipv4;
+    p.proto = proto;
+    p.src[..4].copy_from_slice(ip.src());
+    p.dst[..4].copy_from_slice(ip.dst());
+    true
 }
 
 struct Ctx<'s> {
