@@ -2,7 +2,7 @@
 //! Arbitrary bytes as a capture file through the whole sensor: capture
 //! reader, decoder, flows, reassembly, protocol probes and parsers, EVE.
 use libfuzzer_sys::fuzz_target;
-use reefwatch_sensor::{analyze, AnalyzeOptions, EngineConfig};
+use reefwatch_sensor::{analyze, AnalyzeOptions, AppLayerMode, EngineConfig};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -12,11 +12,21 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let sink: Box<dyn Write + Send> = Box::new(std::io::sink());
+    // the length picks the app-layer mode: full parse with EVE, detection
+    // only (EVE off), detection only with EVE
+    let (eve, app_layer) = match data.len() % 3 {
+        0 => (true, AppLayerMode::Auto),
+        1 => (false, AppLayerMode::Auto),
+        _ => (true, AppLayerMode::Detect),
+    };
     let _ = analyze(AnalyzeOptions {
         inputs: vec![path],
-        eve: Some(Arc::new(Mutex::new(sink))),
+        eve: eve.then(|| Arc::new(Mutex::new(sink)) as reefwatch_sensor::eve::EveDest),
         threads: 1,
-        engine: EngineConfig::default(),
+        engine: EngineConfig {
+            app_layer,
+            ..EngineConfig::default()
+        },
         progress: false,
         intel: None,
     });

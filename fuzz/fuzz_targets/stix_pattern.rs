@@ -24,7 +24,9 @@ fn observations() -> &'static Vec<Value> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = parse_with(s, Strictness::Validator);
     if let Ok(p) = parse_with(s, Strictness::Grammar) {
         if let Ok(obs) = eval::Observations::from_json(observations()) {

@@ -5,7 +5,11 @@ use libfuzzer_sys::fuzz_target;
 use reefwatch_flow::{MemBudget, Stream, StreamConfig};
 
 fuzz_target!(|data: &[u8]| {
-    let cfg = StreamConfig { depth: 64 << 10, max_ooo_bytes: 16 << 10, max_ooo_segments: 16 };
+    let cfg = StreamConfig {
+        depth: 64 << 10,
+        max_ooo_bytes: 16 << 10,
+        max_ooo_segments: 16,
+    };
     let mut mem = MemBudget::new(32 << 10);
     let mut s = Stream::default();
     s.on_syn(0);
