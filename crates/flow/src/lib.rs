@@ -14,5 +14,5 @@ pub mod table;
 pub mod tcp;
 
 pub use stream::{Chunk, MemBudget, Stream, StreamConfig};
-pub use table::{EndReason, Flow, FlowConfig, FlowKey, FlowTable, Lookup};
+pub use table::{EndReason, Flow, FlowConfig, FlowKey, FlowTable, Lookup, PacketTuple};
 pub use tcp::{TcpState, TcpTrack};

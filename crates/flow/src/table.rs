@@ -54,7 +54,36 @@ impl Hash for FlowKey {
     }
 }
 
+/// A packet's flow fields as decoded, in the packet's direction.
+#[derive(Clone, Copy, Debug)]
+pub struct PacketTuple<'a> {
+    pub src: &'a [u8; 16],
+    pub sport: u16,
+    pub dst: &'a [u8; 16],
+    pub dport: u16,
+    pub proto: u8,
+    pub v6: bool,
+    pub vlan: [u16; 2],
+}
+
 impl FlowKey {
+    /// Whether the packet belongs to this key's flow and, if so, whether
+    /// its source is endpoint `a` (what [`FlowKey::new`] would say),
+    /// without building the packet's key.
+    #[inline(always)]
+    fn side_of(&self, t: &PacketTuple<'_>) -> Option<bool> {
+        if self.proto != t.proto || self.v6 != t.v6 || self.vlan != t.vlan {
+            return None;
+        }
+        if self.pa == t.sport && self.pb == t.dport && self.a == *t.src && self.b == *t.dst {
+            return Some(true);
+        }
+        if self.pa == t.dport && self.pb == t.sport && self.a == *t.dst && self.b == *t.src {
+            return Some(false);
+        }
+        None
+    }
+
     /// The index's hash, keyed by the table's random `seed` (so crafted
     /// traffic cannot aim at one probe run). Symmetric in the endpoints, so
     /// it can be computed from a packet without ordering them first (see
@@ -431,11 +460,53 @@ impl<T: Default> FlowTable<T> {
         self.lookup_hashed(key, h, src_is_a, ts_ns, syn_ack, make, ended)
     }
 
+    /// [`lookup`](Self::lookup) for a packet's fields as decoded, with
+    /// their [`hash_packet`](Self::hash_packet): the flow is found without
+    /// building the packet's key (that happens only for a new flow).
+    #[inline]
+    pub fn lookup_packet(
+        &mut self,
+        t: &PacketTuple<'_>,
+        hash: u64,
+        ts_ns: i64,
+        syn_ack: bool,
+        make: impl FnOnce() -> T,
+        ended: &mut dyn FnMut(Flow<T>, EndReason),
+    ) -> Lookup {
+        let h = tag(hash);
+        let slots = &self.slots;
+        let mut src_is_a = false;
+        let found = self
+            .map
+            .find(h, |i| match slots[i as usize].key.side_of(t) {
+                Some(side) => {
+                    src_is_a = side;
+                    true
+                }
+                None => false,
+            });
+        if let Some(idx) = found {
+            let f = &mut self.slots[idx as usize];
+            let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
+            if ts_ns > f.last_ns {
+                f.last_ns = ts_ns;
+            }
+            return Lookup {
+                idx,
+                dir,
+                new: false,
+            };
+        }
+        let (key, src_is_a) = FlowKey::new(t.src, t.dst, t.sport, t.dport, t.proto, t.v6, t.vlan);
+        debug_assert_eq!(hash, self.hash_key(&key));
+        self.create(&key, h, src_is_a, ts_ns, syn_ack, make(), ended)
+    }
+
     /// [`lookup`](Self::lookup) with the key's hash already computed
     /// ([`hash_key`](Self::hash_key) or [`hash_packet`](Self::hash_packet)).
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn lookup_hashed(
+    fn lookup_hashed(
         &mut self,
         key: &FlowKey,
         hash: u64,
@@ -673,6 +744,43 @@ mod tests {
         assert!(offset_of!(F, track_only) < 128);
         // the connection state heads TcpTrack, before the streams
         assert!(offset_of!(F, tcp) + offset_of!(TcpTrack, streams) <= 128);
+    }
+
+    #[test]
+    fn lookup_by_packet_fields_agrees_with_lookup_by_key() {
+        let mut by_key: FlowTable<()> = FlowTable::new(FlowConfig::default());
+        let mut by_pkt: FlowTable<()> = FlowTable::new(FlowConfig::default());
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..20_000i64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // few addresses and ports: same-address and same-port pairs,
+            // both directions, TCP and UDP, two VLANs
+            let (s, d) = (ip((x % 5) as u8), ip((x >> 8) as u8 % 5));
+            let (sp, dp) = ((x >> 16) as u16 % 4, (x >> 24) as u16 % 4);
+            let proto = if x >> 32 & 1 == 0 { 6 } else { 17 };
+            let vlan = [(x >> 33) as u16 & 1, 0];
+            let syn_ack = x >> 34 & 7 == 0;
+            let (k, a) = FlowKey::new(&s, &d, sp, dp, proto, false, vlan);
+            let l1 = by_key.lookup(&k, a, i, syn_ack, || (), &mut |_, _| {});
+            let t = PacketTuple {
+                src: &s,
+                sport: sp,
+                dst: &d,
+                dport: dp,
+                proto,
+                v6: false,
+                vlan,
+            };
+            let h = by_pkt.hash_packet(&s, sp, &d, dp, proto, false, vlan);
+            let l2 = by_pkt.lookup_packet(&t, h, i, syn_ack, || (), &mut |_, _| {});
+            assert_eq!(
+                (l1.idx, l1.dir, l1.new),
+                (l2.idx, l2.dir, l2.new),
+                "step {i}"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@ use crate::app::{write_header, AppCounters, AppState, FlowHdr, Registry, Sink};
 use crate::eve::{set_ip, EveOut};
 use reefwatch_applayer::Transport;
 use reefwatch_decode::{Decoder, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3};
-use reefwatch_flow::{EndReason, Flow, FlowConfig, FlowKey, FlowTable, MemBudget, StreamConfig};
+use reefwatch_flow::{
+    EndReason, Flow, FlowConfig, FlowKey, FlowTable, MemBudget, PacketTuple, StreamConfig,
+};
 use std::sync::Arc;
 
 /// How much of each flow's application layer the engine parses.
@@ -293,11 +295,18 @@ impl Worker {
         let hash = self
             .table
             .hash_packet(&p.src, sport, &p.dst, dport, p.proto, v6, p.vlan);
-        let (key, src_is_a) = FlowKey::new(&p.src, &p.dst, sport, dport, p.proto, v6, p.vlan);
-        let lk = self.table.lookup_hashed(
-            &key,
+        let tuple = PacketTuple {
+            src: &p.src,
+            sport,
+            dst: &p.dst,
+            dport,
+            proto: p.proto,
+            v6,
+            vlan: p.vlan,
+        };
+        let lk = self.table.lookup_packet(
+            &tuple,
             hash,
-            src_is_a,
             ts_ns,
             syn_ack,
             AppState::default,
