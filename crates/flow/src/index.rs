@@ -88,6 +88,7 @@ impl Index {
 
     fn grow(&mut self) {
         let bigger = vec![EMPTY; self.ents.len() * 2];
+        advise_huge(bigger.as_ptr() as *const u8, bigger.len() * 8);
         let old = std::mem::replace(&mut self.ents, bigger);
         self.mask = self.ents.len() - 1;
         for e in old {
@@ -139,6 +140,30 @@ impl Index {
             .filter(|&&e| e != EMPTY)
             .map(|&e| slot_of(e))
     }
+}
+
+/// Ask the kernel to back `[p, p + len)` with transparent huge pages
+/// (Linux `madvise(MADV_HUGEPAGE)`, honoured when THP is `madvise` or
+/// `always`): random lookups over a large table otherwise pay a page walk
+/// (a TLB miss) on top of each cache miss. Only whole 2 MiB pages inside
+/// the range are advised; untouched memory stays unbacked either way.
+pub(crate) fn advise_huge(p: *const u8, len: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = (p as usize).div_ceil(HUGE) * HUGE;
+        let end = (p as usize).saturating_add(len) / HUGE * HUGE;
+        if end > start {
+            // SAFETY: madvise only changes how the kernel backs pages of
+            // this process's own mapping (the range lies inside one live
+            // allocation); it reads and writes no memory.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (p, len);
 }
 
 #[cfg(test)]

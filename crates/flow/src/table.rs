@@ -6,6 +6,10 @@ use core::hash::{BuildHasher, Hash, Hasher};
 
 const NIL: u32 = u32::MAX;
 
+/// Flow slots whose address space a table reserves when created (more
+/// are allocated as needed).
+const MAX_RESERVED_FLOWS: usize = 1 << 18;
+
 /// A flow's place in its timeout list is refreshed at most once per this
 /// much capture time (and on every change of timeout class). Touching the
 /// list on every packet would write the two neighbours' slots, cold cache
@@ -353,7 +357,15 @@ impl<T: Default> FlowTable<T> {
                 use std::hash::BuildHasher;
                 std::collections::hash_map::RandomState::new().hash_one(0xf10u64) | 1
             },
-            slots: Vec::new(),
+            slots: {
+                // address space for the flow cap up front (pages are backed
+                // only as flows fill them), so records never move and can
+                // live on huge pages
+                let v: Vec<Flow<T>> = Vec::with_capacity(cfg.max_flows.min(MAX_RESERVED_FLOWS));
+                let bytes = v.capacity() * std::mem::size_of::<Flow<T>>();
+                crate::index::advise_huge(v.as_ptr() as *const u8, bytes);
+                v
+            },
             free: Vec::new(),
             head: [NIL; N_CLASSES],
             tail: [NIL; N_CLASSES],
