@@ -110,6 +110,22 @@ impl Input {
 }
 
 impl Input {
+    /// Hand over the buffer: the unread bytes move to the start of `spare`
+    /// (grown to the buffer's size if smaller), which becomes the buffer;
+    /// the old one is returned as it was, so byte ranges of records already
+    /// consumed from it stay valid in it.
+    pub(crate) fn swap_buffer(&mut self, mut spare: Vec<u8>) -> Vec<u8> {
+        if spare.len() < self.buf.len() {
+            spare = vec![0u8; self.buf.len()];
+        }
+        let tail = self.end - self.pos;
+        spare[..tail].copy_from_slice(&self.buf[self.pos..self.end]);
+        self.base += self.pos as u64;
+        self.end = tail;
+        self.pos = 0;
+        std::mem::replace(&mut self.buf, spare)
+    }
+
     /// Replace the buffer by a larger zeroed one (`vec!` of zeros is a
     /// calloc: pages are mapped lazily, unlike `resize`), keeping the
     /// buffered bytes `[0, end)`; called right after compaction.

@@ -158,6 +158,42 @@ impl<'a> Batch<'a> {
     }
 }
 
+/// Packets that own their bytes: what [`CaptureReader::next_chunk`] hands
+/// over (the reader's whole buffer, without copying), for sharing between
+/// threads.
+pub struct Chunk {
+    buf: Vec<u8>,
+    recs: Vec<Rec>,
+    first: u64,
+}
+
+impl Chunk {
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// Packet `i` (`i < len()`).
+    #[inline]
+    pub fn get(&self, i: usize) -> Packet<'_> {
+        Batch {
+            buf: &self.buf,
+            recs: &self.recs,
+            first: self.first,
+        }
+        .get(i)
+    }
+
+    /// The buffer, to give back to [`CaptureReader::next_chunk`] as its
+    /// spare.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
 impl std::fmt::Debug for CaptureReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CaptureReader")
@@ -357,6 +393,21 @@ impl CaptureReader {
             recs: &self.batch,
             first,
         })
+    }
+
+    /// Every packet whole in the read buffer (at least one unless the
+    /// input is over: `Ok(None)`), handed over with the buffer itself; the
+    /// reader goes on in `spare` (any `Vec`, grown as needed; pass the
+    /// buffer of a chunk that is done with to avoid allocating). Errors as
+    /// [`next_batch`](Self::next_batch)'s.
+    pub fn next_chunk(&mut self, spare: Vec<u8>) -> Result<Option<Chunk>, CaptureError> {
+        let first = self.count + 1;
+        if self.next_batch(usize::MAX)?.is_empty() {
+            return Ok(None);
+        }
+        let recs = std::mem::take(&mut self.batch);
+        let buf = self.input.swap_buffer(spare);
+        Ok(Some(Chunk { buf, recs, first }))
     }
 
     /// Bytes of the underlying (possibly compressed) input consumed so far.

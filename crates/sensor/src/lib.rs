@@ -103,12 +103,16 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
         let (ws, app, eve) = w.finish();
         summary.add_worker(&ws, &app, &dstats, eve.events, eve.write_error.clone());
     } else if !files.iter().any(|p| p.as_os_str() == "-") {
-        // Every worker reads the inputs itself (reading is the cheap part:
-        // page-cached, zero-copy) and processes the packets whose address
-        // pair hashes to it: no copies, channels or locks between threads.
+        // This thread reads; each worker takes the packets whose address
+        // pair hashes to it. The reader hands over its whole buffer per
+        // chunk (no copy) and goes on in a buffer a worker is done with.
+        let n = threads as u64;
+        type Work = (Arc<reefwatch_capture::Chunk>, u64, Vec<u32>);
+        let mut txs: Vec<SyncSender<Work>> = Vec::new();
         let mut handles = Vec::new();
-        for wi in 0..threads {
-            let files = files.clone();
+        for _ in 0..threads {
+            let (tx, rx) = sync_channel::<Work>(4);
+            txs.push(tx);
             let reg = reg.clone();
             let eve = EveOut::new(opts.eve.clone());
             let cfg = EngineConfig {
@@ -116,38 +120,79 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
                 ..opts.engine
             };
             let intel = opts.intel.clone();
-            let bar = if wi == 0 { bar.clone() } else { None };
             handles.push(std::thread::spawn(move || {
                 let mut w = Worker::with_intel(reg, eve, cfg, intel);
-                let mut s = Summary::default();
-                let (mut cnt, mut done) = (0u64, 0u64);
-                let n = threads as u64;
-                for_each_packet(
-                    &files,
-                    &mut s,
-                    &mut cnt,
-                    &mut done,
-                    bar.as_ref(),
-                    |lt, data, ts, c| {
-                        if reefwatch_decode::address_pair_hash(lt, data) % n == wi as u64 {
-                            w.process(lt, data, ts, c);
-                        }
-                    },
-                );
+                while let Ok((c, first, mine)) = rx.recv() {
+                    for i in mine {
+                        let p = c.get(i as usize);
+                        w.process(p.linktype, p.data, p.ts_ns, first + i as u64);
+                    }
+                }
                 let dstats = w.decoder_stats().clone();
                 let (ws, app, eve) = w.finish();
-                (s, ws, app, dstats, eve.events, eve.write_error.clone())
+                (ws, app, dstats, eve.events, eve.write_error.clone())
             }));
         }
-        for (wi, h) in handles.into_iter().enumerate() {
-            match h.join() {
-                Ok((s, ws, app, dstats, events, err)) => {
-                    if wi == 0 {
-                        // input problems are reported once
-                        summary.files += s.files;
-                        summary.errors.extend(s.errors);
-                        summary.warnings.extend(s.warnings);
+        // chunks the workers may still hold, oldest first: a buffer is
+        // reused once every worker has dropped its chunk
+        let mut in_flight: std::collections::VecDeque<Arc<reefwatch_capture::Chunk>> =
+            std::collections::VecDeque::new();
+        'files: for path in &files {
+            let mut rd = match CaptureReader::open(path) {
+                Ok(r) => r,
+                Err(e) => {
+                    summary.note_error(&e);
+                    continue;
+                }
+            };
+            summary.files += 1;
+            loop {
+                let spare = match in_flight.front() {
+                    Some(c) if Arc::strong_count(c) == 1 => in_flight
+                        .pop_front()
+                        .and_then(|c| Arc::try_unwrap(c).ok())
+                        .map(|c| c.into_buffer())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                match rd.next_chunk(spare) {
+                    Ok(Some(c)) => {
+                        let first = pcap_cnt + 1;
+                        pcap_cnt += c.len() as u64;
+                        // which packets go to which worker, hashed once here
+                        let mut shares: Vec<Vec<u32>> = (0..threads)
+                            .map(|_| Vec::with_capacity(c.len() / threads + 8))
+                            .collect();
+                        for i in 0..c.len() {
+                            let p = c.get(i);
+                            let h = reefwatch_decode::address_pair_hash(p.linktype, p.data);
+                            shares[(h % n) as usize].push(i as u32);
+                        }
+                        let c = Arc::new(c);
+                        for (tx, mine) in txs.iter().zip(shares) {
+                            if tx.send((c.clone(), first, mine)).is_err() {
+                                summary.errors.push("a worker thread stopped".to_string());
+                                break 'files;
+                            }
+                        }
+                        in_flight.push_back(c);
+                        if let Some(b) = bar.as_ref() {
+                            b.set_position(done_len + rd.input_position());
+                        }
                     }
+                    Ok(None) => break,
+                    Err(e) => {
+                        summary.note_error(&e);
+                        break;
+                    }
+                }
+            }
+            done_len += rd.input_len().unwrap_or(0);
+        }
+        drop(txs);
+        for h in handles {
+            match h.join() {
+                Ok((ws, app, dstats, events, err)) => {
                     summary.add_worker(&ws, &app, &dstats, events, err);
                 }
                 Err(_) => summary.errors.push("a worker thread panicked".to_string()),
