@@ -88,15 +88,23 @@ impl FlowKey {
         None
     }
 
-    /// The index's hash, keyed by the table's random `seed` (so crafted
-    /// traffic cannot aim at one probe run). Symmetric in the endpoints, so
-    /// it can be computed from a packet without ordering them first (see
-    /// [`hash_parts`]).
+    /// The key as a packet from endpoint `a` (`src_is_a`) or `b`.
     #[inline]
-    fn index_hash(&self, seed: u64) -> u64 {
-        hash_parts(
-            &self.a, self.pa, &self.b, self.pb, self.proto, self.v6, self.vlan, seed,
-        )
+    fn as_packet(&self, src_is_a: bool) -> PacketTuple<'_> {
+        let (src, sport, dst, dport) = if src_is_a {
+            (&self.a, self.pa, &self.b, self.pb)
+        } else {
+            (&self.b, self.pb, &self.a, self.pa)
+        };
+        PacketTuple {
+            src,
+            sport,
+            dst,
+            dport,
+            proto: self.proto,
+            v6: self.v6,
+            vlan: self.vlan,
+        }
     }
 
     /// Build the key; the bool says whether `src` is endpoint `a`.
@@ -139,38 +147,34 @@ fn fold(a: u64, b: u64) -> u64 {
     (m as u64) ^ ((m >> 64) as u64)
 }
 
-/// [`FlowKey`]'s index hash from a packet's fields in either order:
-/// each endpoint (address, port) is mixed alone and the two are added.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn hash_parts(
-    a: &[u8; 16],
-    pa: u16,
-    b: &[u8; 16],
-    pb: u16,
-    proto: u8,
-    v6: bool,
-    vlan: [u16; 2],
-    seed: u64,
-) -> u64 {
+impl PacketTuple<'_> {
+    /// The index hash of this packet's flow, the same for either
+    /// direction: each endpoint (address, port) is mixed alone and the two
+    /// are added.
     #[inline(always)]
-    fn w(b: &[u8; 16], i: usize) -> u64 {
-        let mut x = [0u8; 8];
-        x.copy_from_slice(&b[i..i + 8]);
-        u64::from_ne_bytes(x)
-    }
-    #[inline(always)]
-    fn end(x: &[u8; 16], port: u16, seed: u64) -> u64 {
+    fn hash(&self, seed: u64) -> u64 {
+        #[inline(always)]
+        fn w(b: &[u8; 16], i: usize) -> u64 {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b[i..i + 8]);
+            u64::from_ne_bytes(x)
+        }
+        #[inline(always)]
+        fn end(x: &[u8; 16], port: u16, seed: u64) -> u64 {
+            fold(
+                w(x, 0) ^ seed,
+                w(x, 8) ^ (port as u64) ^ 0x243f_6a88_85a3_08d3,
+            )
+        }
+        let rest = (self.proto as u64)
+            | (self.v6 as u64) << 8
+            | (self.vlan[0] as u64) << 16
+            | (self.vlan[1] as u64) << 32;
         fold(
-            w(x, 0) ^ seed,
-            w(x, 8) ^ (port as u64) ^ 0x243f_6a88_85a3_08d3,
+            end(self.src, self.sport, seed).wrapping_add(end(self.dst, self.dport, seed)) ^ rest,
+            seed ^ 0x1319_8a2e_0370_7344,
         )
     }
-    let rest = (proto as u64) | (v6 as u64) << 8 | (vlan[0] as u64) << 16 | (vlan[1] as u64) << 32;
-    fold(
-        end(a, pa, seed).wrapping_add(end(b, pb, seed)) ^ rest,
-        seed ^ 0x1319_8a2e_0370_7344,
-    )
 }
 
 /// Why a flow ended, as Suricata's `flow.reason`.
@@ -382,32 +386,6 @@ impl<T: Default> FlowTable<T> {
         self.map.len() == 0
     }
 
-    /// The index hash of `key`.
-    #[inline]
-    pub fn hash_key(&self, key: &FlowKey) -> u64 {
-        key.index_hash(self.seed)
-    }
-
-    /// The index hash of a packet's flow from its fields as they come
-    /// (either direction gives the same value): equals
-    /// [`hash_key`](Self::hash_key) of the key [`FlowKey::new`] builds
-    /// from them. Computed from the fields in registers, it does not wait
-    /// for the key to be stored.
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    pub fn hash_packet(
-        &self,
-        src: &[u8; 16],
-        sport: u16,
-        dst: &[u8; 16],
-        dport: u16,
-        proto: u8,
-        v6: bool,
-        vlan: [u16; 2],
-    ) -> u64 {
-        hash_parts(src, sport, dst, dport, proto, v6, vlan, self.seed)
-    }
-
     pub fn get_mut(&mut self, idx: u32) -> &mut Flow<T> {
         // idx always comes from lookup() on a live slot
         &mut self.slots[idx as usize]
@@ -450,12 +428,13 @@ impl<T: Default> FlowTable<T> {
     fn remove(&mut self, idx: u32) -> Flow<T> {
         self.unlink(idx);
         let f = std::mem::replace(&mut self.slots[idx as usize], Flow::vacant());
-        self.map.remove(tag(f.key.index_hash(self.seed)), idx);
+        self.map
+            .remove(tag(f.key.as_packet(true).hash(self.seed)), idx);
         self.free.push(idx);
         f
     }
 
-    /// Find or create the flow of a packet. `src_is_a` comes from
+    /// Find or create the flow of a packet, given its key. `src_is_a` comes from
     /// [`FlowKey::new`]. `syn_ack` marks a TCP SYN+ACK: if it creates the
     /// flow, its destination is the client.
     #[inline]
@@ -468,24 +447,23 @@ impl<T: Default> FlowTable<T> {
         make: impl FnOnce() -> T,
         ended: &mut dyn FnMut(Flow<T>, EndReason),
     ) -> Lookup {
-        let h = self.hash_key(key);
-        self.lookup_hashed(key, h, src_is_a, ts_ns, syn_ack, make, ended)
+        self.lookup_packet(&key.as_packet(src_is_a), ts_ns, syn_ack, make, ended)
     }
 
-    /// [`lookup`](Self::lookup) for a packet's fields as decoded, with
-    /// their [`hash_packet`](Self::hash_packet): the flow is found without
-    /// building the packet's key (that happens only for a new flow).
+    /// Find or create the flow of a packet from its fields as decoded
+    /// (either direction): hashed and compared from the fields, so the
+    /// packet's key is built only for a new flow. `syn_ack` marks a TCP
+    /// SYN+ACK: if it creates the flow, its destination is the client.
     #[inline]
     pub fn lookup_packet(
         &mut self,
         t: &PacketTuple<'_>,
-        hash: u64,
         ts_ns: i64,
         syn_ack: bool,
         make: impl FnOnce() -> T,
         ended: &mut dyn FnMut(Flow<T>, EndReason),
     ) -> Lookup {
-        let h = tag(hash);
+        let h = tag(t.hash(self.seed));
         let slots = &self.slots;
         let mut src_is_a = false;
         let found = self
@@ -510,41 +488,7 @@ impl<T: Default> FlowTable<T> {
             };
         }
         let (key, src_is_a) = FlowKey::new(t.src, t.dst, t.sport, t.dport, t.proto, t.v6, t.vlan);
-        debug_assert_eq!(hash, self.hash_key(&key));
         self.create(&key, h, src_is_a, ts_ns, syn_ack, make(), ended)
-    }
-
-    /// [`lookup`](Self::lookup) with the key's hash already computed
-    /// ([`hash_key`](Self::hash_key) or [`hash_packet`](Self::hash_packet)).
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    fn lookup_hashed(
-        &mut self,
-        key: &FlowKey,
-        hash: u64,
-        src_is_a: bool,
-        ts_ns: i64,
-        syn_ack: bool,
-        make: impl FnOnce() -> T,
-        ended: &mut dyn FnMut(Flow<T>, EndReason),
-    ) -> Lookup {
-        debug_assert_eq!(hash, self.hash_key(key));
-        let h = tag(hash);
-        let slots = &self.slots;
-        let found = self.map.find(h, |i| slots[i as usize].key == *key);
-        if let Some(idx) = found {
-            let f = &mut self.slots[idx as usize];
-            let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
-            if ts_ns > f.last_ns {
-                f.last_ns = ts_ns;
-            }
-            return Lookup {
-                idx,
-                dir,
-                new: false,
-            };
-        }
-        self.create(key, h, src_is_a, ts_ns, syn_ack, make(), ended)
     }
 
     /// [`lookup`](Self::lookup)'s rare part: a new flow.
@@ -731,18 +675,26 @@ mod tests {
 
     #[test]
     fn key_hash_is_symmetric_in_the_endpoints() {
-        let t: FlowTable<()> = FlowTable::new(FlowConfig::default());
+        let seed = FlowTable::<()>::new(FlowConfig::default()).seed;
         let (a, b) = (ip(1), ip(2));
-        let h =
-            |x: &[u8; 16], px, y: &[u8; 16], py| hash_parts(x, px, y, py, 6, false, [0; 2], t.seed);
+        let h = |x: &[u8; 16], sport, y: &[u8; 16], dport| {
+            let t = PacketTuple {
+                src: x,
+                sport,
+                dst: y,
+                dport,
+                proto: 17,
+                v6: false,
+                vlan: [3, 4],
+            };
+            t.hash(seed)
+        };
         assert_eq!(h(&a, 40000, &b, 502), h(&b, 502, &a, 40000));
-        let (k, _) = FlowKey::new(&b, &a, 502, 40000, 6, false, [0; 2]);
-        assert_eq!(t.hash_key(&k), h(&a, 40000, &b, 502));
         assert_ne!(h(&a, 40000, &b, 502), h(&a, 502, &b, 40000));
         for (s, d, sp, dp) in [(a, b, 40000, 502), (b, a, 502, 40000), (a, a, 1, 2)] {
             let (k, _) = FlowKey::new(&s, &d, sp, dp, 17, false, [3, 4]);
-            let hp = t.hash_packet(&s, sp, &d, dp, 17, false, [3, 4]);
-            assert_eq!(hp, t.hash_key(&k));
+            assert_eq!(k.as_packet(true).hash(seed), h(&s, sp, &d, dp));
+            assert_eq!(k.as_packet(false).hash(seed), h(&s, sp, &d, dp));
         }
     }
 
@@ -759,9 +711,13 @@ mod tests {
     }
 
     #[test]
-    fn lookup_by_packet_fields_agrees_with_lookup_by_key() {
-        let mut by_key: FlowTable<()> = FlowTable::new(FlowConfig::default());
-        let mut by_pkt: FlowTable<()> = FlowTable::new(FlowConfig::default());
+    fn lookups_agree_with_a_model() {
+        // by key (even steps) and by packet fields (odd steps) against a
+        // map of keys to (slot, client is a): same slot, direction and
+        // novelty, and the slot holds the key
+        use std::collections::HashMap;
+        let mut t: FlowTable<()> = FlowTable::new(FlowConfig::default());
+        let mut model: HashMap<FlowKey, (u32, bool)> = HashMap::new();
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         for i in 0..20_000i64 {
             x ^= x << 13;
@@ -775,24 +731,30 @@ mod tests {
             let vlan = [(x >> 33) as u16 & 1, 0];
             let syn_ack = x >> 34 & 7 == 0;
             let (k, a) = FlowKey::new(&s, &d, sp, dp, proto, false, vlan);
-            let l1 = by_key.lookup(&k, a, i, syn_ack, || (), &mut |_, _| {});
-            let t = PacketTuple {
-                src: &s,
-                sport: sp,
-                dst: &d,
-                dport: dp,
-                proto,
-                v6: false,
-                vlan,
+            let l = if i % 2 == 0 {
+                t.lookup(&k, a, i, syn_ack, || (), &mut |_, _| {})
+            } else {
+                let p = PacketTuple {
+                    src: &s,
+                    sport: sp,
+                    dst: &d,
+                    dport: dp,
+                    proto,
+                    v6: false,
+                    vlan,
+                };
+                t.lookup_packet(&p, i, syn_ack, || (), &mut |_, _| {})
             };
-            let h = by_pkt.hash_packet(&s, sp, &d, dp, proto, false, vlan);
-            let l2 = by_pkt.lookup_packet(&t, h, i, syn_ack, || (), &mut |_, _| {});
-            assert_eq!(
-                (l1.idx, l1.dir, l1.new),
-                (l2.idx, l2.dir, l2.new),
-                "step {i}"
-            );
+            let known = model.contains_key(&k);
+            let (idx, client_is_a) = *model
+                .entry(k)
+                .or_insert((l.idx, if syn_ack { !a } else { a }));
+            assert_eq!(l.new, !known, "step {i}");
+            assert_eq!(l.idx, idx, "step {i}");
+            assert_eq!(l.dir, if client_is_a == a { 0 } else { 1 }, "step {i}");
+            assert_eq!(t.get_mut(l.idx).key, k, "step {i}");
         }
+        assert_eq!(t.created as usize, model.len());
     }
 
     #[test]

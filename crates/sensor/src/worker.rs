@@ -291,27 +291,20 @@ impl Worker {
             _ => (0, 0),
         };
         let syn_ack = p.tcp.is_some_and(|t| t.flags & 0x12 == 0x12);
-        let v6 = p.is_ipv6();
-        let hash = self
-            .table
-            .hash_packet(&p.src, sport, &p.dst, dport, p.proto, v6, p.vlan);
         let tuple = PacketTuple {
             src: &p.src,
             sport,
             dst: &p.dst,
             dport,
             proto: p.proto,
-            v6,
+            v6: p.is_ipv6(),
             vlan: p.vlan,
         };
-        let lk = self.table.lookup_packet(
-            &tuple,
-            hash,
-            ts_ns,
-            syn_ack,
-            AppState::default,
-            &mut |f, r| end_flow(outs, f, r),
-        );
+        let lk =
+            self.table
+                .lookup_packet(&tuple, ts_ns, syn_ack, AppState::default, &mut |f, r| {
+                    end_flow(outs, f, r)
+                });
         let ctx = PktCtx { ts_ns, pcap_cnt };
         let f = self.table.get_mut(lk.idx);
         if lk.new {
