@@ -195,10 +195,6 @@ pub struct AppState {
     need: [u32; 2],
     dead: [bool; 2],
     pub saw_data: bool,
-    /// Detection-only mode: the protocol is decided (known, or no probe
-    /// matched either direction) and nothing more is wanted from the
-    /// flow's bytes.
-    pub done: bool,
 }
 
 impl Default for AppState {
@@ -211,7 +207,6 @@ impl Default for AppState {
             need: [0; 2],
             dead: [false; 2],
             saw_data: false,
-            done: false,
         }
     }
 }
@@ -227,6 +222,13 @@ fn dir_of(d: usize) -> Direction {
 impl AppState {
     pub fn detected(&self) -> bool {
         self.parser.is_some()
+    }
+
+    /// The protocol is decided (known, or no probe matched either
+    /// direction) and no parser takes bytes: with detection only, nothing
+    /// more is wanted from the flow.
+    pub fn decided(&self) -> bool {
+        self.parser.is_none() && self.proto != PROTO_UNKNOWN
     }
 
     /// Name to log as `app_proto` ("" when nothing was seen).
@@ -294,7 +296,7 @@ impl AppState {
                 self.proto = id;
                 sink.app_proto = reg.name(id);
                 if !sink.parse {
-                    self.done = true;
+                    // detection only: no parser, nothing more to buffer
                     self.buf = [Vec::new(), Vec::new()];
                     return;
                 }
@@ -327,7 +329,6 @@ impl AppState {
                     self.buf[d] = Vec::new();
                     if self.probe_failed[0] && self.probe_failed[1] {
                         self.proto = PROTO_FAILED;
-                        self.done = !sink.parse;
                     }
                 }
             }

@@ -366,7 +366,7 @@ impl Worker {
                         });
                         app.on_close(&mut sink);
                     }
-                    if app.done {
+                    if !outs.parse && app.decided() {
                         // nothing wants this flow's bytes any more
                         tcp.release(&mut outs.mem);
                         *track_only = true;
@@ -386,7 +386,7 @@ impl Worker {
                 let reg: &Registry = &outs.reg;
                 let mut sink = sink!(outs, hdr, reg.name(app.proto));
                 app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
-                *track_only = app.done;
+                *track_only = !outs.parse && app.decided();
             }
             _ => {}
         }
