@@ -315,6 +315,20 @@ impl CaptureReader {
     /// `Ok(None)`.
     #[inline]
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
+        Ok(self.next_rec()?.map(|rec| Packet {
+            data: self.input.buf.get(rec.start..rec.end).unwrap_or(&[]),
+            ts_ns: rec.ts_ns,
+            orig_len: rec.orig_len,
+            linktype: rec.linktype,
+            index: self.count,
+            offset: rec.offset,
+        }))
+    }
+
+    /// The next record (reading input as needed), counted; `Ok(None)` at
+    /// the end and after an error.
+    #[inline]
+    fn next_rec(&mut self) -> Result<Option<Rec>, CaptureError> {
         if self.done {
             return Ok(None);
         }
@@ -328,14 +342,7 @@ impl CaptureReader {
         match r {
             Ok(Some(rec)) => {
                 self.count += 1;
-                Ok(Some(Packet {
-                    data: self.input.buf.get(rec.start..rec.end).unwrap_or(&[]),
-                    ts_ns: rec.ts_ns,
-                    orig_len: rec.orig_len,
-                    linktype: rec.linktype,
-                    index: self.count,
-                    offset: rec.offset,
-                }))
+                Ok(Some(rec))
             }
             Ok(None) => {
                 self.done = true;
@@ -356,26 +363,11 @@ impl CaptureReader {
     pub fn next_batch(&mut self, max: usize) -> Result<Batch<'_>, CaptureError> {
         self.batch.clear();
         let first = self.count + 1;
-        if !self.done && max > 0 {
-            let r = match &self.format {
-                Format::Pcap(h) => {
-                    let h = *h;
-                    pcap_next(&mut self.input, &h)
-                }
-                Format::Pcapng(_) => self.pcapng_next(),
-            };
-            match r {
-                Ok(Some(rec)) => {
-                    self.count += 1;
-                    self.batch.push(rec);
-                }
-                Ok(None) => self.done = true,
-                Err((e, offset)) => {
-                    self.done = true;
-                    return Err(e.into_capture(&self.name, offset, self.count + 1));
-                }
+        if max > 0 {
+            if let Some(rec) = self.next_rec()? {
+                self.batch.push(rec);
             }
-            if let (Format::Pcap(h), false) = (&self.format, self.done) {
+            if let (Format::Pcap(h), false) = (&self.format, self.batch.is_empty()) {
                 let h = *h;
                 while self.batch.len() < max {
                     match pcap_next_buffered(&mut self.input, &h) {

@@ -398,15 +398,7 @@ fn fast_ethernet_ipv4<'a>(data: &'a [u8], p: &mut Packet<'a>) -> bool {
             let Ok(t) = TcpSegment::new_checked(ip.payload()) else {
                 return false;
             };
-            p.sport = t.src_port();
-            p.dport = t.dst_port();
-            p.tcp = Some(TcpInfo {
-                seq: t.seq(),
-                ack: t.ack(),
-                flags: t.flags(),
-                window: t.window(),
-            });
-            p.payload = t.payload();
+            set_tcp(&t, p);
         }
         IPPROTO_UDP => {
             let Ok(u) = UdpDatagram::new_checked(ip.payload()) else {
@@ -427,6 +419,20 @@ fn fast_ethernet_ipv4<'a>(data: &'a [u8], p: &mut Packet<'a>) -> bool {
     p.src[..4].copy_from_slice(ip.src());
     p.dst[..4].copy_from_slice(ip.dst());
     true
+}
+
+/// A TCP segment's ports, fields and payload into the packet (both paths).
+#[inline(always)]
+fn set_tcp<'a>(t: &TcpSegment<'a>, p: &mut Packet<'a>) {
+    p.sport = t.src_port();
+    p.dport = t.dst_port();
+    p.tcp = Some(TcpInfo {
+        seq: t.seq(),
+        ack: t.ack(),
+        flags: t.flags(),
+        window: t.window(),
+    });
+    p.payload = t.payload();
 }
 
 struct Ctx<'s> {
@@ -859,15 +865,7 @@ impl Ctx<'_> {
             IPPROTO_TCP => match TcpSegment::new_checked(data) {
                 Ok(t) => {
                     self.stats.tcp += 1;
-                    p.sport = t.src_port();
-                    p.dport = t.dst_port();
-                    p.tcp = Some(TcpInfo {
-                        seq: t.seq(),
-                        ack: t.ack(),
-                        flags: t.flags(),
-                        window: t.window(),
-                    });
-                    p.payload = t.payload();
+                    set_tcp(&t, p);
                 }
                 Err(a) => self.anomaly(p, a),
             },
