@@ -36,19 +36,24 @@ fn eve_to_stdout_and_summary_to_stderr() {
 
 #[test]
 fn stdin_input() {
-    let mut child = bin()
-        .args(["analyze", "-", "--eve", "none", "--summary", "json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let data = std::fs::read(td("core/modbus_example.pcap")).unwrap();
-    child.stdin.take().unwrap().write_all(&data).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(summary["packets"], 100);
-    assert_eq!(summary["flows"]["total"], 2);
+    // one thread, and the reader handing chunks to two workers
+    for threads in ["1", "2"] {
+        let mut child = bin()
+            .args(["analyze", "-", "--eve", "none", "--summary", "json"])
+            .args(["--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let data = std::fs::read(td("core/modbus_example.pcap")).unwrap();
+        child.stdin.take().unwrap().write_all(&data).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["packets"], 100, "threads {threads}");
+        assert_eq!(summary["flows"]["total"], 2, "threads {threads}");
+        assert_eq!(summary["threads"], threads.parse::<u64>().unwrap());
+    }
 }
 
 #[test]

@@ -18,7 +18,7 @@ use eve::{EveDest, EveOut};
 use reefwatch_capture::{CaptureError, CaptureReader};
 pub use reefwatch_it::config as it_config;
 use std::path::PathBuf;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 use std::time::Instant;
 pub use summary::Summary;
@@ -37,23 +37,6 @@ pub struct AnalyzeOptions {
     /// Loaded intelligence to match (None = no matching).
     pub intel: Option<intel::SharedIntel>,
 }
-
-struct RawBatch {
-    buf: Vec<u8>,
-    /// (offset, len, ts_ns, linktype, pcap_cnt)
-    meta: Vec<(u32, u32, i64, u32, u64)>,
-}
-
-impl RawBatch {
-    fn new() -> Self {
-        RawBatch {
-            buf: Vec::with_capacity(256 << 10),
-            meta: Vec::with_capacity(512),
-        }
-    }
-}
-
-const BATCH_PKTS: usize = 256;
 
 /// Run an analysis to the end and return its summary.
 pub fn analyze(opts: AnalyzeOptions) -> Summary {
@@ -91,21 +74,36 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
             opts.engine,
             opts.intel.clone(),
         );
-        for_each_batch(
-            &files,
-            &mut summary,
-            &mut pcap_cnt,
-            &mut done_len,
-            bar.as_ref(),
-            |b, first| w.process_batch(b, first),
-        );
+        for_each_input(&files, &mut summary, &mut done_len, |rd, summary, done| {
+            loop {
+                match rd.next_batch(reefwatch_capture::BATCH) {
+                    Ok(b) if b.is_empty() => break,
+                    Ok(b) => {
+                        let first = pcap_cnt + 1;
+                        pcap_cnt += b.len() as u64;
+                        w.process_batch(&b, first);
+                        if (first - 1) >> 16 != pcap_cnt >> 16 {
+                            if let Some(bar) = bar.as_ref() {
+                                bar.set_position(done + rd.input_position());
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        summary.note_error(&e);
+                        break;
+                    }
+                }
+            }
+            true
+        });
         let dstats = w.decoder_stats().clone();
         let (ws, app, eve) = w.finish();
         summary.add_worker(&ws, &app, &dstats, eve.events, eve.write_error.clone());
-    } else if !files.iter().any(|p| p.as_os_str() == "-") {
-        // This thread reads; each worker takes the packets whose address
-        // pair hashes to it. The reader hands over its whole buffer per
-        // chunk (no copy) and goes on in a buffer a worker is done with.
+    } else {
+        // This thread reads (files or stdin); each worker takes the
+        // packets whose address pair hashes to it. The reader hands over
+        // its whole buffer per chunk (no copy) and goes on in a buffer the
+        // workers are done with.
         let n = threads as u64;
         type Work = (Arc<reefwatch_capture::Chunk>, u64, Vec<u32>);
         let mut txs: Vec<SyncSender<Work>> = Vec::new();
@@ -137,15 +135,7 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
         // reused once every worker has dropped its chunk
         let mut in_flight: std::collections::VecDeque<Arc<reefwatch_capture::Chunk>> =
             std::collections::VecDeque::new();
-        'files: for path in &files {
-            let mut rd = match CaptureReader::open(path) {
-                Ok(r) => r,
-                Err(e) => {
-                    summary.note_error(&e);
-                    continue;
-                }
-            };
-            summary.files += 1;
+        for_each_input(&files, &mut summary, &mut done_len, |rd, summary, done| {
             loop {
                 let spare = match in_flight.front() {
                     Some(c) if Arc::strong_count(c) == 1 => in_flight
@@ -172,23 +162,22 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
                         for (tx, mine) in txs.iter().zip(shares) {
                             if tx.send((c.clone(), first, mine)).is_err() {
                                 summary.errors.push("a worker thread stopped".to_string());
-                                break 'files;
+                                return false;
                             }
                         }
                         in_flight.push_back(c);
                         if let Some(b) = bar.as_ref() {
-                            b.set_position(done_len + rd.input_position());
+                            b.set_position(done + rd.input_position());
                         }
                     }
-                    Ok(None) => break,
+                    Ok(None) => return true,
                     Err(e) => {
                         summary.note_error(&e);
-                        break;
+                        return true;
                     }
                 }
             }
-            done_len += rd.input_len().unwrap_or(0);
-        }
+        });
         drop(txs);
         for h in handles {
             match h.join() {
@@ -196,74 +185,6 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
                     summary.add_worker(&ws, &app, &dstats, events, err);
                 }
                 Err(_) => summary.errors.push("a worker thread panicked".to_string()),
-            }
-        }
-    } else {
-        // stdin can be read only once: a reader thread copies packets in
-        // batches to the workers
-        let mut txs: Vec<SyncSender<RawBatch>> = Vec::new();
-        let (ret_tx, ret_rx) = sync_channel::<RawBatch>(threads * 8);
-        let mut handles = Vec::new();
-        for _ in 0..threads {
-            let (tx, rx): (SyncSender<RawBatch>, Receiver<RawBatch>) = sync_channel(8);
-            txs.push(tx);
-            let reg = reg.clone();
-            let eve = EveOut::new(opts.eve.clone());
-            let cfg = EngineConfig {
-                reassembly_memcap: opts.engine.reassembly_memcap / threads,
-                ..opts.engine
-            };
-            let ret = ret_tx.clone();
-            let intel = opts.intel.clone();
-            handles.push(std::thread::spawn(move || {
-                let mut w = Worker::with_intel(reg, eve, cfg, intel);
-                while let Ok(mut b) = rx.recv() {
-                    for &(off, len, ts, lt, cnt) in &b.meta {
-                        let data = &b.buf[off as usize..(off + len) as usize];
-                        w.process(lt, data, ts, cnt);
-                    }
-                    b.buf.clear();
-                    b.meta.clear();
-                    let _ = ret.try_send(b);
-                }
-                let dstats = w.decoder_stats().clone();
-                let (ws, app, eve) = w.finish();
-                (ws, app, dstats, eve.events, eve.write_error.clone())
-            }));
-        }
-        drop(ret_tx);
-        let mut batches: Vec<RawBatch> = (0..threads).map(|_| RawBatch::new()).collect();
-        for_each_packet(
-            &files,
-            &mut summary,
-            &mut pcap_cnt,
-            &mut done_len,
-            bar.as_ref(),
-            |lt, data, ts, cnt| {
-                let h = reefwatch_decode::address_pair_hash(lt, data);
-                let wi = (h % threads as u64) as usize;
-                let b = &mut batches[wi];
-                let off = b.buf.len() as u32;
-                b.buf.extend_from_slice(data);
-                b.meta.push((off, data.len() as u32, ts, lt, cnt));
-                if b.meta.len() >= BATCH_PKTS {
-                    let fresh = ret_rx.try_recv().unwrap_or_else(|_| RawBatch::new());
-                    let full = std::mem::replace(b, fresh);
-                    let _ = txs[wi].send(full);
-                }
-            },
-        );
-        for (wi, b) in batches.into_iter().enumerate() {
-            if !b.meta.is_empty() {
-                let _ = txs[wi].send(b);
-            }
-        }
-        drop(txs);
-        for h in handles {
-            if let Ok((ws, app, dstats, events, err)) = h.join() {
-                summary.add_worker(&ws, &app, &dstats, events, err);
-            } else {
-                summary.errors.push("a worker thread panicked".to_string());
             }
         }
     }
@@ -282,16 +203,14 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
     summary
 }
 
-/// Read every input in batches (see [`CaptureReader::next_batch`]); `f`
-/// gets each batch with the packet number of its first packet (numbers
-/// run on across files).
-fn for_each_batch(
+/// Open each input in turn (one that cannot be opened is noted and
+/// skipped), count it, and let `read` drain it; `read` gets the bytes of
+/// the inputs before it (for the progress bar) and returns false to stop.
+fn for_each_input(
     files: &[PathBuf],
     summary: &mut Summary,
-    pcap_cnt: &mut u64,
     done_len: &mut u64,
-    bar: Option<&indicatif::ProgressBar>,
-    mut f: impl FnMut(&reefwatch_capture::Batch<'_>, u64),
+    mut read: impl FnMut(&mut CaptureReader, &mut Summary, u64) -> bool,
 ) {
     for path in files {
         let mut rd = match CaptureReader::open(path) {
@@ -302,44 +221,12 @@ fn for_each_batch(
             }
         };
         summary.files += 1;
-        loop {
-            match rd.next_batch(reefwatch_capture::BATCH) {
-                Ok(b) if b.is_empty() => break,
-                Ok(b) => {
-                    let first = *pcap_cnt + 1;
-                    *pcap_cnt += b.len() as u64;
-                    f(&b, first);
-                    if (first - 1) >> 16 != *pcap_cnt >> 16 {
-                        if let Some(bar) = bar {
-                            bar.set_position(*done_len + rd.input_position());
-                        }
-                    }
-                }
-                Err(e) => {
-                    summary.note_error(&e);
-                    break;
-                }
-            }
-        }
+        let go_on = read(&mut rd, summary, *done_len);
         *done_len += rd.input_len().unwrap_or(0);
-    }
-}
-
-/// [`for_each_batch`], a packet at a time: `f(linktype, data, ts_ns, pcap_cnt)`.
-fn for_each_packet(
-    files: &[PathBuf],
-    summary: &mut Summary,
-    pcap_cnt: &mut u64,
-    done_len: &mut u64,
-    bar: Option<&indicatif::ProgressBar>,
-    mut f: impl FnMut(u32, &[u8], i64, u64),
-) {
-    for_each_batch(files, summary, pcap_cnt, done_len, bar, |b, first| {
-        for i in 0..b.len() {
-            let p = b.get(i);
-            f(p.linktype, p.data, p.ts_ns, first + i as u64);
+        if !go_on {
+            break;
         }
-    });
+    }
 }
 
 /// Whether an error means "this input is not usable at all" (exit 2).
