@@ -681,23 +681,22 @@ fn file_hash_algorithms_in_use() {
         &mut w,
     );
     assert_eq!(set.file_hashes_used(), (true, false, false));
+    let indicator = |n: u8, pattern: &str| {
+        serde_json::json!({"type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--0b3a0f43-4a6a-4b7a-9b0a-0000000000{n:02x}"),
+            "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z",
+            "pattern": pattern, "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"})
+    };
     // the words in a string literal are not a file hash comparison
-    let v: serde_json::Value = serde_json::from_str(
-        r#"{"type": "indicator", "spec_version": "2.1", "id": "indicator--0b3a0f43-4a6a-4b7a-9b0a-0000000000f0",
-  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z",
-  "pattern": "[url:value LIKE '%file:hashes.SHA256%']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}"#,
-    )
-    .unwrap();
+    let v = indicator(0xf0, "[url:value LIKE '%file:hashes.SHA256%']");
     set.load_stix_value(&v, &src, Path::new("b.json"), &mut w);
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(set.file_hashes_used(), (true, false, false));
     // a complex pattern (needs the evaluator) naming SHA-1
-    let v: serde_json::Value = serde_json::from_str(
-        r#"{"type": "indicator", "spec_version": "2.1", "id": "indicator--0b3a0f43-4a6a-4b7a-9b0a-0000000000f1",
-  "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z",
-  "pattern": "[file:hashes.'SHA-1' LIKE 'da39%' AND file:name = 'x.exe']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}"#,
-    )
-    .unwrap();
+    let v = indicator(
+        0xf1,
+        "[file:hashes.'SHA-1' LIKE 'da39%' AND file:name = 'x.exe']",
+    );
     set.load_stix_value(&v, &src, Path::new("b.json"), &mut w);
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(set.file_hashes_used(), (true, true, false));
