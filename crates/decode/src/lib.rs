@@ -292,10 +292,11 @@ impl Decoder {
 
     /// Decode one captured frame.
     pub fn decode<'a>(&'a mut self, linktype: u32, data: &'a [u8], ts_ns: i64) -> Packet<'a> {
-        let mut p = Packet::default();
-        if linktype == linktype::ETHERNET && fast_ethernet_ipv4(data, &mut p) {
-            self.count_common(&p, data.len());
-            return p;
+        if linktype == linktype::ETHERNET {
+            if let Some(v) = fast_ethernet_ipv4(data) {
+                self.count_fast(&v, data.len());
+                return v.into_packet();
+            }
         }
         self.stats.pkts += 1;
         self.stats.bytes += data.len() as u64;
@@ -338,14 +339,15 @@ impl Decoder {
         p
     }
 
-    /// Count a packet of the common path ([`fast_ethernet_ipv4`]) as the
-    /// general path counts it.
-    #[inline]
-    fn count_common(&mut self, p: &Packet<'_>, caplen: usize) {
+    /// Count a frame [`fast_ethernet_ipv4`] took, as the general path
+    /// would have counted it (a caller that decodes with
+    /// [`fast_ethernet_ipv4`] itself calls this when it keeps the frame).
+    #[inline(always)]
+    pub fn count_fast(&mut self, v: &FastV4<'_>, caplen: usize) {
         self.stats.pkts += 1;
         self.stats.bytes += caplen as u64;
         self.stats.ipv4 += 1;
-        if p.proto == IPPROTO_TCP {
+        if v.proto == IPPROTO_TCP {
             self.stats.tcp += 1;
         } else {
             self.stats.udp += 1;
@@ -374,51 +376,95 @@ impl Decoder {
 
 /// The frame most traffic is: Ethernet without VLAN tags, IPv4 that is
 /// neither a fragment nor truncated, TCP or UDP (not to a tunnel port),
-/// every length consistent. Decoded in one pass into `p` (a default
-/// packet) with the same wire views and the same result as the general
-/// path (the decoder adds the same counters); any other frame, and any
-/// frame the general path would flag, gives `false` and goes there.
+/// every length consistent. Decoded in one pass with the same wire views
+/// and the same result as the general path (test
+/// `fast_path_agrees_with_general_path`); any other frame, and any frame
+/// the general path would flag, gives `None` and goes there. Pure: the
+/// caller counts the frame ([`Decoder::count_fast`]).
 #[inline(always)]
-fn fast_ethernet_ipv4<'a>(data: &'a [u8], p: &mut Packet<'a>) -> bool {
-    let Some(eth) = EthernetFrame::new_checked(data) else {
-        return false;
-    };
+pub fn fast_ethernet_ipv4(data: &[u8]) -> Option<FastV4<'_>> {
+    let eth = EthernetFrame::new_checked(data)?;
     if eth.ethertype() != ETHERTYPE_IPV4 {
-        return false;
+        return None;
     }
-    let Ok(ip) = Ipv4Packet::new_checked(&data[EthernetFrame::LEN..]) else {
-        return false;
-    };
+    let ip = Ipv4Packet::new_checked(&data[EthernetFrame::LEN..]).ok()?;
     if ip.truncated() || ip.is_fragment() {
-        return false;
+        return None;
     }
     let proto = ip.protocol();
-    match proto {
+    let (sport, dport, tcp, payload) = match proto {
         IPPROTO_TCP => {
-            let Ok(t) = TcpSegment::new_checked(ip.payload()) else {
-                return false;
-            };
-            set_tcp(&t, p);
+            let t = TcpSegment::new_checked(ip.payload()).ok()?;
+            (t.src_port(), t.dst_port(), Some(tcp_info(&t)), t.payload())
         }
         IPPROTO_UDP => {
-            let Ok(u) = UdpDatagram::new_checked(ip.payload()) else {
-                return false;
-            };
+            let u = UdpDatagram::new_checked(ip.payload()).ok()?;
             let dport = u.dst_port();
             if matches!(dport, VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT) {
-                return false;
+                return None;
             }
-            p.sport = u.src_port();
-            p.dport = dport;
-            p.payload = u.payload();
+            (u.src_port(), dport, None, u.payload())
         }
-        _ => return false,
+        _ => return None,
+    };
+    let mut src = [0u8; 4];
+    let mut dst = [0u8; 4];
+    src.copy_from_slice(ip.src());
+    dst.copy_from_slice(ip.dst());
+    Some(FastV4 {
+        src,
+        dst,
+        sport,
+        dport,
+        proto,
+        tcp,
+        payload,
+    })
+}
+
+/// What [`fast_ethernet_ipv4`] reads of a frame: an untagged IPv4 TCP or
+/// UDP packet, nothing odd about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastV4<'a> {
+    pub src: [u8; 4],
+    pub dst: [u8; 4],
+    pub sport: u16,
+    pub dport: u16,
+    /// [`IPPROTO_TCP`] or [`IPPROTO_UDP`]
+    pub proto: u8,
+    /// `Some` for TCP
+    pub tcp: Option<TcpInfo>,
+    pub payload: &'a [u8],
+}
+
+impl<'a> FastV4<'a> {
+    /// The same packet as the general decoder gives it.
+    #[inline(always)]
+    pub fn into_packet(self) -> Packet<'a> {
+        let mut p = Packet {
+            l3: L3::Ipv4,
+            proto: self.proto,
+            sport: self.sport,
+            dport: self.dport,
+            tcp: self.tcp,
+            payload: self.payload,
+            ..Packet::default()
+        };
+        p.src[..4].copy_from_slice(&self.src);
+        p.dst[..4].copy_from_slice(&self.dst);
+        p
     }
-    p.l3 = L3::Ipv4;
-    p.proto = proto;
-    p.src[..4].copy_from_slice(ip.src());
-    p.dst[..4].copy_from_slice(ip.dst());
-    true
+}
+
+/// A TCP segment's header fields (both paths).
+#[inline(always)]
+fn tcp_info(t: &TcpSegment<'_>) -> TcpInfo {
+    TcpInfo {
+        seq: t.seq(),
+        ack: t.ack(),
+        flags: t.flags(),
+        window: t.window(),
+    }
 }
 
 /// A TCP segment's ports, fields and payload into the packet (both paths).
@@ -426,12 +472,7 @@ fn fast_ethernet_ipv4<'a>(data: &'a [u8], p: &mut Packet<'a>) -> bool {
 fn set_tcp<'a>(t: &TcpSegment<'a>, p: &mut Packet<'a>) {
     p.sport = t.src_port();
     p.dport = t.dst_port();
-    p.tcp = Some(TcpInfo {
-        seq: t.seq(),
-        ack: t.ack(),
-        flags: t.flags(),
-        window: t.window(),
-    });
+    p.tcp = Some(tcp_info(t));
     p.payload = t.payload();
 }
 

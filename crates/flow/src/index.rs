@@ -53,7 +53,7 @@ impl Index {
     }
 
     /// The slot whose entry has `tag` and for which `eq` holds.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&self, tag: u32, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
         let mut i = self.home(tag);
         loop {

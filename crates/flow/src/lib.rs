@@ -14,5 +14,5 @@ pub mod table;
 pub mod tcp;
 
 pub use stream::{Chunk, MemBudget, Stream, StreamConfig};
-pub use table::{EndReason, Flow, FlowConfig, FlowKey, FlowTable, Lookup, PacketTuple};
+pub use table::{EndReason, Flow, FlowConfig, FlowKey, FlowTable, Lookup, PacketTuple, V4Probe};
 pub use tcp::{TcpState, TcpTrack};

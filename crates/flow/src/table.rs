@@ -159,22 +159,51 @@ impl PacketTuple<'_> {
             x.copy_from_slice(&b[i..i + 8]);
             u64::from_ne_bytes(x)
         }
-        #[inline(always)]
-        fn end(x: &[u8; 16], port: u16, seed: u64) -> u64 {
-            fold(
-                w(x, 0) ^ seed,
-                w(x, 8) ^ (port as u64) ^ 0x243f_6a88_85a3_08d3,
-            )
-        }
         let rest = (self.proto as u64)
             | (self.v6 as u64) << 8
             | (self.vlan[0] as u64) << 16
             | (self.vlan[1] as u64) << 32;
-        fold(
-            end(self.src, self.sport, seed).wrapping_add(end(self.dst, self.dport, seed)) ^ rest,
-            seed ^ 0x1319_8a2e_0370_7344,
+        hash_parts(
+            [w(self.src, 0), w(self.src, 8), self.sport as u64],
+            [w(self.dst, 0), w(self.dst, 8), self.dport as u64],
+            rest,
+            seed,
         )
     }
+}
+
+/// The first word of a 16-byte address holding an IPv4 address (the
+/// rest zero), computed in registers: building the 16 bytes in memory and
+/// loading words back stalls on store forwarding.
+#[inline(always)]
+fn v4_word(a: [u8; 4]) -> u64 {
+    u64::from_ne_bytes([a[0], a[1], a[2], a[3], 0, 0, 0, 0])
+}
+
+/// [`PacketTuple::hash`] over words: each endpoint's two address words and
+/// port, the protocol/family/VLAN word, the seed.
+#[inline(always)]
+fn hash_parts(src: [u64; 3], dst: [u64; 3], rest: u64, seed: u64) -> u64 {
+    #[inline(always)]
+    fn end(e: [u64; 3], seed: u64) -> u64 {
+        fold(e[0] ^ seed, e[1] ^ e[2] ^ 0x243f_6a88_85a3_08d3)
+    }
+    fold(
+        end(src, seed).wrapping_add(end(dst, seed)) ^ rest,
+        seed ^ 0x1319_8a2e_0370_7344,
+    )
+}
+
+/// An untagged IPv4 packet's flow fields and hash tag
+/// ([`FlowTable::probe_v4`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct V4Probe {
+    src: u32,
+    dst: u32,
+    sport: u16,
+    dport: u16,
+    proto: u8,
+    tag: u32,
 }
 
 /// Why a flow ended, as Suricata's `flow.reason`.
@@ -463,10 +492,89 @@ impl<T: Default> FlowTable<T> {
         make: impl FnOnce() -> T,
         ended: &mut dyn FnMut(Flow<T>, EndReason),
     ) -> Lookup {
+        // find_v4 relies on it: an IPv4 packet's 16-byte addresses end in zeros
+        debug_assert!(t.v6 || (t.src[4..] == [0; 12] && t.dst[4..] == [0; 12]));
         let h = tag(t.hash(self.seed));
+        if let Some(l) = self.find_hashed(t, h, ts_ns) {
+            return l;
+        }
+        let (key, src_is_a) = FlowKey::new(t.src, t.dst, t.sport, t.dport, t.proto, t.v6, t.vlan);
+        self.create(&key, h, src_is_a, ts_ns, syn_ack, make(), ended)
+    }
+
+    /// Hash an untagged IPv4 packet's flow fields for
+    /// [`find_v4`](Self::find_v4).
+    #[inline(always)]
+    pub fn probe_v4(
+        &self,
+        src: [u8; 4],
+        sport: u16,
+        dst: [u8; 4],
+        dport: u16,
+        proto: u8,
+    ) -> V4Probe {
+        // an IPv4 key holds zeros after the address (lookup_packet's
+        // debug_assert), and an untagged IPv4 packet's protocol word is
+        // its protocol number alone: the hash lookup_packet computes
+        let tag = tag(hash_parts(
+            [v4_word(src), 0, sport as u64],
+            [v4_word(dst), 0, dport as u64],
+            proto as u64,
+            self.seed,
+        ));
+        V4Probe {
+            src: u32::from_ne_bytes(src),
+            dst: u32::from_ne_bytes(dst),
+            sport,
+            dport,
+            proto,
+            tag,
+        }
+    }
+
+    /// The flow of an untagged IPv4 packet, if there is one (none is
+    /// created): [`lookup_packet`](Self::lookup_packet) when it finds the
+    /// flow, with the same effect (`last_ns`).
+    #[inline(always)]
+    pub fn find_v4(&mut self, p: &V4Probe, ts_ns: i64) -> Option<Lookup> {
         let slots = &self.slots;
         let mut src_is_a = false;
-        let found = self
+        let idx = self.map.find(p.tag, |i| {
+            let k = &slots[i as usize].key;
+            if k.proto != p.proto || k.v6 || k.vlan != [0, 0] {
+                return false;
+            }
+            let a = u32::from_ne_bytes([k.a[0], k.a[1], k.a[2], k.a[3]]);
+            let b = u32::from_ne_bytes([k.b[0], k.b[1], k.b[2], k.b[3]]);
+            if k.pa == p.sport && k.pb == p.dport && a == p.src && b == p.dst {
+                src_is_a = true;
+                true
+            } else {
+                k.pa == p.dport && k.pb == p.sport && a == p.dst && b == p.src
+            }
+        })?;
+        Some(self.found(idx, src_is_a, ts_ns))
+    }
+
+    #[inline(always)]
+    fn found(&mut self, idx: u32, src_is_a: bool, ts_ns: i64) -> Lookup {
+        let f = &mut self.slots[idx as usize];
+        let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
+        if ts_ns > f.last_ns {
+            f.last_ns = ts_ns;
+        }
+        Lookup {
+            idx,
+            dir,
+            new: false,
+        }
+    }
+
+    #[inline(always)]
+    fn find_hashed(&mut self, t: &PacketTuple<'_>, h: u32, ts_ns: i64) -> Option<Lookup> {
+        let slots = &self.slots;
+        let mut src_is_a = false;
+        let idx = self
             .map
             .find(h, |i| match slots[i as usize].key.side_of(t) {
                 Some(side) => {
@@ -474,21 +582,8 @@ impl<T: Default> FlowTable<T> {
                     true
                 }
                 None => false,
-            });
-        if let Some(idx) = found {
-            let f = &mut self.slots[idx as usize];
-            let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
-            if ts_ns > f.last_ns {
-                f.last_ns = ts_ns;
-            }
-            return Lookup {
-                idx,
-                dir,
-                new: false,
-            };
-        }
-        let (key, src_is_a) = FlowKey::new(t.src, t.dst, t.sport, t.dport, t.proto, t.v6, t.vlan);
-        self.create(&key, h, src_is_a, ts_ns, syn_ack, make(), ended)
+            })?;
+        Some(self.found(idx, src_is_a, ts_ns))
     }
 
     /// [`lookup`](Self::lookup)'s rare part: a new flow.
@@ -712,40 +807,61 @@ mod tests {
 
     #[test]
     fn lookups_agree_with_a_model() {
-        // by key (even steps) and by packet fields (odd steps) against a
-        // map of keys to (slot, client is a): same slot, direction and
-        // novelty, and the slot holds the key
+        // by key, by packet fields, and by find_v4 then packet fields, in
+        // turn, against a map of keys to (slot, client is a): same slot,
+        // direction and novelty, and the slot holds the key. find_v4 finds
+        // exactly the known IPv4 flows of untagged packets (an IPv6 flow
+        // with the same address bytes is not its flow).
         use std::collections::HashMap;
         let mut t: FlowTable<()> = FlowTable::new(FlowConfig::default());
         let mut model: HashMap<FlowKey, (u32, bool)> = HashMap::new();
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for i in 0..20_000i64 {
+        let mut found_v4 = 0;
+        for i in 0..30_000i64 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             // few addresses and ports: same-address and same-port pairs,
-            // both directions, TCP and UDP, two VLANs
+            // both directions, TCP and UDP, two VLANs, two families
             let (s, d) = (ip((x % 5) as u8), ip((x >> 8) as u8 % 5));
             let (sp, dp) = ((x >> 16) as u16 % 4, (x >> 24) as u16 % 4);
             let proto = if x >> 32 & 1 == 0 { 6 } else { 17 };
             let vlan = [(x >> 33) as u16 & 1, 0];
             let syn_ack = x >> 34 & 7 == 0;
-            let (k, a) = FlowKey::new(&s, &d, sp, dp, proto, false, vlan);
-            let l = if i % 2 == 0 {
-                t.lookup(&k, a, i, syn_ack, || (), &mut |_, _| {})
-            } else {
-                let p = PacketTuple {
-                    src: &s,
-                    sport: sp,
-                    dst: &d,
-                    dport: dp,
-                    proto,
-                    v6: false,
-                    vlan,
-                };
-                t.lookup_packet(&p, i, syn_ack, || (), &mut |_, _| {})
-            };
+            let v6 = x >> 37 & 3 == 0;
+            let (k, a) = FlowKey::new(&s, &d, sp, dp, proto, v6, vlan);
             let known = model.contains_key(&k);
+            let p = PacketTuple {
+                src: &s,
+                sport: sp,
+                dst: &d,
+                dport: dp,
+                proto,
+                v6,
+                vlan,
+            };
+            let l = match i % 3 {
+                0 => t.lookup(&k, a, i, syn_ack, || (), &mut |_, _| {}),
+                1 => t.lookup_packet(&p, i, syn_ack, || (), &mut |_, _| {}),
+                // find_v4 is for untagged IPv4 packets (what the decoder's
+                // fast path takes)
+                _ if vlan != [0, 0] || v6 => t.lookup_packet(&p, i, syn_ack, || (), &mut |_, _| {}),
+                _ => {
+                    let v4 = |a: &[u8; 16]| [a[0], a[1], a[2], a[3]];
+                    let pr = t.probe_v4(v4(&s), sp, v4(&d), dp, proto);
+                    match t.find_v4(&pr, i) {
+                        Some(l) => {
+                            assert!(known, "step {i}");
+                            found_v4 += 1;
+                            l
+                        }
+                        None => {
+                            assert!(!known, "step {i}");
+                            t.lookup_packet(&p, i, syn_ack, || (), &mut |_, _| {})
+                        }
+                    }
+                }
+            };
             let (idx, client_is_a) = *model
                 .entry(k)
                 .or_insert((l.idx, if syn_ack { !a } else { a }));
@@ -753,8 +869,10 @@ mod tests {
             assert_eq!(l.idx, idx, "step {i}");
             assert_eq!(l.dir, if client_is_a == a { 0 } else { 1 }, "step {i}");
             assert_eq!(t.get_mut(l.idx).key, k, "step {i}");
+            assert_eq!(t.get_mut(l.idx).last_ns, i, "step {i}");
         }
         assert_eq!(t.created as usize, model.len());
+        assert!(found_v4 > 2_000, "{found_v4}");
     }
 
     #[test]

@@ -5,7 +5,10 @@
 use crate::app::{write_header, AppCounters, AppState, FlowHdr, Registry, Sink};
 use crate::eve::{set_ip, EveOut};
 use reefwatch_applayer::Transport;
-use reefwatch_decode::{Decoder, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3};
+use reefwatch_decode::{
+    fast_ethernet_ipv4, Decoder, FastV4, Packet, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP,
+    IPPROTO_UDP, L3,
+};
 use reefwatch_flow::{
     EndReason, Flow, FlowConfig, FlowKey, FlowTable, MemBudget, PacketTuple, StreamConfig,
 };
@@ -232,19 +235,77 @@ impl Worker {
 
     /// Process a batch of frames (packet numbers from `first_cnt`).
     pub fn process_batch(&mut self, b: &reefwatch_capture::Batch<'_>, first_cnt: u64) {
+        if self.outs.parse {
+            for i in 0..b.len() {
+                let r = b.get(i);
+                self.process(r.linktype, r.data, r.ts_ns, first_cnt + i as u64);
+            }
+            return;
+        }
+        // Detection only: most packets are common frames of a flow that
+        // is only tracked (`track_fast`); the rest take the general path,
+        // without decoding again when the fast decoder took the frame.
         for i in 0..b.len() {
             let r = b.get(i);
-            self.process(r.linktype, r.data, r.ts_ns, first_cnt + i as u64);
+            let cnt = first_cnt + i as u64;
+            if r.linktype == reefwatch_decode::linktype::ETHERNET && r.ts_ns < self.next_expire {
+                if let Some(v) = fast_ethernet_ipv4(r.data) {
+                    if !self.track_fast(&v, r.data.len(), r.ts_ns, cnt) {
+                        self.begin(r.data.len(), r.ts_ns, cnt);
+                        self.decoder.count_fast(&v, r.data.len());
+                        let (table, outs) = (&mut self.table, &mut self.outs);
+                        on_packet(table, outs, v.into_packet(), r.data.len(), r.ts_ns, cnt);
+                    }
+                    continue;
+                }
+            }
+            self.process(r.linktype, r.data, r.ts_ns, cnt);
         }
     }
 
-    /// Process one captured frame.
-    #[inline]
-    pub fn process(&mut self, linktype: u32, data: &[u8], ts_ns: i64, pcap_cnt: u64) {
+    /// A detection-only engine's common packet (see
+    /// [`AppLayerMode::Detect`]): untagged IPv4 TCP/UDP of a flow whose
+    /// protocol is known, so only its counters and TCP state change: the
+    /// same effect as [`process`](Self::process), without building a
+    /// [`reefwatch_decode::Packet`]. False (nothing done) for any other.
+    #[inline(always)]
+    fn track_fast(&mut self, v: &FastV4<'_>, caplen: usize, ts_ns: i64, pcap_cnt: u64) -> bool {
+        let pr = self.table.probe_v4(v.src, v.sport, v.dst, v.dport, v.proto);
+        let Some(lk) = self.table.find_v4(&pr, ts_ns) else {
+            return false;
+        };
+        let f = self.table.get_mut(lk.idx);
+        if !f.track_only {
+            return false;
+        }
         let outs = &mut self.outs;
         outs.cur_pcap_cnt = pcap_cnt;
         outs.stats.pkts += 1;
-        outs.stats.bytes += data.len() as u64;
+        outs.stats.bytes += caplen as u64;
+        // a flow exists, so an earlier packet set `first_ts`
+        if ts_ns > outs.stats.last_ts {
+            outs.stats.last_ts = ts_ns;
+        }
+        self.decoder.count_fast(v, caplen);
+        f.pkts[lk.dir] += 1;
+        f.bytes[lk.dir] += caplen as u64;
+        if let Some(t) = v.tcp {
+            count_tcp_flags(&mut outs.stats, t.flags);
+            f.tcp
+                .on_segment_state_only(lk.dir, t.flags, !v.payload.is_empty());
+        }
+        self.table.touch(lk.idx);
+        true
+    }
+
+    /// Per-packet bookkeeping before decoding: totals, capture clock,
+    /// timeouts.
+    #[inline(always)]
+    fn begin(&mut self, caplen: usize, ts_ns: i64, pcap_cnt: u64) {
+        let outs = &mut self.outs;
+        outs.cur_pcap_cnt = pcap_cnt;
+        outs.stats.pkts += 1;
+        outs.stats.bytes += caplen as u64;
         if outs.stats.first_ts.is_none() {
             outs.stats.first_ts = Some(ts_ns);
         }
@@ -257,140 +318,21 @@ impl Worker {
             self.decoder.expire(ts_ns);
             self.next_expire = ts_ns.saturating_add(1_000_000_000);
         }
-        let caplen = data.len() as u64;
+    }
+
+    /// Process one captured frame.
+    #[inline]
+    pub fn process(&mut self, linktype: u32, data: &[u8], ts_ns: i64, pcap_cnt: u64) {
+        self.begin(data.len(), ts_ns, pcap_cnt);
         let p = self.decoder.decode(linktype, data, ts_ns);
-        if !p.anomalies.is_empty() && outs.eve.enabled() {
-            for a in p.anomalies.iter() {
-                outs.eve.begin(ts_ns);
-                let js = &mut outs.eve.js;
-                js.set_uint("pcap_cnt", pcap_cnt);
-                js.set_str("event_type", "anomaly");
-                if p.has_ip() {
-                    let v6 = p.is_ipv6();
-                    set_ip(js, "src_ip", &p.src, v6);
-                    js.set_uint("src_port", p.sport as u64);
-                    set_ip(js, "dest_ip", &p.dst, v6);
-                    js.set_uint("dest_port", p.dport as u64);
-                    js.set_str("proto", proto_name(p.proto));
-                }
-                js.open_object("anomaly")
-                    .set_str("type", "decode")
-                    .set_str("event", a.name())
-                    .close();
-                outs.eve.end();
-            }
-        }
-        if !p.has_ip() || p.fragment_pending {
-            if !matches!(p.l3, L3::Ipv4 | L3::Ipv6) {
-                outs.stats.non_ip += 1;
-            }
-            return;
-        }
-        let (sport, dport) = match p.proto {
-            IPPROTO_TCP | IPPROTO_UDP => (p.sport, p.dport),
-            _ => (0, 0),
-        };
-        let syn_ack = p.tcp.is_some_and(|t| t.flags & 0x12 == 0x12);
-        let tuple = PacketTuple {
-            src: &p.src,
-            sport,
-            dst: &p.dst,
-            dport,
-            proto: p.proto,
-            v6: p.is_ipv6(),
-            vlan: p.vlan,
-        };
-        let lk =
-            self.table
-                .lookup_packet(&tuple, ts_ns, syn_ack, AppState::default, &mut |f, r| {
-                    end_flow(outs, f, r)
-                });
-        let ctx = PktCtx { ts_ns, pcap_cnt };
-        let f = self.table.get_mut(lk.idx);
-        if lk.new {
-            if let Some(i) = outs.intel.as_mut() {
-                let hdr = make_hdr(&f.key, f.client_is_a, f.id, ctx);
-                i.on_new_flow(&mut outs.eve, &hdr);
-            }
-        }
-        f.pkts[lk.dir] += 1;
-        f.bytes[lk.dir] += caplen;
-        match p.proto {
-            IPPROTO_TCP => {
-                if let Some(t) = p.tcp {
-                    if t.flags & 0x02 != 0 {
-                        if t.flags & 0x10 != 0 {
-                            outs.stats.tcp_synack += 1;
-                        } else {
-                            outs.stats.tcp_syn += 1;
-                        }
-                    }
-                    if t.flags & 0x04 != 0 {
-                        outs.stats.tcp_rst += 1;
-                    }
-                    if f.track_only {
-                        f.tcp
-                            .on_segment_state_only(lk.dir, t.flags, !p.payload.is_empty());
-                        self.table.touch(lk.idx);
-                        return;
-                    }
-                    let Flow {
-                        tcp,
-                        data: app,
-                        key,
-                        client_is_a,
-                        id,
-                        track_only,
-                        ..
-                    } = f;
-                    let hdr = make_hdr(key, *client_is_a, *id, ctx);
-                    let reg: &Registry = &outs.reg;
-                    let mut sink = sink!(outs, hdr, reg.name(app.proto));
-                    tcp.on_segment(
-                        lk.dir,
-                        t.seq,
-                        t.ack,
-                        t.flags,
-                        p.payload,
-                        pcap_cnt,
-                        &outs.cfg.stream,
-                        &mut outs.mem,
-                        &mut |d, c| app.on_chunk(reg, d, c, &mut sink),
-                    );
-                    // FIN from both sides or RST: the stream is over, so
-                    // flush and close the parser now (its last events get
-                    // this packet's number, as in Suricata)
-                    if tcp.is_closed() && app.detected() {
-                        tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| {
-                            app.on_chunk(reg, d, c, &mut sink)
-                        });
-                        app.on_close(&mut sink);
-                    }
-                    if !outs.parse && app.decided() {
-                        // nothing wants this flow's bytes any more
-                        tcp.release(&mut outs.mem);
-                        *track_only = true;
-                    }
-                }
-            }
-            IPPROTO_UDP if !p.payload.is_empty() && !f.track_only => {
-                let Flow {
-                    data: app,
-                    key,
-                    client_is_a,
-                    id,
-                    track_only,
-                    ..
-                } = f;
-                let hdr = make_hdr(key, *client_is_a, *id, ctx);
-                let reg: &Registry = &outs.reg;
-                let mut sink = sink!(outs, hdr, reg.name(app.proto));
-                app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
-                *track_only = !outs.parse && app.decided();
-            }
-            _ => {}
-        }
-        self.table.touch(lk.idx);
+        on_packet(
+            &mut self.table,
+            &mut self.outs,
+            p,
+            data.len(),
+            ts_ns,
+            pcap_cnt,
+        );
     }
 
     /// End of input: end every flow and flush output.
@@ -412,6 +354,155 @@ impl Worker {
 
     pub fn decoder_stats(&self) -> &reefwatch_decode::DecodeStats {
         &self.decoder.stats
+    }
+}
+
+/// A decoded packet through flow tracking, reassembly and the app layer.
+#[inline(always)]
+fn on_packet(
+    table: &mut FlowTable<AppState>,
+    outs: &mut Outs,
+    p: Packet<'_>,
+    caplen: usize,
+    ts_ns: i64,
+    pcap_cnt: u64,
+) {
+    let caplen = caplen as u64;
+    if !p.anomalies.is_empty() && outs.eve.enabled() {
+        for a in p.anomalies.iter() {
+            outs.eve.begin(ts_ns);
+            let js = &mut outs.eve.js;
+            js.set_uint("pcap_cnt", pcap_cnt);
+            js.set_str("event_type", "anomaly");
+            if p.has_ip() {
+                let v6 = p.is_ipv6();
+                set_ip(js, "src_ip", &p.src, v6);
+                js.set_uint("src_port", p.sport as u64);
+                set_ip(js, "dest_ip", &p.dst, v6);
+                js.set_uint("dest_port", p.dport as u64);
+                js.set_str("proto", proto_name(p.proto));
+            }
+            js.open_object("anomaly")
+                .set_str("type", "decode")
+                .set_str("event", a.name())
+                .close();
+            outs.eve.end();
+        }
+    }
+    if !p.has_ip() || p.fragment_pending {
+        if !matches!(p.l3, L3::Ipv4 | L3::Ipv6) {
+            outs.stats.non_ip += 1;
+        }
+        return;
+    }
+    let (sport, dport) = match p.proto {
+        IPPROTO_TCP | IPPROTO_UDP => (p.sport, p.dport),
+        _ => (0, 0),
+    };
+    let syn_ack = p.tcp.is_some_and(|t| t.flags & 0x12 == 0x12);
+    let tuple = PacketTuple {
+        src: &p.src,
+        sport,
+        dst: &p.dst,
+        dport,
+        proto: p.proto,
+        v6: p.is_ipv6(),
+        vlan: p.vlan,
+    };
+    let lk = table.lookup_packet(&tuple, ts_ns, syn_ack, AppState::default, &mut |f, r| {
+        end_flow(outs, f, r)
+    });
+    let ctx = PktCtx { ts_ns, pcap_cnt };
+    let f = table.get_mut(lk.idx);
+    if lk.new {
+        if let Some(i) = outs.intel.as_mut() {
+            let hdr = make_hdr(&f.key, f.client_is_a, f.id, ctx);
+            i.on_new_flow(&mut outs.eve, &hdr);
+        }
+    }
+    f.pkts[lk.dir] += 1;
+    f.bytes[lk.dir] += caplen;
+    match p.proto {
+        IPPROTO_TCP => {
+            if let Some(t) = p.tcp {
+                count_tcp_flags(&mut outs.stats, t.flags);
+                if f.track_only {
+                    f.tcp
+                        .on_segment_state_only(lk.dir, t.flags, !p.payload.is_empty());
+                    table.touch(lk.idx);
+                    return;
+                }
+                let Flow {
+                    tcp,
+                    data: app,
+                    key,
+                    client_is_a,
+                    id,
+                    track_only,
+                    ..
+                } = f;
+                let hdr = make_hdr(key, *client_is_a, *id, ctx);
+                let reg: &Registry = &outs.reg;
+                let mut sink = sink!(outs, hdr, reg.name(app.proto));
+                tcp.on_segment(
+                    lk.dir,
+                    t.seq,
+                    t.ack,
+                    t.flags,
+                    p.payload,
+                    pcap_cnt,
+                    &outs.cfg.stream,
+                    &mut outs.mem,
+                    &mut |d, c| app.on_chunk(reg, d, c, &mut sink),
+                );
+                // FIN from both sides or RST: the stream is over, so
+                // flush and close the parser now (its last events get
+                // this packet's number, as in Suricata)
+                if tcp.is_closed() && app.detected() {
+                    tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| {
+                        app.on_chunk(reg, d, c, &mut sink)
+                    });
+                    app.on_close(&mut sink);
+                }
+                if !outs.parse && app.decided() {
+                    // nothing wants this flow's bytes any more
+                    tcp.release(&mut outs.mem);
+                    *track_only = true;
+                }
+            }
+        }
+        IPPROTO_UDP if !p.payload.is_empty() && !f.track_only => {
+            let Flow {
+                data: app,
+                key,
+                client_is_a,
+                id,
+                track_only,
+                ..
+            } = f;
+            let hdr = make_hdr(key, *client_is_a, *id, ctx);
+            let reg: &Registry = &outs.reg;
+            let mut sink = sink!(outs, hdr, reg.name(app.proto));
+            app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
+            *track_only = !outs.parse && app.decided();
+        }
+        _ => {}
+    }
+    table.touch(lk.idx);
+}
+
+/// SYN, SYN+ACK and RST counters.
+#[inline(always)]
+fn count_tcp_flags(stats: &mut WorkerStats, flags: u8) {
+    if flags & 0x02 != 0 {
+        if flags & 0x10 != 0 {
+            stats.tcp_synack += 1;
+        } else {
+            stats.tcp_syn += 1;
+        }
+    }
+    if flags & 0x04 != 0 {
+        stats.tcp_rst += 1;
     }
 }
 

@@ -487,6 +487,18 @@ fn eve_off_detects_protocols_without_parsing() {
         (auto.traffic.pkts, auto.traffic.bytes, auto.traffic.flows)
     );
     assert_eq!(full.traffic.tcp_midstream, auto.traffic.tcp_midstream);
+    // detection only takes its own per-packet path for most packets
+    // (Worker::track_fast): every packet-level counter must agree
+    let t = |s: &Summary| {
+        let w = &s.traffic;
+        (
+            (w.tcp_syn, w.tcp_synack, w.tcp_rst, w.non_ip),
+            (w.flows_tcp, w.flows_udp, w.flows_icmp, w.flows_other),
+            (w.first_ts, w.last_ts),
+        )
+    };
+    assert_eq!(t(&full), t(&auto));
+    assert_eq!(format!("{:?}", full.decoder), format!("{:?}", auto.decoder));
     assert!(auto.to_text().contains("transactions not parsed"));
 
     // `detect` with EVE on: flow events carry app_proto, no transactions
