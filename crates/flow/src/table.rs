@@ -663,6 +663,25 @@ impl<T: Default> FlowTable<T> {
         self.requeue(idx, class);
     }
 
+    /// [`touch`](Self::touch) for a caller that knows whether this packet
+    /// may have changed what the flow's timeout class depends on (its TCP
+    /// state; for other flows, whether both directions have been seen).
+    /// After every touch the flow's class is current, so when nothing it
+    /// depends on changed only the grain is checked.
+    #[inline(always)]
+    pub fn touch_hinted(&mut self, idx: u32, class_may_change: bool) {
+        if class_may_change {
+            return self.touch(idx);
+        }
+        let Some(f) = self.slots.get(idx as usize) else {
+            return;
+        };
+        debug_assert_eq!(f.class as usize, f.class_now());
+        if f.last_ns - f.moved_ns >= TOUCH_GRAIN_NS {
+            self.requeue(idx, f.class as usize);
+        }
+    }
+
     /// [`touch`](Self::touch)'s rare part: the flow changed class or its
     /// place in the list is a grain old.
     #[inline(never)]

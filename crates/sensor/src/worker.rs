@@ -289,12 +289,19 @@ impl Worker {
         self.decoder.count_fast(v, caplen);
         f.pkts[lk.dir] += 1;
         f.bytes[lk.dir] += caplen as u64;
-        if let Some(t) = v.tcp {
-            count_tcp_flags(&mut outs.stats, t.flags);
-            f.tcp
-                .on_segment_state_only(lk.dir, t.flags, !v.payload.is_empty());
-        }
-        self.table.touch(lk.idx);
+        // what decides the flow's timeout class: its TCP state, or (UDP)
+        // whether both directions have been seen
+        let class_may_change = match v.tcp {
+            Some(t) => {
+                count_tcp_flags(&mut outs.stats, t.flags);
+                let before = f.tcp.state;
+                f.tcp
+                    .on_segment_state_only(lk.dir, t.flags, !v.payload.is_empty());
+                f.tcp.state != before
+            }
+            None => f.pkts[lk.dir] == 1,
+        };
+        self.table.touch_hinted(lk.idx, class_may_change);
         true
     }
 
