@@ -347,11 +347,9 @@ impl Decoder {
         self.stats.pkts += 1;
         self.stats.bytes += caplen as u64;
         self.stats.ipv4 += 1;
-        if v.proto == IPPROTO_TCP {
-            self.stats.tcp += 1;
-        } else {
-            self.stats.udp += 1;
-        }
+        let tcp = (v.proto == IPPROTO_TCP) as u64;
+        self.stats.tcp += tcp;
+        self.stats.udp += 1 - tcp;
     }
 
     /// [`decode`](Self::decode) without the fast path (for tests that

@@ -127,7 +127,9 @@ impl TcpTrack {
         let dir = dir & 1;
         self.flags[dir] |= flags;
         self.advance_state(dir, flags);
-        if has_payload && self.state == TcpState::None {
+        // the state test first: it is almost always false, while whether
+        // a segment carries data is a coin toss (a mispredicted branch)
+        if self.state == TcpState::None && has_payload {
             self.midstream = true;
             self.state = TcpState::Established;
         }
