@@ -43,8 +43,11 @@ impl TcpState {
 
 /// Per-flow TCP tracking. Index 0 = to server, 1 = to client.
 /// `repr(C)`: the connection state (8 bytes) comes first, so a flow
-/// record can keep it in its hot cache lines (see `Flow`), and the
-/// reassembly streams after it.
+/// record can keep it in its hot cache lines (see `Flow`). The two
+/// reassembly streams live in one allocation made at the first SYN or
+/// payload and dropped by [`release`](Self::release): a flow record stays
+/// small (its memory is touched for every flow), and a flow that carries
+/// no data or whose bytes nobody wants holds none.
 #[derive(Debug, Default)]
 #[repr(C)]
 pub struct TcpTrack {
@@ -57,7 +60,9 @@ pub struct TcpTrack {
     pub midstream: bool,
     /// the capture lost segments of this flow (an ACK covered unseen data)
     pub lossy: bool,
-    pub streams: [Stream; 2],
+    /// gaps per direction of streams already released
+    released_gaps: [u32; 2],
+    streams: Option<Box<[Stream; 2]>>,
 }
 
 impl TcpTrack {
@@ -80,7 +85,7 @@ impl TcpTrack {
         let dir = dir & 1;
         self.flags[dir] |= flags;
         if flags & SYN != 0 {
-            self.streams[dir].on_syn(seq);
+            self.streams_mut()[dir].on_syn(seq);
         }
         self.advance_state(dir, flags);
         if !payload.is_empty() {
@@ -100,21 +105,41 @@ impl TcpTrack {
             // attribute this data to a later packet.
             // Once the capture has lost data of this flow (a gap was given
             // up), later holes are treated as losses at once too.
-            if (flags & ACK != 0 && self.streams[dir ^ 1].acks_unseen(ack))
-                || self.streams[0].gaps > 0
-                || self.streams[1].gaps > 0
+            let streams = self.streams.get_or_insert_with(Default::default);
+            if (flags & ACK != 0 && streams[dir ^ 1].acks_unseen(ack))
+                || streams[0].gaps > 0
+                || streams[1].gaps > 0
             {
                 self.lossy = true;
             }
             if self.lossy {
-                self.streams[dir].gap_to(dseq, cfg, mem, &mut |c| out(dir, c));
+                streams[dir].gap_to(dseq, cfg, mem, &mut |c| out(dir, c));
             }
-            self.streams[dir].on_segment(dseq, payload, pkt, cfg, mem, &mut |c| out(dir, c));
+            streams[dir].on_segment(dseq, payload, pkt, cfg, mem, &mut |c| out(dir, c));
         }
-        if flags & ACK != 0 {
+        // a stream not allocated yet is a default one: nothing queued, so
+        // a peer's ACK has nothing to act on
+        if let (true, Some(streams)) = (flags & ACK != 0, self.streams.as_mut()) {
             let other = dir ^ 1;
-            self.streams[other].on_peer_ack(ack, cfg, mem, &mut |c| out(other, c));
+            streams[other].on_peer_ack(ack, cfg, mem, &mut |c| out(other, c));
         }
+    }
+
+    fn streams_mut(&mut self) -> &mut [Stream; 2] {
+        self.streams.get_or_insert_with(Default::default)
+    }
+
+    /// Gaps the stream of direction `dir` reported (released or not).
+    pub fn gaps(&self, dir: usize) -> u32 {
+        match &self.streams {
+            Some(s) => s[dir & 1].gaps,
+            None => self.released_gaps[dir & 1],
+        }
+    }
+
+    /// The reassembly streams, if allocated (not yet released).
+    pub fn streams(&self) -> Option<&[Stream; 2]> {
+        self.streams.as_deref()
     }
 
     /// Connection state only, for a flow whose bytes nobody wants any
@@ -181,14 +206,21 @@ impl TcpTrack {
         mem: &mut MemBudget,
         out: &mut dyn FnMut(usize, Chunk<'_>),
     ) {
-        for dir in 0..2 {
-            self.streams[dir].flush(cfg, mem, &mut |c| out(dir, c));
+        if let Some(streams) = self.streams.as_mut() {
+            for (dir, s) in streams.iter_mut().enumerate() {
+                s.flush(cfg, mem, &mut |c| out(dir, c));
+            }
         }
     }
 
+    /// Give back the streams' queued memory and drop them (their gap
+    /// counts are kept).
     pub fn release(&mut self, mem: &mut MemBudget) {
-        for s in &mut self.streams {
-            s.release(mem);
+        if let Some(mut streams) = self.streams.take() {
+            for (dir, s) in streams.iter_mut().enumerate() {
+                s.release(mem);
+                self.released_gaps[dir] = s.gaps;
+            }
         }
     }
 

@@ -182,33 +182,37 @@ impl EventSink for Sink<'_, '_> {
     }
 }
 
-/// Application-layer state of one flow.
+/// Application-layer state of one flow: its protocol, and while the
+/// protocol is being detected or a parser runs, the parser and buffers
+/// ([`AppWork`], allocated with the flow's first data and dropped when
+/// nothing more is wanted). The flow record holds 16 bytes of it.
 pub struct AppState {
     pub proto: u16,
-    parser: Option<Box<dyn AppParser>>,
-    /// Per direction: before detection the bytes kept for the probe
-    /// (`probe_buf`), after it the start of a message split across
-    /// segments (`pending`). One buffer serves both: it keeps the flow
-    /// record, which every packet touches, small.
-    buf: [Vec<u8>; 2],
-    probe_failed: [bool; 2],
-    need: [u32; 2],
-    dead: [bool; 2],
     pub saw_data: bool,
+    work: Option<Box<AppWork>>,
 }
 
 impl Default for AppState {
     fn default() -> Self {
         AppState {
             proto: PROTO_UNKNOWN,
-            parser: None,
-            buf: [Vec::new(), Vec::new()],
-            probe_failed: [false; 2],
-            need: [0; 2],
-            dead: [false; 2],
             saw_data: false,
+            work: None,
         }
     }
+}
+
+/// What a flow's app layer holds while it detects or parses.
+#[derive(Default)]
+struct AppWork {
+    parser: Option<Box<dyn AppParser>>,
+    /// Per direction: before detection the bytes kept for the probe
+    /// (`probe_buf`), after it the start of a message split across
+    /// segments (`pending`). One buffer serves both.
+    buf: [Vec<u8>; 2],
+    probe_failed: [bool; 2],
+    need: [u32; 2],
+    dead: [bool; 2],
 }
 
 fn dir_of(d: usize) -> Direction {
@@ -221,14 +225,14 @@ fn dir_of(d: usize) -> Direction {
 
 impl AppState {
     pub fn detected(&self) -> bool {
-        self.parser.is_some()
+        self.work.as_ref().is_some_and(|w| w.parser.is_some())
     }
 
     /// The protocol is decided (known, or no probe matched either
     /// direction) and no parser takes bytes: with detection only, nothing
     /// more is wanted from the flow.
     pub fn decided(&self) -> bool {
-        self.parser.is_none() && self.proto != PROTO_UNKNOWN
+        !self.detected() && self.proto != PROTO_UNKNOWN
     }
 
     /// Name to log as `app_proto` ("" when nothing was seen).
@@ -241,7 +245,9 @@ impl AppState {
 
     /// Bytes held by this flow's app-layer buffers.
     pub fn memuse(&self) -> usize {
-        self.buf.iter().map(|v| v.capacity()).sum()
+        self.work
+            .as_ref()
+            .map_or(0, |w| w.buf.iter().map(|v| v.capacity()).sum())
     }
 
     /// New in-order data (TCP) or a datagram (UDP) in direction `d`.
@@ -257,18 +263,77 @@ impl AppState {
             return;
         }
         self.saw_data = true;
-        if self.parser.is_none() {
-            if self.proto != PROTO_UNKNOWN || self.probe_failed[d] {
-                return;
+        if self.detected() {
+            if let Some(w) = self.work.as_mut() {
+                w.feed(d, data, transport, sink);
             }
-            self.detect(reg, d, data, transport, sink);
             return;
         }
-        self.feed(d, data, transport, sink);
+        if self.proto != PROTO_UNKNOWN {
+            return;
+        }
+        let w = self.work.get_or_insert_with(Default::default);
+        if w.probe_failed[d] {
+            return;
+        }
+        w.detect(&mut self.proto, reg, d, data, transport, sink);
+        if self.decided() {
+            // known without a parser (detection only), or no probe
+            // matched: nothing more to buffer
+            self.work = None;
+        }
     }
 
+    /// One piece of a TCP stream from reassembly: data or a gap.
+    pub fn on_chunk(
+        &mut self,
+        reg: &Registry,
+        d: usize,
+        c: reefwatch_flow::Chunk<'_>,
+        sink: &mut Sink<'_, '_>,
+    ) {
+        match c {
+            reefwatch_flow::Chunk::Data(b, pkt) => {
+                // events these bytes complete belong to the packet that
+                // carried them (it differs from the current packet when
+                // they waited behind a hole)
+                let cur = sink.hdr.pcap_cnt;
+                if pkt != 0 {
+                    sink.hdr.pcap_cnt = pkt;
+                }
+                self.on_data(reg, d, b, Transport::Tcp, sink);
+                sink.hdr.pcap_cnt = cur;
+            }
+            reefwatch_flow::Chunk::Gap(_) => self.on_gap(d, sink),
+        }
+    }
+
+    /// Bytes were lost in direction `d`.
+    pub fn on_gap(&mut self, d: usize, sink: &mut Sink<'_, '_>) {
+        sink.counters.gaps += 1;
+        let Some(w) = self.work.as_mut() else {
+            return;
+        };
+        w.buf[d].clear();
+        w.need[d] = 0;
+        if let Some(p) = w.parser.as_mut() {
+            p.on_gap(dir_of(d), sink);
+        }
+    }
+
+    /// The flow ended.
+    pub fn on_close(&mut self, sink: &mut Sink<'_, '_>) {
+        if let Some(p) = self.work.as_mut().and_then(|w| w.parser.as_mut()) {
+            p.on_close(sink);
+        }
+        self.work = None;
+    }
+}
+
+impl AppWork {
     fn detect(
         &mut self,
+        proto: &mut u16,
         reg: &Registry,
         d: usize,
         data: &[u8],
@@ -293,7 +358,7 @@ impl AppState {
         };
         match result {
             Some(id) => {
-                self.proto = id;
+                *proto = id;
                 sink.app_proto = reg.name(id);
                 if !sink.parse {
                     // detection only: no parser, nothing more to buffer
@@ -328,7 +393,7 @@ impl AppState {
                     self.probe_failed[d] = true;
                     self.buf[d] = Vec::new();
                     if self.probe_failed[0] && self.probe_failed[1] {
-                        self.proto = PROTO_FAILED;
+                        *proto = PROTO_FAILED;
                     }
                 }
             }
@@ -397,48 +462,5 @@ impl AppState {
             sink.counters.parse_errors += 1;
             sink.anomaly("applayer.parser_error");
         }
-    }
-
-    /// One piece of a TCP stream from reassembly: data or a gap.
-    pub fn on_chunk(
-        &mut self,
-        reg: &Registry,
-        d: usize,
-        c: reefwatch_flow::Chunk<'_>,
-        sink: &mut Sink<'_, '_>,
-    ) {
-        match c {
-            reefwatch_flow::Chunk::Data(b, pkt) => {
-                // events these bytes complete belong to the packet that
-                // carried them (it differs from the current packet when
-                // they waited behind a hole)
-                let cur = sink.hdr.pcap_cnt;
-                if pkt != 0 {
-                    sink.hdr.pcap_cnt = pkt;
-                }
-                self.on_data(reg, d, b, Transport::Tcp, sink);
-                sink.hdr.pcap_cnt = cur;
-            }
-            reefwatch_flow::Chunk::Gap(_) => self.on_gap(d, sink),
-        }
-    }
-
-    /// Bytes were lost in direction `d`.
-    pub fn on_gap(&mut self, d: usize, sink: &mut Sink<'_, '_>) {
-        sink.counters.gaps += 1;
-        self.buf[d].clear();
-        self.need[d] = 0;
-        if let Some(p) = self.parser.as_mut() {
-            p.on_gap(dir_of(d), sink);
-        }
-    }
-
-    /// The flow ended.
-    pub fn on_close(&mut self, sink: &mut Sink<'_, '_>) {
-        if let Some(p) = self.parser.as_mut() {
-            p.on_close(sink);
-        }
-        self.parser = None;
-        self.buf = [Vec::new(), Vec::new()];
     }
 }

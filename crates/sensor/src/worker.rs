@@ -567,7 +567,7 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
             if f.tcp.midstream {
                 st.tcp_midstream += 1;
             }
-            st.tcp_gaps += (f.tcp.streams[0].gaps + f.tcp.streams[1].gaps) as u64;
+            st.tcp_gaps += (f.tcp.gaps(0) + f.tcp.gaps(1)) as u64;
         }
         IPPROTO_UDP => st.flows_udp += 1,
         IPPROTO_ICMP | IPPROTO_ICMPV6 => st.flows_icmp += 1,
@@ -636,10 +636,10 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
                 js.set_bool(name, true);
             }
         }
-        if t.streams[0].gaps > 0 {
+        if t.gaps(0) > 0 {
             js.set_bool("ts_gap", true);
         }
-        if t.streams[1].gaps > 0 {
+        if t.gaps(1) > 0 {
             js.set_bool("tc_gap", true);
         }
         js.set_str("state", t.state.name());
