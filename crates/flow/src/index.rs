@@ -134,6 +134,12 @@ impl Index {
     }
 
     /// Every slot, in no particular order.
+    /// Remove every entry.
+    pub(crate) fn clear(&mut self) {
+        self.ents.fill(EMPTY);
+        self.len = 0;
+    }
+
     pub(crate) fn slots(&self) -> impl Iterator<Item = u32> + '_ {
         self.ents
             .iter()

@@ -496,10 +496,21 @@ impl<T: Default> FlowTable<T> {
     ) -> Lookup {
         // find_v4 relies on it: an IPv4 packet's 16-byte addresses end in zeros
         debug_assert!(t.v6 || (t.src[4..] == [0; 12] && t.dst[4..] == [0; 12]));
-        let h = tag(t.hash(self.seed));
-        if let Some(l) = self.find_hashed(t, h, ts_ns) {
-            return l;
-        }
+        let h = if !t.v6 && t.vlan == [0, 0] {
+            // most packets: the 4-byte path (same hash, same flows)
+            let v4 = |a: &[u8; 16]| [a[0], a[1], a[2], a[3]];
+            let pr = self.probe_v4(v4(t.src), t.sport, v4(t.dst), t.dport, t.proto);
+            if let Some(l) = self.find_v4(&pr, ts_ns) {
+                return l;
+            }
+            pr.tag
+        } else {
+            let h = tag(t.hash(self.seed));
+            if let Some(l) = self.find_hashed(t, h, ts_ns) {
+                return l;
+            }
+            h
+        };
         let (key, src_is_a) = FlowKey::new(t.src, t.dst, t.sport, t.dport, t.proto, t.v6, t.vlan);
         self.create(&key, h, src_is_a, ts_ns, syn_ack, make(), ended)
     }
@@ -759,10 +770,17 @@ impl<T: Default> FlowTable<T> {
             .map(|i| (self.slots[i as usize].start_ns, i))
             .collect();
         idxs.sort_unstable();
+        // every flow goes: no list or index upkeep per flow, the table is
+        // emptied at once after
         for (_, i) in idxs {
-            let f = self.remove(i);
+            let f = std::mem::replace(&mut self.slots[i as usize], Flow::vacant());
             ended(f, EndReason::Shutdown);
         }
+        self.map.clear();
+        self.slots.clear();
+        self.free.clear();
+        self.head = [NIL; N_CLASSES];
+        self.tail = [NIL; N_CLASSES];
     }
 }
 
