@@ -121,10 +121,7 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
             handles.push(std::thread::spawn(move || {
                 let mut w = Worker::with_intel(reg, eve, cfg, intel);
                 while let Ok((c, first, mine)) = rx.recv() {
-                    for i in mine {
-                        let p = c.get(i as usize);
-                        w.process(p.linktype, p.data, p.ts_ns, first + i as u64);
-                    }
+                    w.process_chunk(&c, first, &mine);
                 }
                 let dstats = w.decoder_stats().clone();
                 let (ws, app, eve) = w.finish();

@@ -235,19 +235,33 @@ impl Worker {
 
     /// Process a batch of frames (packet numbers from `first_cnt`).
     pub fn process_batch(&mut self, b: &reefwatch_capture::Batch<'_>, first_cnt: u64) {
+        self.process_frames((0..b.len()).map(|i| (b.get(i), first_cnt + i as u64)));
+    }
+
+    /// Process frames `mine` of a chunk (packet numbers from `first_cnt`),
+    /// in order: this worker's share with `--threads N`.
+    pub fn process_chunk(&mut self, c: &reefwatch_capture::Chunk, first_cnt: u64, mine: &[u32]) {
+        self.process_frames(
+            mine.iter()
+                .map(|&i| (c.get(i as usize), first_cnt + i as u64)),
+        );
+    }
+
+    #[inline(always)]
+    fn process_frames<'p>(
+        &mut self,
+        frames: impl Iterator<Item = (reefwatch_capture::Packet<'p>, u64)>,
+    ) {
         if self.outs.parse {
-            for i in 0..b.len() {
-                let r = b.get(i);
-                self.process(r.linktype, r.data, r.ts_ns, first_cnt + i as u64);
+            for (r, cnt) in frames {
+                self.process(r.linktype, r.data, r.ts_ns, cnt);
             }
             return;
         }
         // Detection only: most packets are common frames of a flow that
         // is only tracked (`track_fast`); the rest take the general path,
         // without decoding again when the fast decoder took the frame.
-        for i in 0..b.len() {
-            let r = b.get(i);
-            let cnt = first_cnt + i as u64;
+        for (r, cnt) in frames {
             if r.linktype == reefwatch_decode::linktype::ETHERNET && r.ts_ns < self.next_expire {
                 if let Some(v) = fast_ethernet_ipv4(r.data) {
                     if !self.track_fast(&v, r.data.len(), r.ts_ns, cnt) {
