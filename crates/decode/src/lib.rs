@@ -366,6 +366,16 @@ impl Decoder {
         self.decode_full(linktype, data, ts_ns)
     }
 
+    /// [`count_fast`](Self::count_fast) for `pkts` frames at once, `tcp`
+    /// of them TCP (the rest UDP).
+    pub fn count_fast_many(&mut self, pkts: u64, bytes: u64, tcp: u64) {
+        self.stats.pkts += pkts;
+        self.stats.bytes += bytes;
+        self.stats.ipv4 += pkts;
+        self.stats.tcp += tcp;
+        self.stats.udp += pkts - tcp;
+    }
+
     /// Expire fragment trains older than the timeout.
     pub fn expire(&mut self, now_ns: i64) {
         self.defrag.expire(now_ns);

@@ -196,6 +196,17 @@ pub fn proto_name(p: u8) -> &'static str {
     }
 }
 
+/// What the detection-only path counted in one run of frames.
+#[derive(Default)]
+struct Tally {
+    pkts: u64,
+    bytes: u64,
+    /// of which TCP (the rest UDP)
+    tcp: u64,
+    last_ts: i64,
+    last_cnt: u64,
+}
+
 /// Per-packet context the flow callbacks need.
 #[derive(Clone, Copy)]
 struct PktCtx {
@@ -261,10 +272,17 @@ impl Worker {
         // Detection only: most packets are common frames of a flow that
         // is only tracked (`track_fast`); the rest take the general path,
         // without decoding again when the fast decoder took the frame.
+        // Totals of the packets `track_fast` took, added once at the end.
+        let mut tally = Tally {
+            last_ts: i64::MIN,
+            ..Tally::default()
+        };
         for (r, cnt) in frames {
             if r.linktype == reefwatch_decode::linktype::ETHERNET && r.ts_ns < self.next_expire {
                 if let Some(v) = fast_ethernet_ipv4(r.data) {
-                    if !self.track_fast(&v, r.data.len(), r.ts_ns, cnt) {
+                    if self.track_fast(&v, r.data.len(), r.ts_ns, &mut tally) {
+                        tally.last_cnt = cnt;
+                    } else {
                         self.begin(r.data.len(), r.ts_ns, cnt);
                         self.decoder.count_fast(&v, r.data.len());
                         let (table, outs) = (&mut self.table, &mut self.outs);
@@ -275,6 +293,17 @@ impl Worker {
             }
             self.process(r.linktype, r.data, r.ts_ns, cnt);
         }
+        if tally.pkts > 0 {
+            let st = &mut self.outs.stats;
+            st.pkts += tally.pkts;
+            st.bytes += tally.bytes;
+            st.last_ts = st.last_ts.max(tally.last_ts);
+            // the number of the last packet processed (events of flows
+            // ended later carry it), if `track_fast` took it
+            self.outs.cur_pcap_cnt = self.outs.cur_pcap_cnt.max(tally.last_cnt);
+            self.decoder
+                .count_fast_many(tally.pkts, tally.bytes, tally.tcp);
+        }
     }
 
     /// A detection-only engine's common packet (see
@@ -283,7 +312,7 @@ impl Worker {
     /// same effect as [`process`](Self::process), without building a
     /// [`reefwatch_decode::Packet`]. False (nothing done) for any other.
     #[inline(always)]
-    fn track_fast(&mut self, v: &FastV4<'_>, caplen: usize, ts_ns: i64, pcap_cnt: u64) -> bool {
+    fn track_fast(&mut self, v: &FastV4<'_>, caplen: usize, ts_ns: i64, tally: &mut Tally) -> bool {
         let pr = self.table.probe_v4(v.src, v.sport, v.dst, v.dport, v.proto);
         let Some(lk) = self.table.find_v4(&pr, ts_ns) else {
             return false;
@@ -293,14 +322,11 @@ impl Worker {
             return false;
         }
         let outs = &mut self.outs;
-        outs.cur_pcap_cnt = pcap_cnt;
-        outs.stats.pkts += 1;
-        outs.stats.bytes += caplen as u64;
+        tally.pkts += 1;
+        tally.bytes += caplen as u64;
+        tally.tcp += v.tcp.is_some() as u64;
         // a flow exists, so an earlier packet set `first_ts`
-        if ts_ns > outs.stats.last_ts {
-            outs.stats.last_ts = ts_ns;
-        }
-        self.decoder.count_fast(v, caplen);
+        tally.last_ts = tally.last_ts.max(ts_ns);
         f.pkts[lk.dir] += 1;
         f.bytes[lk.dir] += caplen as u64;
         // what decides the flow's timeout class: its TCP state, or (UDP)
