@@ -764,6 +764,29 @@ impl<T: Default> FlowTable<T> {
 
     /// End every flow (end of input), oldest first.
     pub fn drain(&mut self, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
+        self.drain_ordered(true, ended);
+    }
+
+    /// End every flow (end of input): oldest first, or (`oldest_first`
+    /// false, for a caller to whom the order makes no difference) in slot
+    /// order, a sequential pass over the records.
+    pub fn drain_ordered(&mut self, oldest_first: bool, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
+        if !oldest_first {
+            let mut live = vec![true; self.slots.len()];
+            for &i in &self.free {
+                live[i as usize] = false;
+            }
+            for (f, live) in self.slots.drain(..).zip(live) {
+                if live {
+                    ended(f, EndReason::Shutdown);
+                }
+            }
+            self.map.clear();
+            self.free.clear();
+            self.head = [NIL; N_CLASSES];
+            self.tail = [NIL; N_CLASSES];
+            return;
+        }
         let mut idxs: Vec<(i64, u32)> = self
             .map
             .slots()
@@ -952,6 +975,45 @@ mod tests {
         t.expire(31 * S + 1, &mut |f, _| ended.push(f.data));
         assert_eq!(ended, vec![7]);
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn drain_in_either_order_ends_every_live_flow_once() {
+        // flows created at t = i s, some ended by timeout first (their
+        // slots free, some reused): both drains end exactly the live ones
+        let build = || {
+            let mut t: FlowTable<u32> = FlowTable::new(FlowConfig::default());
+            const S: i64 = 1_000_000_000;
+            for i in 0..300u32 {
+                let (k, a) = FlowKey::new(&ip(1), &ip(2), i as u16 + 1, 53, 17, false, [0; 2]);
+                let now = i as i64 * S;
+                let l = t.lookup(&k, a, now, false, || i, &mut |_, _| {});
+                t.touch(l.idx);
+                if i == 100 {
+                    // flows 0..=68 are over 30 s idle (UDP new)
+                    t.expire(now, &mut |_, _| {});
+                }
+            }
+            t
+        };
+        let (mut t1, mut t2) = (build(), build());
+        let live = t1.len();
+        assert!(live < 300 && live > 200, "{live}");
+        let mut ordered = Vec::new();
+        t1.drain_ordered(true, &mut |f, r| {
+            assert_eq!(r, EndReason::Shutdown);
+            ordered.push((f.start_ns, f.data));
+        });
+        let mut unordered = Vec::new();
+        t2.drain_ordered(false, &mut |f, _| unordered.push((f.start_ns, f.data)));
+        assert_eq!(ordered.len(), live);
+        assert!(ordered.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+        unordered.sort();
+        assert_eq!(ordered, unordered);
+        assert!(t1.is_empty() && t2.is_empty());
+        // still usable
+        let (k, a) = FlowKey::new(&ip(1), &ip(2), 9, 53, 17, false, [0; 2]);
+        assert!(t2.lookup(&k, a, 0, false, || 0, &mut |_, _| {}).new);
     }
 
     #[test]

@@ -385,7 +385,11 @@ impl Worker {
     /// End of input: end every flow and flush output.
     pub fn finish(mut self) -> (WorkerStats, AppCounters, EveOut) {
         let outs = &mut self.outs;
-        self.table.drain(&mut |f, r| end_flow(outs, f, r));
+        // events are written oldest flow first, as Suricata does; with
+        // nothing written, a sequential pass
+        let ordered = outs.parse || outs.eve.enabled();
+        self.table
+            .drain_ordered(ordered, &mut |f, r| end_flow(outs, f, r));
         outs.stats.flows_evicted = self.table.evicted;
         outs.stats.reassembly_refused = outs.mem.refused;
         outs.stats.alerts = outs.intel.as_ref().map_or(0, |i| i.alerts);
