@@ -133,13 +133,13 @@ impl Index {
         true
     }
 
-    /// Every slot, in no particular order.
     /// Remove every entry.
     pub(crate) fn clear(&mut self) {
         self.ents.fill(EMPTY);
         self.len = 0;
     }
 
+    /// Every slot, in no particular order.
     pub(crate) fn slots(&self) -> impl Iterator<Item = u32> + '_ {
         self.ents
             .iter()
