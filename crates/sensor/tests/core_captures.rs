@@ -568,4 +568,26 @@ fn threads_see_what_one_thread_sees() {
     assert!(!s1.warnings.is_empty());
     assert_eq!(s1.warnings, s3.warnings);
     assert_eq!(s1.errors, s3.errors);
+
+    // EVE off: the workers take the detection-only path; the same split
+    // by app_proto, the same decoder counters, as one thread's with EVE
+    let off = |threads: usize| {
+        analyze(AnalyzeOptions {
+            inputs: dirs.to_vec(),
+            eve: None,
+            threads,
+            engine: EngineConfig::default(),
+            progress: false,
+            intel: None,
+        })
+    };
+    for s in [off(1), off(3)] {
+        assert!(!s.app_layer_parsed);
+        assert_eq!(
+            (s.traffic.pkts, s.traffic.bytes),
+            (s1.traffic.pkts, s1.traffic.bytes)
+        );
+        assert_eq!(shares(&s), shares(&s1));
+        assert_eq!(format!("{:?}", s.decoder), format!("{:?}", s1.decoder));
+    }
 }
