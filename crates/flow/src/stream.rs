@@ -106,6 +106,11 @@ impl Stream {
         self.next
     }
 
+    /// Whether segments wait behind a hole.
+    pub fn has_queued(&self) -> bool {
+        !self.ooo.is_empty()
+    }
+
     pub fn queued_bytes(&self) -> usize {
         self.ooo_bytes
     }

@@ -142,6 +142,28 @@ impl TcpTrack {
         self.streams.as_deref()
     }
 
+    /// [`on_segment`](Self::on_segment) for a segment without payload
+    /// while nothing is queued for reassembly (see
+    /// [`has_queued`](Self::has_queued)): then a peer's ACK has nothing to
+    /// release, so only flags, the stream start (SYN) and the state change.
+    #[inline]
+    pub fn on_segment_no_payload(&mut self, dir: usize, seq: u32, flags: u8) {
+        debug_assert!(!self.has_queued());
+        let dir = dir & 1;
+        self.flags[dir] |= flags;
+        if flags & SYN != 0 {
+            self.streams_mut()[dir].on_syn(seq);
+        }
+        self.advance_state(dir, flags);
+    }
+
+    /// Whether either stream holds segments waiting behind a hole.
+    pub fn has_queued(&self) -> bool {
+        self.streams
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|x| x.has_queued()))
+    }
+
     /// Connection state only, for a flow whose bytes nobody wants any
     /// more (its protocol is known and nothing consumes its transactions):
     /// flags, handshake, FIN/RST and midstream pickup as
@@ -287,6 +309,51 @@ mod tests {
                 assert_eq!(full.rst, lite.rst);
             }
         }
+    }
+
+    #[test]
+    fn no_payload_path_tracks_like_on_segment() {
+        // with nothing queued, a segment without payload changes the same
+        // state (and stream start) either way
+        let cfg = StreamConfig::default();
+        let mut mem = MemBudget::new(1 << 20);
+        let script: &[(usize, u8)] = &[
+            (0, SYN),
+            (1, SYN | ACK),
+            (0, ACK),
+            (1, ACK),
+            (0, FIN | ACK),
+            (1, ACK),
+            (1, FIN | ACK),
+            (0, ACK),
+            (0, RST),
+        ];
+        for start in 0..script.len() {
+            let (mut full, mut lite) = (TcpTrack::default(), TcpTrack::default());
+            for (i, &(d, f)) in script[start..].iter().enumerate() {
+                let seq = 1000 * (d as u32 + 1) + i as u32;
+                full.on_segment(d, seq, 7, f, b"", 0, &cfg, &mut mem, &mut |_, _| {});
+                assert!(!lite.has_queued());
+                lite.on_segment_no_payload(d, seq, f);
+                assert_eq!(
+                    format!("{full:?}"),
+                    format!("{lite:?}"),
+                    "from {start}, step {i}"
+                );
+            }
+        }
+        // data after the handshake is delivered the same way afterwards
+        let mut t = TcpTrack::default();
+        t.on_segment_no_payload(0, 99, SYN);
+        t.on_segment_no_payload(1, 499, SYN | ACK);
+        let mut got = Vec::new();
+        t.on_segment(0, 100, 500, ACK, b"hi", 0, &cfg, &mut mem, &mut |_, c| {
+            if let Chunk::Data(b, _) = c {
+                got.extend_from_slice(b)
+            }
+        });
+        assert_eq!(got, b"hi");
+        assert!(!t.midstream);
     }
 
     #[test]

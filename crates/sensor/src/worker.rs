@@ -318,7 +318,18 @@ impl Worker {
             return false;
         };
         let f = self.table.get_mut(lk.idx);
-        if !f.track_only {
+        // A flow whose protocol is not decided yet takes the general path,
+        // except for a segment without payload while nothing waits for
+        // reassembly: then, with no parser, only counters and TCP state
+        // change there too (the handshake of most flows).
+        let undecided = !f.track_only;
+        if undecided
+            && (!v.payload.is_empty()
+                || self.outs.parse
+                || f.data.detected()
+                || f.data.decided()
+                || f.tcp.has_queued())
+        {
             return false;
         }
         let outs = &mut self.outs;
@@ -335,8 +346,12 @@ impl Worker {
             Some(t) => {
                 count_tcp_flags(&mut outs.stats, t.flags);
                 let before = f.tcp.state;
-                f.tcp
-                    .on_segment_state_only(lk.dir, t.flags, !v.payload.is_empty());
+                if undecided {
+                    f.tcp.on_segment_no_payload(lk.dir, t.seq, t.flags);
+                } else {
+                    f.tcp
+                        .on_segment_state_only(lk.dir, t.flags, !v.payload.is_empty());
+                }
                 f.tcp.state != before
             }
             None => f.pkts[lk.dir] == 1,
