@@ -19,10 +19,13 @@ fuzz_target!(|data: &[u8]| {
         1 => (false, AppLayerMode::Auto),
         _ => (true, AppLayerMode::Detect),
     };
+    // one input in four through the reading thread's chunk hand-off to
+    // two workers
+    let threads = if data.len() % 4 == 3 { 2 } else { 1 };
     let _ = analyze(AnalyzeOptions {
         inputs: vec![path],
         eve: eve.then(|| Arc::new(Mutex::new(sink)) as reefwatch_sensor::eve::EveDest),
-        threads: 1,
+        threads,
         engine: EngineConfig {
             app_layer,
             ..EngineConfig::default()
