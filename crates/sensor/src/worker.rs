@@ -318,18 +318,15 @@ impl Worker {
             return false;
         };
         let f = self.table.get_mut(lk.idx);
-        // A flow whose protocol is not decided yet takes the general path,
-        // except for a segment without payload while nothing waits for
-        // reassembly: then, with no parser, only counters and TCP state
-        // change there too (the handshake of most flows).
+        // Without parsing, a flow is only tracked as soon as its protocol
+        // is decided, so one that is not is undecided (and has no parser).
+        // It takes the general path, except for a segment without payload
+        // while nothing waits for reassembly: then only counters and TCP
+        // state change there too (the handshake of most flows).
         let undecided = !f.track_only;
-        if undecided
-            && (!v.payload.is_empty()
-                || self.outs.parse
-                || f.data.detected()
-                || f.data.decided()
-                || f.tcp.has_queued())
-        {
+        debug_assert!(!self.outs.parse && !f.data.detected());
+        debug_assert!(!undecided || !f.data.decided());
+        if undecided && (!v.payload.is_empty() || f.tcp.has_queued()) {
             return false;
         }
         let outs = &mut self.outs;
