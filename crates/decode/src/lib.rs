@@ -344,12 +344,7 @@ impl Decoder {
     /// [`fast_ethernet_ipv4`] itself calls this when it keeps the frame).
     #[inline(always)]
     pub fn count_fast(&mut self, v: &FastV4<'_>, caplen: usize) {
-        self.stats.pkts += 1;
-        self.stats.bytes += caplen as u64;
-        self.stats.ipv4 += 1;
-        let tcp = (v.proto == IPPROTO_TCP) as u64;
-        self.stats.tcp += tcp;
-        self.stats.udp += 1 - tcp;
+        self.count_fast_many(1, caplen as u64, (v.proto == IPPROTO_TCP) as u64);
     }
 
     /// [`decode`](Self::decode) without the fast path (for tests that
@@ -368,6 +363,7 @@ impl Decoder {
 
     /// [`count_fast`](Self::count_fast) for `pkts` frames at once, `tcp`
     /// of them TCP (the rest UDP).
+    #[inline(always)]
     pub fn count_fast_many(&mut self, pkts: u64, bytes: u64, tcp: u64) {
         self.stats.pkts += pkts;
         self.stats.bytes += bytes;

@@ -196,7 +196,7 @@ fn hash_parts(src: [u64; 3], dst: [u64; 3], rest: u64, seed: u64) -> u64 {
 
 /// An untagged IPv4 packet's flow fields and hash tag
 /// ([`FlowTable::probe_v4`]).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct V4Probe {
     src: u32,
     dst: u32,
@@ -771,31 +771,15 @@ impl<T: Default> FlowTable<T> {
     /// false, for a caller to whom the order makes no difference) in slot
     /// order, a sequential pass over the records.
     pub fn drain_ordered(&mut self, oldest_first: bool, ended: &mut dyn FnMut(Flow<T>, EndReason)) {
-        if !oldest_first {
-            let mut live = vec![true; self.slots.len()];
-            for &i in &self.free {
-                live[i as usize] = false;
-            }
-            for (f, live) in self.slots.drain(..).zip(live) {
-                if live {
-                    ended(f, EndReason::Shutdown);
-                }
-            }
-            self.map.clear();
-            self.free.clear();
-            self.head = [NIL; N_CLASSES];
-            self.tail = [NIL; N_CLASSES];
-            return;
+        let mut idxs: Vec<u32> = self.map.slots().collect();
+        if oldest_first {
+            idxs.sort_unstable_by_key(|&i| (self.slots[i as usize].start_ns, i));
+        } else {
+            idxs.sort_unstable();
         }
-        let mut idxs: Vec<(i64, u32)> = self
-            .map
-            .slots()
-            .map(|i| (self.slots[i as usize].start_ns, i))
-            .collect();
-        idxs.sort_unstable();
         // every flow goes: no list or index upkeep per flow, the table is
         // emptied at once after
-        for (_, i) in idxs {
+        for i in idxs {
             let f = std::mem::replace(&mut self.slots[i as usize], Flow::vacant());
             ended(f, EndReason::Shutdown);
         }

@@ -137,11 +137,6 @@ impl TcpTrack {
         }
     }
 
-    /// The reassembly streams, if allocated (not yet released).
-    pub fn streams(&self) -> Option<&[Stream; 2]> {
-        self.streams.as_deref()
-    }
-
     /// [`on_segment`](Self::on_segment) for a segment without payload
     /// while nothing is queued for reassembly (see
     /// [`has_queued`](Self::has_queued)): then a peer's ACK has nothing to

@@ -361,8 +361,8 @@ impl AppWork {
                 *proto = id;
                 sink.app_proto = reg.name(id);
                 if !sink.parse {
-                    // detection only: no parser, nothing more to buffer
-                    self.buf = [Vec::new(), Vec::new()];
+                    // detection only: no parser (the caller drops this
+                    // work once the protocol is decided)
                     return;
                 }
                 self.parser = Some((reg.defs[id as usize].new_parser)());
