@@ -703,3 +703,17 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
     }
     eve.end();
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_engines_flow_record_is_three_cache_lines() {
+        // what ARCHITECTURE.md and the flow crate's layout test promise
+        // for the record this engine keeps (16 bytes of app state)
+        assert_eq!(std::mem::size_of::<crate::app::AppState>(), 16);
+        assert_eq!(
+            std::mem::size_of::<reefwatch_flow::Flow<crate::app::AppState>>(),
+            192
+        );
+    }
+}
