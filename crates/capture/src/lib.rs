@@ -187,6 +187,12 @@ impl Chunk {
         .get(i)
     }
 
+    /// Timestamp of packet `i` (`i < len()`), without touching its bytes.
+    #[inline]
+    pub fn ts_ns(&self, i: usize) -> i64 {
+        self.recs[i].ts_ns
+    }
+
     /// The buffer, to give back to [`CaptureReader::next_chunk`] as its
     /// spare.
     pub fn into_buffer(self) -> Vec<u8> {

@@ -249,13 +249,47 @@ impl Worker {
         self.process_frames((0..b.len()).map(|i| (b.get(i), first_cnt + i as u64)));
     }
 
-    /// Process frames `mine` of a chunk (packet numbers from `first_cnt`),
-    /// in order: this worker's share with `--threads N`.
+    /// Process frames `mine` (ascending) of a chunk (packet numbers from
+    /// `first_cnt`): this worker's share with `--threads N`.
+    ///
+    /// The flow clock runs on every packet of the chunk, not only on this
+    /// worker's: flows time out at the packet where they would with one
+    /// thread (the first whose time reaches the next expiry check, whoever
+    /// it goes to), so flow counts and flow events do not depend on the
+    /// number of threads.
     pub fn process_chunk(&mut self, c: &reefwatch_capture::Chunk, first_cnt: u64, mine: &[u32]) {
-        self.process_frames(
-            mine.iter()
-                .map(|&i| (c.get(i as usize), first_cnt + i as u64)),
-        );
+        let n = c.len();
+        let own = |w: &mut Worker, ks: &[u32]| {
+            w.process_frames(
+                ks.iter()
+                    .map(|&i| (c.get(i as usize), first_cnt + i as u64)),
+            )
+        };
+        let (mut j, mut k) = (0usize, 0usize);
+        while j < n {
+            // the next packet at or past the next expiry check; own packets
+            // before it move the clock past none
+            let mut t = j;
+            while t < n && c.ts_ns(t) < self.next_expire {
+                t += 1;
+            }
+            let end = k + mine[k..].partition_point(|&i| (i as usize) < t);
+            own(self, &mine[k..end]);
+            k = end;
+            if t == n {
+                break;
+            }
+            if mine.get(k) == Some(&(t as u32)) {
+                // this worker's: it runs the check itself
+                own(self, &mine[k..k + 1]);
+                k += 1;
+            } else {
+                self.outs.cur_pcap_cnt = first_cnt + t as u64;
+                self.expire(c.ts_ns(t));
+            }
+            j = t + 1;
+        }
+        debug_assert_eq!(k, mine.len());
     }
 
     #[inline(always)]
@@ -372,11 +406,18 @@ impl Worker {
             outs.stats.last_ts = ts_ns;
         }
         if ts_ns >= self.next_expire {
-            let table = &mut self.table;
-            table.expire(ts_ns, &mut |f, r| end_flow(outs, f, r));
-            self.decoder.expire(ts_ns);
-            self.next_expire = ts_ns.saturating_add(1_000_000_000);
+            self.expire(ts_ns);
         }
+    }
+
+    /// The flow clock reached `ts_ns` (at or past the next check): end the
+    /// flows (and drop the fragments) idle too long.
+    #[inline(never)]
+    fn expire(&mut self, ts_ns: i64) {
+        let outs = &mut self.outs;
+        self.table.expire(ts_ns, &mut |f, r| end_flow(outs, f, r));
+        self.decoder.expire(ts_ns);
+        self.next_expire = ts_ns.saturating_add(1_000_000_000);
     }
 
     /// Process one captured frame.
