@@ -20,7 +20,8 @@ pub struct AnalyzeArgs {
     /// Where to write EVE JSON: a file, `-` for stdout, or `none`.
     #[arg(long, default_value = "eve.json")]
     pub eve: String,
-    /// Worker threads (flows are hashed to workers).
+    /// Threads in all (flows are hashed to them; the one reading the
+    /// input takes a smaller share). Results do not depend on it.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Format of the end-of-run summary.
