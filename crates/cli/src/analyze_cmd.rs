@@ -21,7 +21,9 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value = "eve.json")]
     pub eve: String,
     /// Threads in all (flows are hashed to them; the one reading the
-    /// input takes a smaller share). Results do not depend on it.
+    /// input takes a smaller share). Flows and events are the same for any
+    /// N, but for their order, flow ids, and evictions under the memory
+    /// caps (split between threads).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Format of the end-of-run summary.
