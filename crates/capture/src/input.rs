@@ -28,6 +28,9 @@ pub(crate) struct Input {
     /// Stream offset of `buf[0]`.
     base: u64,
     eof: bool,
+    /// Never move buffered bytes (records already handed out by position
+    /// stay valid): a part of a file read in parallel (`parts.rs`).
+    append_only: bool,
 }
 
 impl Input {
@@ -40,6 +43,30 @@ impl Input {
             end: 0,
             base: 0,
             eof: false,
+            append_only: false,
+        }
+    }
+
+    /// An input over bytes already read: `buf[..end]` holds the stream from
+    /// offset `base`, reading resumes at `buf[pos]`, and `src` goes on
+    /// after `buf[end - 1]`. Append-only: a record that runs past `end`
+    /// grows the buffer instead of moving what is in it.
+    pub(crate) fn over(
+        src: Box<dyn Read + Send>,
+        buf: Vec<u8>,
+        pos: usize,
+        end: usize,
+        base: u64,
+    ) -> Input {
+        debug_assert!(pos <= end && end <= buf.len());
+        Input {
+            src,
+            buf,
+            pos,
+            end,
+            base,
+            eof: false,
+            append_only: true,
         }
     }
 
@@ -78,22 +105,23 @@ impl Input {
             return Ok(false);
         }
         // Compact: move the unread tail to the front.
-        if self.pos > 0 {
+        if self.pos > 0 && !self.append_only {
             self.buf.copy_within(self.pos..self.end, 0);
             self.base += self.pos as u64;
             self.end -= self.pos;
             self.pos = 0;
         }
-        if self.base > 0 && self.buf.len() < BUF_SIZE {
+        if self.base > 0 && self.buf.len() < BUF_SIZE && !self.append_only {
             // A whole initial buffer has been consumed: a large input.
             self.grow(BUF_SIZE);
         }
-        while self.end < n {
+        let want = self.pos + n;
+        while self.end < want {
             if self.end == self.buf.len() {
                 // Grow only as data actually arrives, so a corrupt length
                 // cannot make us allocate more than the input holds (and
                 // never more than the caller's bound `n`).
-                self.grow((self.buf.len() * 2).min(n.next_power_of_two()));
+                self.grow((self.buf.len() * 2).max(1).min(want.next_power_of_two()));
             }
             match self.src.read(&mut self.buf[self.end..]) {
                 Ok(0) => {

@@ -49,6 +49,8 @@
 mod bytes;
 mod error;
 mod input;
+#[cfg(unix)]
+pub mod parts;
 mod pcap;
 mod pcapng;
 
