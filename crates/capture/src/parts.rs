@@ -62,13 +62,16 @@ impl PcapParts {
     /// The file as parts if `reader` (just opened from `path`) reads a
     /// classic pcap from a regular file without decompression; otherwise
     /// the reader back, to be read as a stream.
-    pub fn from_reader(reader: CaptureReader, path: &Path) -> Result<PcapParts, CaptureReader> {
+    pub fn from_reader(
+        reader: CaptureReader,
+        path: &Path,
+    ) -> Result<PcapParts, Box<CaptureReader>> {
         let h = match (&reader.format, reader.gzip, reader.raw_len) {
             (Format::Pcap(h), false, Some(_)) if reader.count == 0 => *h,
-            _ => return Err(reader),
+            _ => return Err(Box::new(reader)),
         };
         let Ok(file) = File::open(path) else {
-            return Err(reader);
+            return Err(Box::new(reader));
         };
         match file.metadata() {
             Ok(m) if m.is_file() => Ok(PcapParts {
@@ -79,7 +82,7 @@ impl PcapParts {
                 part_len: PART_LEN,
                 slack: SLACK,
             }),
-            _ => Err(reader),
+            _ => Err(Box::new(reader)),
         }
     }
 
