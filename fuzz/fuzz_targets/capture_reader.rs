@@ -1,10 +1,13 @@
 //! Feed arbitrary bytes (pcap, pcapng, gzip of either, or garbage) through
 //! `CaptureReader::from_read` and drain it, a packet at a time and in
 //! batches: no panic, bounded records, consecutive indices, finished after
-//! an error, and both ways give the same packets and the same error.
+//! an error, and both ways give the same packets and the same error. A
+//! classic pcap is also read from a file in parts (`PcapParts`, what
+//! `--threads` reads), of sizes the input picks: the same again.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use reefwatch_capture::parts::PcapParts;
 use reefwatch_capture::{CaptureReader, MAX_CAPLEN};
 
 type Seen = (i64, u32, u64, u64, Vec<u8>);
@@ -59,4 +62,34 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(single, batched);
     assert_eq!(single_err, batched_err);
+
+    let path = std::env::temp_dir().join(format!("reefwatch-fuzz-parts-{}", std::process::id()));
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let Ok(r) = CaptureReader::open(&path) else {
+        return;
+    };
+    let Ok(parts) = PcapParts::from_reader(r, &path) else {
+        return;
+    };
+    let parts = parts.with_part_len(1 + (data.len() % 200) as u64, data.len() % 50);
+    let name = path.display().to_string();
+    let mut cur = parts.start();
+    let mut in_parts: Vec<Seen> = Vec::new();
+    let mut parts_err = None;
+    for k in 0..parts.parts() {
+        let (c, next, e) = parts.scan(parts.read(k, Vec::new()), cur);
+        for i in 0..c.len() {
+            let p = c.get(i);
+            in_parts.push((p.ts_ns, p.linktype, p.index, p.offset, p.data.to_vec()));
+        }
+        if let Some(e) = e {
+            assert!(parts_err.is_none());
+            parts_err = Some(e.to_string().replacen(&name, "fuzz", 1));
+        }
+        cur = next;
+    }
+    assert_eq!(single, in_parts);
+    assert_eq!(single_err, parts_err);
 });

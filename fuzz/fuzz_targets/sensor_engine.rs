@@ -19,15 +19,17 @@ fuzz_target!(|data: &[u8]| {
         1 => (false, AppLayerMode::Auto),
         _ => (true, AppLayerMode::Detect),
     };
-    // one input in four through the reading thread's chunk hand-off to
-    // two workers
+    // one input in four through two threads, the file read in parts of
+    // 64 to 1087 bytes (records across part ends)
     let threads = if data.len() % 4 == 3 { 2 } else { 1 };
+    let read_part = 64 + (data.len() as u64 * 7) % 1024;
     let _ = analyze(AnalyzeOptions {
         inputs: vec![path],
         eve: eve.then(|| Arc::new(Mutex::new(sink)) as reefwatch_sensor::eve::EveDest),
         threads,
         engine: EngineConfig {
             app_layer,
+            read_part,
             ..EngineConfig::default()
         },
         progress: false,

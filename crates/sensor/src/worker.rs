@@ -47,6 +47,9 @@ pub struct EngineConfig {
     /// reassembly memory per worker
     pub reassembly_memcap: usize,
     pub app_layer: AppLayerMode,
+    /// With `--threads N`, bytes of a pcap file per unit of reading (see
+    /// `threads.rs`); smaller in tests, to cut files into many parts.
+    pub read_part: u64,
 }
 
 impl Default for EngineConfig {
@@ -56,6 +59,7 @@ impl Default for EngineConfig {
             flow: FlowConfig::default(),
             reassembly_memcap: 256 << 20,
             app_layer: AppLayerMode::Auto,
+            read_part: reefwatch_capture::parts::PART_LEN,
         }
     }
 }

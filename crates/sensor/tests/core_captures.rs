@@ -28,13 +28,17 @@ fn testdata(name: &str) -> PathBuf {
 }
 
 fn run(paths: &[PathBuf], threads: usize) -> (Summary, Vec<Value>) {
+    run_cfg(paths, threads, EngineConfig::default())
+}
+
+fn run_cfg(paths: &[PathBuf], threads: usize, engine: EngineConfig) -> (Summary, Vec<Value>) {
     let buf = Shared::default();
     let dest: reefwatch_sensor::eve::EveDest = Arc::new(Mutex::new(Box::new(buf.clone())));
     let s = analyze(AnalyzeOptions {
         inputs: paths.to_vec(),
         eve: Some(dest),
         threads,
-        engine: EngineConfig::default(),
+        engine,
         progress: false,
         intel: None,
     });
@@ -551,6 +555,12 @@ fn threads_see_what_one_thread_sees() {
     let (s1, ev1) = run(&dirs, 1);
     let (s3, ev3) = run(&dirs, 3);
     let (s2, ev2) = run(&dirs, 2);
+    // pcap files read in parts of 1500 bytes: records across part ends
+    let small_parts = EngineConfig {
+        read_part: 1500,
+        ..EngineConfig::default()
+    };
+    let (s3p, ev3p) = run_cfg(&dirs, 3, small_parts);
     assert!(ev1.len() > 1000 && ev3.len() > 1000);
     assert_eq!(
         (s1.traffic.pkts, s1.traffic.bytes, s1.files),
@@ -569,6 +579,16 @@ fn threads_see_what_one_thread_sees() {
     assert!(s1.traffic.flows > 50);
     assert_eq!(flows(&s1), flows(&s3));
     assert_eq!(flows(&s1), flows(&s2));
+    assert_eq!(flows(&s1), flows(&s3p));
+    assert_eq!(
+        (s1.traffic.pkts, s1.traffic.bytes, s1.files, &s1.warnings),
+        (
+            s3p.traffic.pkts,
+            s3p.traffic.bytes,
+            s3p.files,
+            &s3p.warnings
+        )
+    );
     let events = |ev: &[Value]| {
         let mut v: Vec<String> = ev
             .iter()
@@ -591,6 +611,10 @@ fn threads_see_what_one_thread_sees() {
     assert!(
         e1 == events(&ev2),
         "EVE events differ between 1 and 2 threads"
+    );
+    assert!(
+        e1 == events(&ev3p),
+        "EVE events differ with small read parts"
     );
     let shares = |s: &Summary| {
         let mut v: Vec<_> = s
