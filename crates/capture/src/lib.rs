@@ -124,6 +124,8 @@ pub struct CaptureReader {
     gzip: bool,
     /// records of the last [`CaptureReader::next_batch`]
     batch: Vec<Rec>,
+    /// an error met while batching, returned by the next call
+    pending_err: Option<CaptureError>,
 }
 
 /// Packets handed out together by [`CaptureReader::next_batch`], borrowing
@@ -314,6 +316,7 @@ impl CaptureReader {
             raw_len: None,
             gzip,
             batch: Vec::new(),
+            pending_err: None,
         })
     }
 
@@ -337,6 +340,17 @@ impl CaptureReader {
     /// the end and after an error.
     #[inline]
     fn next_rec(&mut self) -> Result<Option<Rec>, CaptureError> {
+        if let Some(e) = self.pending_err.take() {
+            return Err(e);
+        }
+        self.next_rec_from(false)
+    }
+
+    /// [`next_rec`](Self::next_rec); with `buffered_only` (pcapng), `None`
+    /// also when the next block is not whole in the buffer (reading more
+    /// would move the records already handed out).
+    #[inline]
+    fn next_rec_from(&mut self, buffered_only: bool) -> Result<Option<Rec>, CaptureError> {
         if self.done {
             return Ok(None);
         }
@@ -345,7 +359,7 @@ impl CaptureReader {
                 let h = *h;
                 pcap_next(&mut self.input, &h)
             }
-            Format::Pcapng(_) => self.pcapng_next(),
+            Format::Pcapng(_) => self.pcapng_next(buffered_only),
         };
         match r {
             Ok(Some(rec)) => {
@@ -353,7 +367,7 @@ impl CaptureReader {
                 Ok(Some(rec))
             }
             Ok(None) => {
-                self.done = true;
+                self.done = !buffered_only;
                 Ok(None)
             }
             Err((e, offset)) => {
@@ -365,9 +379,10 @@ impl CaptureReader {
 
     /// Up to `max` packets (at least one unless the input is over): the
     /// next one as [`next_packet`](Self::next_packet) reads it, then those
-    /// that follow it whole in the read buffer (classic pcap only; a pcapng
-    /// batch holds one packet). Errors as `next_packet`'s: a record that
-    /// cannot follow in this batch is read, or reported, by the next call.
+    /// that follow it whole in the read buffer (pcap records, pcapng blocks
+    /// up to the next section header). Errors as `next_packet`'s: a record
+    /// that cannot follow in this batch is read, or reported, by the next
+    /// call.
     pub fn next_batch(&mut self, max: usize) -> Result<Batch<'_>, CaptureError> {
         self.batch.clear();
         let first = self.count + 1;
@@ -375,15 +390,32 @@ impl CaptureReader {
             if let Some(rec) = self.next_rec()? {
                 self.batch.push(rec);
             }
-            if let (Format::Pcap(h), false) = (&self.format, self.batch.is_empty()) {
-                let h = *h;
-                while self.batch.len() < max {
-                    match pcap_next_buffered(&mut self.input, &h) {
-                        Some(rec) => {
-                            self.count += 1;
-                            self.batch.push(rec);
+            match (&self.format, self.batch.is_empty()) {
+                (_, true) => {}
+                (Format::Pcap(h), false) => {
+                    let h = *h;
+                    while self.batch.len() < max {
+                        match pcap_next_buffered(&mut self.input, &h) {
+                            Some(rec) => {
+                                self.count += 1;
+                                self.batch.push(rec);
+                            }
+                            None => break,
                         }
-                        None => break,
+                    }
+                }
+                (Format::Pcapng(_), false) => {
+                    // blocks whole in the buffer; an error among them comes
+                    // with the next call, after the packets before it
+                    while self.batch.len() < max {
+                        match self.next_rec_from(true) {
+                            Ok(Some(rec)) => self.batch.push(rec),
+                            Ok(None) => break,
+                            Err(e) => {
+                                self.pending_err = Some(e);
+                                break;
+                            }
+                        }
                     }
                 }
             }
@@ -453,13 +485,26 @@ impl CaptureReader {
         }
     }
 
-    fn pcapng_next(&mut self) -> RecResult {
+    fn pcapng_next(&mut self, buffered_only: bool) -> RecResult {
         let Format::Pcapng(ng) = &mut self.format else {
             return Ok(None);
         };
         let input = &mut self.input;
         // Every iteration consumes at least 12 bytes or returns.
         loop {
+            if buffered_only {
+                // only a whole block, in the section's byte order
+                let a = input.avail();
+                if a.len() < pcapng::MIN_BLOCK_LEN
+                    || bytes::u32_at(a, pcapng::field::TYPE, ng.be) == pcapng::BT_SHB
+                {
+                    return Ok(None);
+                }
+                let len = bytes::u32_at(a, pcapng::field::LEN, ng.be) as usize;
+                if len < pcapng::MIN_BLOCK_LEN || len > a.len() {
+                    return Ok(None);
+                }
+            }
             let off = input.offset();
             let fail = |e: RawError| Err((e, off));
             let io = |e: std::io::Error| (RawError::from(e), off);

@@ -1049,10 +1049,13 @@ mod tests;
 
 /// A cheap symmetric hash of a frame's IP address pair, for spreading
 /// packets over workers: both directions of a flow, and every fragment of a
-/// datagram, hash alike. Tunnels are not unwrapped (the outer pair decides).
-/// Frames without IP hash to 0.
+/// datagram, hash alike. Tunnels the decoder unwraps (GRE, VXLAN, GENEVE,
+/// GRE in UDP) hash by their innermost pair, as the decoder keys the flow
+/// (the same flow seen tunnelled and not lands on one worker); an outer
+/// fragment by its outer pair (its inner packet is known only once
+/// reassembled). Frames without IP hash to 0.
 pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
-    let (mut et, mut rest): (u16, &[u8]) = match linktype {
+    let (et, rest): (u16, &[u8]) = match linktype {
         linktype::ETHERNET if data.len() >= 14 => {
             (u16::from_be_bytes([data[12], data[13]]), &data[14..])
         }
@@ -1068,6 +1071,19 @@ pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
         linktype::IPV6 => (ETHERTYPE_IPV6, data),
         _ => return 0,
     };
+    let Some((a, b)) = ip_pair(et, rest, 0) else {
+        return 0;
+    };
+    // symmetric: order-independent combination, then a multiplicative mix
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let x = lo.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ hi.rotate_left(32).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    x ^ (x >> 31)
+}
+
+/// The address pair (folded to words) of the IP packet after `et` (0: by
+/// version nibble), inside the tunnels the decoder unwraps.
+fn ip_pair(mut et: u16, mut rest: &[u8], depth: u8) -> Option<(u64, u64)> {
     for _ in 0..3 {
         if !matches!(et, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) || rest.len() < 4 {
             break;
@@ -1079,7 +1095,7 @@ pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
         et = match rest.first().map(|b| b >> 4) {
             Some(4) => ETHERTYPE_IPV4,
             Some(6) => ETHERTYPE_IPV6,
-            _ => return 0,
+            _ => return None,
         };
     }
     let word = |b: &[u8]| -> u64 {
@@ -1088,17 +1104,99 @@ pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
         w[..n].copy_from_slice(&b[..n]);
         u64::from_le_bytes(w)
     };
-    let (a, b) = match et {
-        ETHERTYPE_IPV4 if rest.len() >= 20 => (word(&rest[12..16]), word(&rest[16..20])),
-        ETHERTYPE_IPV6 if rest.len() >= 40 => (
-            word(&rest[8..16]) ^ word(&rest[16..24]).rotate_left(29),
-            word(&rest[24..32]) ^ word(&rest[32..40]).rotate_left(29),
-        ),
-        _ => return 0,
+    let (pair, proto, payload) = match et {
+        ETHERTYPE_IPV4 if rest.len() >= 20 => {
+            let pair = (word(&rest[12..16]), word(&rest[16..20]));
+            let hlen = ((rest[0] & 0x0f) as usize) * 4;
+            let fragment = u16::from_be_bytes([rest[6], rest[7]]) & 0x3fff != 0;
+            if fragment || hlen < 20 || rest.len() < hlen {
+                return Some(pair);
+            }
+            (pair, rest[9], &rest[hlen..])
+        }
+        ETHERTYPE_IPV6 if rest.len() >= 40 => {
+            let pair = (
+                word(&rest[8..16]) ^ word(&rest[16..24]).rotate_left(29),
+                word(&rest[24..32]) ^ word(&rest[32..40]).rotate_left(29),
+            );
+            // hop-by-hop, routing and destination options before the
+            // transport; a fragment keeps the outer pair
+            let (mut next, mut at) = (rest[6], 40usize);
+            for _ in 0..8 {
+                match next {
+                    0 | 43 | 60 if rest.len() >= at + 2 => {
+                        next = rest[at];
+                        at += (rest[at + 1] as usize + 1) * 8;
+                    }
+                    _ => break,
+                }
+            }
+            match rest.get(at..) {
+                Some(p) => (pair, next, p),
+                None => return Some(pair),
+            }
+        }
+        _ => return None,
     };
-    // symmetric: order-independent combination, then a multiplicative mix
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    let x = lo.wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        ^ hi.rotate_left(32).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
-    x ^ (x >> 31)
+    if depth >= MAX_TUNNEL_DEPTH {
+        return Some(pair);
+    }
+    let inner = match proto {
+        IPPROTO_GRE => gre_inner(payload, depth),
+        IPPROTO_UDP if payload.len() >= 8 => {
+            let d = &payload[8..];
+            match u16::from_be_bytes([payload[2], payload[3]]) {
+                VXLAN_PORT if d.len() >= 8 + EthernetFrame::LEN && d[0] & 0x08 != 0 => {
+                    ether_pair(&d[8..], depth + 1)
+                }
+                GENEVE_PORT if d.len() >= 8 && d[0] >> 6 == 0 => {
+                    let hlen = 8 + (d[0] & 0x3f) as usize * 4;
+                    match (u16::from_be_bytes([d[2], d[3]]), d.get(hlen..)) {
+                        (0x6558, Some(i)) => ether_pair(i, depth + 1),
+                        (et, Some(i)) => ip_pair(et, i, depth + 1),
+                        _ => None,
+                    }
+                }
+                GRE_IN_UDP_PORT => gre_inner(d, depth),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    // a tunnel the decoder leaves whole (or cannot read) is keyed outside
+    Some(inner.unwrap_or(pair))
+}
+
+fn ether_pair(b: &[u8], depth: u8) -> Option<(u64, u64)> {
+    if b.len() < EthernetFrame::LEN {
+        return None;
+    }
+    ip_pair(u16::from_be_bytes([b[12], b[13]]), &b[14..], depth)
+}
+
+/// The pair inside a GRE header, as `Decoder::gre` unwraps it.
+fn gre_inner(b: &[u8], depth: u8) -> Option<(u64, u64)> {
+    if b.len() < 4 {
+        return None;
+    }
+    let flags = u16::from_be_bytes([b[0], b[1]]);
+    if flags & 7 != 0 {
+        return None; // PPTP enhanced GRE: not unwrapped
+    }
+    let hlen = 4 + 4
+        * ((flags & 0x8000 != 0) as usize
+            + (flags & 0x2000 != 0) as usize
+            + (flags & 0x1000 != 0) as usize);
+    let inner = b.get(hlen..)?;
+    let depth = depth + 1;
+    match u16::from_be_bytes([b[2], b[3]]) {
+        0x6558 => ether_pair(inner, depth),
+        et @ (ETHERTYPE_IPV4 | ETHERTYPE_IPV6) => ip_pair(et, inner, depth),
+        0x88be if inner.len() >= 8 => ether_pair(&inner[8..], depth),
+        0x22eb if inner.len() >= 12 => {
+            let o = if inner[11] & 0x01 != 0 { 20 } else { 12 };
+            ether_pair(inner.get(o..)?, depth)
+        }
+        _ => None,
+    }
 }

@@ -200,6 +200,79 @@ fn address_pair_hash_is_symmetric() {
     assert_eq!(address_pair_hash(linktype::ETHERNET, &fwd[..10]), 0);
 }
 
+#[test]
+fn tunnels_hash_as_the_flow_inside() {
+    // The decoder keys a tunnelled packet's flow by the inner packet, so
+    // the hash that spreads packets over workers must too: the inner packet
+    // alone, in GRE, in VXLAN and in GENEVE (each with outer addresses of
+    // its own) hash alike; cut short or fragmented, the outer pair decides.
+    let inner_ip = &VLAN_TCP[18..];
+    let plain = address_pair_hash(linktype::IPV4, inner_ip);
+    let outer = |proto: u8, src: u8, body: &[u8]| {
+        // ipv4: total length, proto, src src.src.src.src, dst 9.9.9.9
+        let mut v = vec![
+            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0, src, src, src, src, 9, 9, 9, 9,
+        ];
+        let total = (20 + body.len()) as u16;
+        v[2..4].copy_from_slice(&total.to_be_bytes());
+        v.extend_from_slice(body);
+        v
+    };
+    let udp = |dport: u16, body: &[u8]| {
+        // udp: sport 12345, dport, length, checksum
+        let mut v = vec![0x30, 0x39];
+        v.extend_from_slice(&dport.to_be_bytes());
+        v.extend_from_slice(&((8 + body.len()) as u16).to_be_bytes());
+        v.extend_from_slice(&[0, 0]);
+        v.extend_from_slice(body);
+        v
+    };
+    // GRE: flags/version 0, ethertype IPv4
+    let mut gre = vec![0, 0, 0x08, 0x00];
+    gre.extend_from_slice(inner_ip);
+    // GRE with key and sequence (8 more bytes)
+    let mut gre_ks = vec![0x30, 0, 0x08, 0x00, 0, 0, 0, 7, 0, 0, 0, 1];
+    gre_ks.extend_from_slice(inner_ip);
+    // VXLAN: flags (I), reserved, VNI, reserved; then the whole Ethernet frame
+    let mut vxlan = vec![0x08, 0, 0, 0, 0, 0, 1, 0];
+    vxlan.extend_from_slice(VLAN_TCP);
+    // GENEVE: no options, protocol transparent Ethernet bridging
+    let mut geneve = vec![0, 0, 0x65, 0x58, 0, 0, 1, 0];
+    geneve.extend_from_slice(VLAN_TCP);
+    let cases = [
+        ("gre", outer(47, 1, &gre)),
+        ("gre key+seq", outer(47, 2, &gre_ks)),
+        ("vxlan", outer(17, 3, &udp(4789, &vxlan))),
+        ("geneve", outer(17, 4, &udp(6081, &geneve))),
+        ("gre in udp", outer(17, 5, &udp(4754, &gre))),
+    ];
+    let mut d = Decoder::new();
+    for (name, pkt) in &cases {
+        let p = d.decode(linktype::IPV4, pkt, 0);
+        assert_eq!(
+            (p.tunnel_depth, &p.src[..4]),
+            (1, &[10u8, 0, 0, 1][..]),
+            "{name}"
+        );
+        assert_eq!(address_pair_hash(linktype::IPV4, pkt), plain, "{name}");
+        // cut inside the tunnel header: the decoder keeps the outer packet
+        let cut = &pkt[..22];
+        assert_eq!(
+            address_pair_hash(linktype::IPV4, cut),
+            address_pair_hash(linktype::IPV4, &outer(47, pkt[12], &[])),
+            "{name} cut"
+        );
+    }
+    // an outer fragment: its inner packet is not known yet
+    let mut frag = cases[0].1.clone();
+    frag[6] = 0x20; // more fragments
+    assert_ne!(address_pair_hash(linktype::IPV4, &frag), plain);
+    // a tunnel the decoder does not unwrap (PPTP's enhanced GRE, version 1)
+    let mut pptp = cases[0].1.clone();
+    pptp[21] = 1;
+    assert_ne!(address_pair_hash(linktype::IPV4, &pptp), plain);
+}
+
 /// The fast path and the general path give the same packet and the same
 /// counters, for every frame of every capture in testdata/ (read with the
 /// capture crate), and for the frames of a TCP and a UDP packet with each

@@ -160,7 +160,10 @@ pub(crate) fn run(
         handles.push(std::thread::spawn(move || agent(&sh, me + 1, rx, w)));
     }
     let w0 = Worker::with_intel(reg, EveOut::new(opts.eve.clone()), cfg, opts.intel.clone());
-    let mut results = vec![Ok(agent(&shared, 0, rx0, w0))];
+    // agent 0 runs on the caller's thread: a panic there is reported as
+    // one in any other
+    let a0 = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| agent(&shared, 0, rx0, w0)));
+    let mut results = vec![a0];
     results.extend(handles.into_iter().map(|h| h.join()));
     {
         let o = shared.ordered.lock().unwrap_or_else(|e| e.into_inner());
@@ -407,10 +410,19 @@ fn take_turn(
                     match rd.next_chunk(free.pop().unwrap_or_default()) {
                         Ok(Some(c)) => {
                             publish(sh, c, held);
-                            // keep this agent's own inbox short while it reads
+                            // keep this agent's own inbox short while it
+                            // reads, and wait while another's is full (it
+                            // wakes this one when it is not)
                             while let Ok(m) = rx.try_recv() {
                                 if let Msg::Chunk(p) = m {
                                     work(sh, me, w, &p);
+                                }
+                            }
+                            while !may_claim(sh) {
+                                match rx.recv() {
+                                    Ok(Msg::Chunk(p)) => work(sh, me, w, &p),
+                                    Ok(_) => {}
+                                    Err(_) => break,
                                 }
                             }
                             if let Some(bar) = &sh.bar {

@@ -294,6 +294,11 @@ impl Worker {
             j = t + 1;
         }
         debug_assert_eq!(k, mine.len());
+        // as with one thread, events written later (flows still open at the
+        // end of input) carry the number of the last packet read
+        if n > 0 {
+            self.outs.cur_pcap_cnt = self.outs.cur_pcap_cnt.max(first_cnt + n as u64 - 1);
+        }
     }
 
     #[inline(always)]
