@@ -1054,7 +1054,39 @@ mod tests;
 /// (the same flow seen tunnelled and not lands on one worker); an outer
 /// fragment by its outer pair (its inner packet is known only once
 /// reassembled). Frames without IP hash to 0.
+#[inline]
 pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
+    // the common frame first: Ethernet, IPv4 without options, not a
+    // fragment, TCP or UDP to a port no tunnel uses
+    if linktype == linktype::ETHERNET && data.len() >= 38 && data[12..14] == [0x08, 0x00] {
+        let ip = &data[14..];
+        let not_fragment = ip[6] & 0x3f == 0 && ip[7] == 0;
+        let plain = ip[9] == IPPROTO_TCP
+            || (ip[9] == IPPROTO_UDP
+                && !matches!(
+                    u16::from_be_bytes([ip[22], ip[23]]),
+                    VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT
+                ));
+        if ip[0] == 0x45 && not_fragment && plain {
+            let a = u32::from_le_bytes([ip[12], ip[13], ip[14], ip[15]]) as u64;
+            let b = u32::from_le_bytes([ip[16], ip[17], ip[18], ip[19]]) as u64;
+            return mix_pair(a, b);
+        }
+    }
+    address_pair_hash_slow(linktype, data)
+}
+
+/// Symmetric: an order-independent combination, then a multiplicative mix.
+#[inline(always)]
+fn mix_pair(a: u64, b: u64) -> u64 {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let x = lo.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ hi.rotate_left(32).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    x ^ (x >> 31)
+}
+
+#[inline(never)]
+fn address_pair_hash_slow(linktype: u32, data: &[u8]) -> u64 {
     let (et, rest): (u16, &[u8]) = match linktype {
         linktype::ETHERNET if data.len() >= 14 => {
             (u16::from_be_bytes([data[12], data[13]]), &data[14..])
@@ -1071,14 +1103,10 @@ pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
         linktype::IPV6 => (ETHERTYPE_IPV6, data),
         _ => return 0,
     };
-    let Some((a, b)) = ip_pair(et, rest, 0) else {
-        return 0;
-    };
-    // symmetric: order-independent combination, then a multiplicative mix
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    let x = lo.wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        ^ hi.rotate_left(32).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
-    x ^ (x >> 31)
+    match ip_pair(et, rest, 0) {
+        Some((a, b)) => mix_pair(a, b),
+        None => 0,
+    }
 }
 
 /// The address pair (folded to words) of the IP packet after `et` (0: by

@@ -274,7 +274,7 @@ fn tunnels_hash_as_the_flow_inside() {
 }
 
 /// The fast path and the general path give the same packet and the same
-/// counters, for every frame of every capture in testdata/ (read with the
+/// counters (and the thread hash the same value), for every frame of every capture in testdata/ (read with the
 /// capture crate), and for the frames of a TCP and a UDP packet with each
 /// byte of their headers set to several values and cut at every length.
 #[test]
@@ -283,6 +283,12 @@ fn fast_path_agrees_with_general_path() {
         let a = format!("{:?}", fast.decode(lt, data, 0));
         let b = format!("{:?}", slow.decode_general(lt, data, 0));
         assert_eq!(a, b, "{what}");
+        // the thread hash's fast path too
+        assert_eq!(
+            address_pair_hash(lt, data),
+            address_pair_hash_slow(lt, data),
+            "{what}"
+        );
         assert_eq!(
             format!("{:?}", fast.stats),
             format!("{:?}", slow.stats),
