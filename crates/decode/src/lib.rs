@@ -441,7 +441,34 @@ pub struct FastV4<'a> {
     pub payload: &'a [u8],
 }
 
+/// What flow tracking needs of a [`FastV4`], without the bytes: small
+/// and owned, so a thread that decoded a frame can hand it to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastHdr {
+    pub src: [u8; 4],
+    pub dst: [u8; 4],
+    pub sport: u16,
+    pub dport: u16,
+    pub proto: u8,
+    pub tcp: Option<TcpInfo>,
+    pub has_payload: bool,
+}
+
 impl<'a> FastV4<'a> {
+    /// The header fields alone.
+    #[inline(always)]
+    pub fn hdr(&self) -> FastHdr {
+        FastHdr {
+            src: self.src,
+            dst: self.dst,
+            sport: self.sport,
+            dport: self.dport,
+            proto: self.proto,
+            tcp: self.tcp,
+            has_payload: !self.payload.is_empty(),
+        }
+    }
+
     /// The same packet as the general decoder gives it.
     #[inline(always)]
     pub fn into_packet(self) -> Packet<'a> {

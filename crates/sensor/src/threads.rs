@@ -23,7 +23,7 @@ use crate::worker::{Worker, WorkerStats};
 use crate::{app::AppCounters, app::Registry, eve::EveOut, AnalyzeOptions, EngineConfig};
 use reefwatch_capture::parts::{PartBuf, PartCursor, PcapParts};
 use reefwatch_capture::{CaptureError, CaptureReader, Chunk};
-use reefwatch_decode::DecodeStats;
+use reefwatch_decode::{fast_ethernet_ipv4, DecodeStats, FastHdr};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -36,6 +36,11 @@ struct Published {
     /// packet number of its first packet (over all inputs)
     first: u64,
     shares: Vec<Vec<u32>>,
+    /// with detection only, each frame's header as the fast decoder reads
+    /// it, decoded here while the bytes are in this thread's cache: the
+    /// agent a packet goes to then touches its bytes only if its flow needs
+    /// more than counting
+    pre: Option<Vec<Option<FastHdr>>>,
 }
 
 enum Msg {
@@ -92,6 +97,8 @@ const BACKLOG: usize = 8;
 
 struct Shared {
     files: Vec<PathBuf>,
+    /// transactions are parsed (else: headers are decoded ahead)
+    parses: bool,
     read_part: u64,
     inboxes: Vec<Sender<Msg>>,
     /// chunks in each agent's inbox
@@ -122,6 +129,10 @@ pub(crate) fn run(
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..threads).map(|_| channel::<Msg>()).unzip();
     let shared = Arc::new(Shared {
         files,
+        parses: opts
+            .engine
+            .app_layer
+            .parses(opts.eve.is_some(), opts.intel.is_some()),
         read_part: opts.engine.read_part,
         inboxes: txs,
         backlog: (0..threads).map(|_| AtomicUsize::new(0)).collect(),
@@ -271,7 +282,7 @@ fn may_claim(sh: &Shared) -> bool {
 /// This agent's share of a chunk; when its inbox gets back to the limit,
 /// the others (which may have stopped claiming) are woken.
 fn work(sh: &Shared, me: usize, w: &mut Worker, p: &Published) {
-    w.process_chunk(&p.chunk, p.first, &p.shares[me]);
+    w.process_chunk(&p.chunk, p.first, &p.shares[me], p.pre.as_deref());
     if sh.backlog[me].fetch_sub(1, Ordering::AcqRel) == BACKLOG + 1 {
         for (a, tx) in sh.inboxes.iter().enumerate() {
             if a != me {
@@ -351,15 +362,24 @@ fn publish(sh: &Shared, chunk: Chunk, held: &mut VecDeque<Arc<Published>>) {
     let mut shares: Vec<Vec<u32>> = (0..n)
         .map(|_| Vec::with_capacity(chunk.len() / n + 8))
         .collect();
+    let mut pre = (!sh.parses).then(|| Vec::with_capacity(chunk.len()));
     for i in 0..chunk.len() {
         let p = chunk.get(i);
         let h = reefwatch_decode::address_pair_hash(p.linktype, p.data);
         shares[(h % n as u64) as usize].push(i as u32);
+        if let Some(pre) = pre.as_mut() {
+            pre.push(if p.linktype == reefwatch_decode::linktype::ETHERNET {
+                fast_ethernet_ipv4(p.data).map(|v| v.hdr())
+            } else {
+                None
+            });
+        }
     }
     let p = Arc::new(Published {
         chunk,
         first,
         shares,
+        pre,
     });
     for (tx, b) in sh.inboxes.iter().zip(&sh.backlog) {
         b.fetch_add(1, Ordering::AcqRel);

@@ -6,7 +6,7 @@ use crate::app::{write_header, AppCounters, AppState, FlowHdr, Registry, Sink};
 use crate::eve::{set_ip, EveOut};
 use reefwatch_applayer::Transport;
 use reefwatch_decode::{
-    fast_ethernet_ipv4, Decoder, FastV4, Packet, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP,
+    fast_ethernet_ipv4, Decoder, FastHdr, Packet, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP,
     IPPROTO_UDP, L3,
 };
 use reefwatch_flow::{
@@ -201,6 +201,16 @@ pub fn proto_name(p: u8) -> &'static str {
 }
 
 /// What the detection-only path counted in one run of frames.
+/// A frame's header as decoded ahead by the thread that published it.
+#[derive(Clone, Copy)]
+enum Pre {
+    /// not decoded ahead
+    NotDone,
+    /// not a frame the fast decoder takes
+    NotFast,
+    Fast(FastHdr),
+}
+
 #[derive(Default)]
 struct Tally {
     pkts: u64,
@@ -250,7 +260,7 @@ impl Worker {
 
     /// Process a batch of frames (packet numbers from `first_cnt`).
     pub fn process_batch(&mut self, b: &reefwatch_capture::Batch<'_>, first_cnt: u64) {
-        self.process_frames((0..b.len()).map(|i| (b.get(i), first_cnt + i as u64)));
+        self.process_frames((0..b.len()).map(|i| (b.get(i), first_cnt + i as u64, Pre::NotDone)));
     }
 
     /// Process frames `mine` (ascending) of a chunk (packet numbers from
@@ -261,13 +271,24 @@ impl Worker {
     /// thread (the first whose time reaches the next expiry check, whoever
     /// it goes to), so flow counts and flow events do not depend on the
     /// number of threads.
-    pub fn process_chunk(&mut self, c: &reefwatch_capture::Chunk, first_cnt: u64, mine: &[u32]) {
+    pub fn process_chunk(
+        &mut self,
+        c: &reefwatch_capture::Chunk,
+        first_cnt: u64,
+        mine: &[u32],
+        pre: Option<&[Option<FastHdr>]>,
+    ) {
         let n = c.len();
         let own = |w: &mut Worker, ks: &[u32]| {
-            w.process_frames(
-                ks.iter()
-                    .map(|&i| (c.get(i as usize), first_cnt + i as u64)),
-            )
+            w.process_frames(ks.iter().map(|&i| {
+                let i = i as usize;
+                let p = match pre.and_then(|p| p.get(i)) {
+                    Some(Some(h)) => Pre::Fast(*h),
+                    Some(None) => Pre::NotFast,
+                    None => Pre::NotDone,
+                };
+                (c.get(i), first_cnt + i as u64, p)
+            }))
         };
         let (mut j, mut k) = (0usize, 0usize);
         while j < n {
@@ -304,10 +325,10 @@ impl Worker {
     #[inline(always)]
     fn process_frames<'p>(
         &mut self,
-        frames: impl Iterator<Item = (reefwatch_capture::Packet<'p>, u64)>,
+        frames: impl Iterator<Item = (reefwatch_capture::Packet<'p>, u64, Pre)>,
     ) {
         if self.outs.parse {
-            for (r, cnt) in frames {
+            for (r, cnt, _) in frames {
                 self.process(r.linktype, r.data, r.ts_ns, cnt);
             }
             return;
@@ -320,18 +341,31 @@ impl Worker {
             last_ts: i64::MIN,
             ..Tally::default()
         };
-        for (r, cnt) in frames {
+        for (r, cnt, pre) in frames {
             if r.linktype == reefwatch_decode::linktype::ETHERNET && r.ts_ns < self.next_expire {
-                if let Some(v) = fast_ethernet_ipv4(r.data) {
-                    if self.track_fast(&v, r.data.len(), r.ts_ns, &mut tally) {
+                // a header another thread decoded (its bytes are then not
+                // touched here unless the general path needs them)
+                let (hdr, v) = match pre {
+                    Pre::Fast(h) => (Some(h), None),
+                    Pre::NotFast => (None, None),
+                    Pre::NotDone => match fast_ethernet_ipv4(r.data) {
+                        Some(v) => (Some(v.hdr()), Some(v)),
+                        None => (None, None),
+                    },
+                };
+                if let Some(h) = hdr {
+                    if self.track_fast(&h, r.data.len(), r.ts_ns, &mut tally) {
                         tally.last_cnt = cnt;
-                    } else {
+                        continue;
+                    }
+                    // the same bytes decode the same way
+                    if let Some(v) = v.or_else(|| fast_ethernet_ipv4(r.data)) {
                         self.begin(r.data.len(), r.ts_ns, cnt);
                         self.decoder.count_fast(&v, r.data.len());
                         let (table, outs) = (&mut self.table, &mut self.outs);
                         on_packet(table, outs, v.into_packet(), r.data.len(), r.ts_ns, cnt);
+                        continue;
                     }
-                    continue;
                 }
             }
             self.process(r.linktype, r.data, r.ts_ns, cnt);
@@ -355,7 +389,7 @@ impl Worker {
     /// same effect as [`process`](Self::process), without building a
     /// [`reefwatch_decode::Packet`]. False (nothing done) for any other.
     #[inline(always)]
-    fn track_fast(&mut self, v: &FastV4<'_>, caplen: usize, ts_ns: i64, tally: &mut Tally) -> bool {
+    fn track_fast(&mut self, v: &FastHdr, caplen: usize, ts_ns: i64, tally: &mut Tally) -> bool {
         let pr = self.table.probe_v4(v.src, v.sport, v.dst, v.dport, v.proto);
         let Some(lk) = self.table.find_v4(&pr, ts_ns) else {
             return false;
@@ -369,7 +403,7 @@ impl Worker {
         let undecided = !f.track_only;
         debug_assert!(!self.outs.parse && !f.data.detected());
         debug_assert!(!undecided || !f.data.decided());
-        if undecided && (!v.payload.is_empty() || f.tcp.has_queued()) {
+        if undecided && (v.has_payload || f.tcp.has_queued()) {
             return false;
         }
         let outs = &mut self.outs;
@@ -389,8 +423,7 @@ impl Worker {
                 if undecided {
                     f.tcp.on_segment_no_payload(lk.dir, t.seq, t.flags);
                 } else {
-                    f.tcp
-                        .on_segment_state_only(lk.dir, t.flags, !v.payload.is_empty());
+                    f.tcp.on_segment_state_only(lk.dir, t.flags, v.has_payload);
                 }
                 f.tcp.state != before
             }
