@@ -74,6 +74,7 @@ fn conformance_vectors_agree_with_reference() {
         .map(|l| serde_json::from_str(l).expect("json"))
         .collect();
     let refs = reference("vectors", &cases);
+    assert_eq!(refs.len(), cases.len(), "the reference answered every case");
     let mut diff = Vec::new();
     for (c, r) in cases.iter().zip(&refs) {
         let got = ours(
@@ -315,6 +316,7 @@ fn generated_patterns_agree_with_reference() {
         cases.push(json!({"pattern": top, "observations": obs}));
     }
     let refs = reference("generated", &cases);
+    assert_eq!(refs.len(), cases.len(), "the reference answered every case");
     let mut diff = Vec::new();
     let mut counts = std::collections::BTreeMap::new();
     for (c, rf) in cases.iter().zip(&refs) {
@@ -394,6 +396,11 @@ fn validation_agrees_with_oasis_validator() {
         String::from_utf8_lossy(&out.stderr)
     );
     let refs: Vec<bool> = serde_json::from_slice(&out.stdout).expect("output");
+    assert_eq!(
+        refs.len(),
+        pats.len(),
+        "the reference answered every pattern"
+    );
     let mut diff = Vec::new();
     for (p, rv) in pats.iter().zip(&refs) {
         let ours = reefwatch_stix::pattern::parse(p).is_ok();
