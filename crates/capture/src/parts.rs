@@ -13,7 +13,8 @@
 //! runs the same record parser over the part's bytes); a record running
 //! past the part's bytes (more than [`SLACK`] past its range) is completed
 //! by reading on, and a file cut short gives the same `Truncated` error at
-//! the same byte offset and packet number.
+//! the same byte offset and packet number. The file is read as it was when
+//! opened: bytes appended later (a capture still being written) are not.
 
 use crate::input::Input;
 use crate::{pcap, pcap_next, CaptureError, CaptureReader, Chunk, Format};
@@ -124,15 +125,12 @@ impl PcapParts {
         }
     }
 
+    /// Byte range of part `k`: the file is read as it was when opened (the
+    /// last record that starts before that end is read whole; what is
+    /// appended after it is not read).
     fn range(&self, k: u64) -> (u64, u64) {
         let start = pcap::FILE_HEADER_LEN as u64 + k * self.part_len;
-        // the last part runs to wherever the file ends (it may have grown)
-        let end = if k + 1 >= self.parts() {
-            u64::MAX
-        } else {
-            start + self.part_len
-        };
-        (start, end)
+        (start, (start + self.part_len).min(self.len))
     }
 
     /// Read part `k`'s bytes (and [`SLACK`] more) into `spare` (any `Vec`;
@@ -179,6 +177,7 @@ impl PcapParts {
         let (start, end) = self.range(b.k);
         let mut recs = Vec::new();
         let first = cur.count + 1;
+        let last = b.k + 1 >= self.parts();
         if cur.done || cur.offset >= end {
             // the file ended, or a record before runs over this whole part
             let chunk = Chunk {
@@ -186,18 +185,32 @@ impl PcapParts {
                 recs,
                 first,
             };
-            return (chunk, cur, None);
+            let next = PartCursor {
+                done: cur.done || last,
+                ..cur
+            };
+            return (chunk, next, None);
         }
         debug_assert!(cur.offset >= start);
-        let pos = (cur.offset.saturating_sub(start) as usize).min(b.filled);
-        let src: Box<dyn Read + Send> = match b.err {
-            Some(e) => Box::new(Failing(Some(e))),
-            None => Box::new(FileFrom {
+        let mut input = if cur.offset <= start + b.filled as u64 {
+            let pos = (cur.offset - start) as usize;
+            let src: Box<dyn Read + Send> = match b.err {
+                Some(e) => Box::new(Failing(Some(e))),
+                None => Box::new(FileFrom {
+                    file: self.file.clone(),
+                    at: start + b.filled as u64,
+                }),
+            };
+            Input::over(src, b.buf, pos, b.filled, start)
+        } else {
+            // the part's bytes end before its first record starts (the file
+            // was shorter when this part was read): read from the record on
+            let src = Box::new(FileFrom {
                 file: self.file.clone(),
-                at: start + b.filled as u64,
-            }),
+                at: cur.offset,
+            });
+            Input::over(src, b.buf, 0, 0, cur.offset)
         };
-        let mut input = Input::over(src, b.buf, pos, b.filled, start);
         let mut err = None;
         let mut done = false;
         while input.offset() < end {
@@ -218,7 +231,7 @@ impl PcapParts {
         let next = PartCursor {
             offset: input.offset(),
             count: cur.count + recs.len() as u64,
-            done: done || end == u64::MAX,
+            done: done || last,
         };
         let chunk = Chunk {
             buf: input.buf,

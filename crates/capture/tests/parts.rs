@@ -168,3 +168,47 @@ fn parts_of_damaged_files_end_as_the_stream_does() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(errors > 30, "{errors}");
 }
+
+#[test]
+fn a_file_growing_while_read_is_read_as_it_was_when_opened() {
+    // A capture still being written: when it is opened, it ends inside a
+    // record; more records are appended before the parts are scanned. The
+    // record cut by the end at open is read whole (reading on), nothing
+    // after it is, and no error is made up.
+    let f = classic_pcaps()
+        .into_iter()
+        .find(|p| stream(p).0.len() >= 12 && stream(p).1.is_none())
+        .expect("a whole pcap with 12 packets");
+    let bytes = std::fs::read(&f).unwrap();
+    let want = stream(&f).0;
+    // cut in the middle of the 7th record
+    let cut = (want[6].4 + 20) as usize;
+    let dir = std::env::temp_dir().join(format!("reefwatch-grow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("growing.pcap");
+    for part_len in [40u64, 300, 1 << 20] {
+        std::fs::write(&p, &bytes[..cut]).unwrap();
+        let r = CaptureReader::open(&p).unwrap();
+        let parts = PcapParts::from_reader(r, &p)
+            .ok()
+            .unwrap()
+            .with_part_len(part_len, 16);
+        // the writer goes on
+        std::fs::write(&p, &bytes).unwrap();
+        let mut cur = parts.start();
+        let mut got = Vec::new();
+        for k in 0..parts.parts() {
+            let (c, next, e) = parts.scan(parts.read(k, Vec::new()), cur);
+            assert!(e.is_none(), "part {k} of {part_len}: {e:?}");
+            assert!(next.offset >= cur.offset);
+            for i in 0..c.len() {
+                got.push(c.get(i).offset);
+            }
+            cur = next;
+        }
+        assert!(cur.done);
+        let offsets: Vec<u64> = want[..7].iter().map(|w| w.4).collect();
+        assert_eq!(got, offsets, "parts of {part_len}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -20,10 +20,12 @@ pub struct AnalyzeArgs {
     /// Where to write EVE JSON: a file, `-` for stdout, or `none`.
     #[arg(long, default_value = "eve.json")]
     pub eve: String,
-    /// Threads in all (flows are hashed to them; the one reading the
-    /// input takes a smaller share). Flows and events are the same for any
-    /// N, but for their order, flow ids, and evictions under the memory
-    /// caps (split between threads).
+    /// Threads in all: each reads parts of the input and owns the flows
+    /// hashed to it. Flows and events are the same for any N, but for their
+    /// order, flow ids, evictions under the flow and memory caps (split
+    /// between threads), tunnelled flows whose outer packets are
+    /// fragmented, and a capture file still growing (read as it was when
+    /// opened).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Format of the end-of-run summary.

@@ -1080,7 +1080,8 @@ mod tests;
 /// GRE in UDP) hash by their innermost pair, as the decoder keys the flow
 /// (the same flow seen tunnelled and not lands on one worker); an outer
 /// fragment by its outer pair (its inner packet is known only once
-/// reassembled). Frames without IP hash to 0.
+/// reassembled: a tunnelled flow some of whose packets are fragmented
+/// outside can be split between threads). Frames without IP hash to 0.
 #[inline]
 pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
     // the common frame first: Ethernet, IPv4 without options, not a
@@ -1146,6 +1147,28 @@ fn ip_pair(mut et: u16, mut rest: &[u8], depth: u8) -> Option<(u64, u64)> {
         et = u16::from_be_bytes([rest[2], rest[3]]);
         rest = &rest[4..];
     }
+    if matches!(et, ETHERTYPE_MPLS | ETHERTYPE_MPLS_MC) {
+        // labels down to the bottom of the stack, as `Decoder::mpls`
+        let mut bottom = false;
+        for _ in 0..MAX_MPLS_LABELS {
+            if rest.len() < 4 {
+                return None;
+            }
+            bottom = rest[2] & 0x01 != 0;
+            rest = &rest[4..];
+            if bottom {
+                break;
+            }
+        }
+        if !bottom {
+            return None;
+        }
+        et = 0;
+        if rest.first().map(|b| b >> 4) == Some(0) && rest.len() > 4 {
+            // pseudowire control word, then Ethernet
+            return ether_pair(&rest[4..], depth);
+        }
+    }
     if et == 0 {
         et = match rest.first().map(|b| b >> 4) {
             Some(4) => ETHERTYPE_IPV4,
@@ -1167,29 +1190,50 @@ fn ip_pair(mut et: u16, mut rest: &[u8], depth: u8) -> Option<(u64, u64)> {
             if fragment || hlen < 20 || rest.len() < hlen {
                 return Some(pair);
             }
-            (pair, rest[9], &rest[hlen..])
+            // the datagram ends where its total length says (0: as captured)
+            let total = u16::from_be_bytes([rest[2], rest[3]]) as usize;
+            let end = if total == 0 {
+                rest.len()
+            } else {
+                total.min(rest.len())
+            };
+            (pair, rest[9], rest.get(hlen..end).unwrap_or(&[]))
         }
         ETHERTYPE_IPV6 if rest.len() >= 40 => {
             let pair = (
                 word(&rest[8..16]) ^ word(&rest[16..24]).rotate_left(29),
                 word(&rest[24..32]) ^ word(&rest[32..40]).rotate_left(29),
             );
-            // hop-by-hop, routing and destination options before the
-            // transport; a fragment keeps the outer pair
-            let (mut next, mut at) = (rest[6], 40usize);
+            // extension headers as `Decoder::ipv6` walks them; a fragment
+            // (other than an atomic one) keeps the outer pair
+            let plen = u16::from_be_bytes([rest[4], rest[5]]) as usize;
+            let end = if plen == 0 {
+                rest.len()
+            } else {
+                (40 + plen).min(rest.len())
+            };
+            let mut body = &rest[40..end];
+            let mut next = rest[6];
             for _ in 0..8 {
-                match next {
-                    0 | 43 | 60 if rest.len() >= at + 2 => {
-                        next = rest[at];
-                        at += (rest[at + 1] as usize + 1) * 8;
+                let len = match next {
+                    0 | 43 | 60 | 135 | 139 | 140 if body.len() >= 8 => (body[1] as usize + 1) * 8,
+                    51 if body.len() >= 8 => (body[1] as usize + 2) * 4,
+                    44 if body.len() >= 8 => {
+                        let off_field = u16::from_be_bytes([body[2], body[3]]);
+                        if off_field & 0xfff9 != 0 {
+                            return Some(pair);
+                        }
+                        8
                     }
                     _ => break,
+                };
+                if body.len() < len {
+                    return Some(pair);
                 }
+                next = body[0];
+                body = &body[len..];
             }
-            match rest.get(at..) {
-                Some(p) => (pair, next, p),
-                None => return Some(pair),
-            }
+            (pair, next, body)
         }
         _ => return None,
     };
@@ -1199,7 +1243,17 @@ fn ip_pair(mut et: u16, mut rest: &[u8], depth: u8) -> Option<(u64, u64)> {
     let inner = match proto {
         IPPROTO_GRE => gre_inner(payload, depth),
         IPPROTO_UDP if payload.len() >= 8 => {
-            let d = &payload[8..];
+            // the datagram ends where its length says (0: as captured)
+            let ulen = u16::from_be_bytes([payload[4], payload[5]]) as usize;
+            if ulen != 0 && ulen < 8 {
+                return Some(pair);
+            }
+            let end = if ulen == 0 {
+                payload.len()
+            } else {
+                ulen.min(payload.len())
+            };
+            let d = &payload[8..end];
             match u16::from_be_bytes([payload[2], payload[3]]) {
                 VXLAN_PORT if d.len() >= 8 + EthernetFrame::LEN && d[0] & 0x08 != 0 => {
                     ether_pair(&d[8..], depth + 1)

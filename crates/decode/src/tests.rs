@@ -263,6 +263,31 @@ fn tunnels_hash_as_the_flow_inside() {
             "{name} cut"
         );
     }
+    // MPLS (two labels, the second the bottom of the stack), as the decoder
+    // reads it: by the IP packet under the labels
+    let mut mpls = vec![0u8; 12];
+    mpls.extend_from_slice(&[0x88, 0x47, 0, 0x01, 0x00, 64, 0, 0x02, 0x01, 64]);
+    mpls.extend_from_slice(inner_ip);
+    let p = d.decode(linktype::ETHERNET, &mpls, 0);
+    assert_eq!((p.dport, &p.src[..4]), (502, &[10u8, 0, 0, 1][..]));
+    assert_eq!(address_pair_hash(linktype::ETHERNET, &mpls), plain);
+    // IPv6 with an authentication header (length 4 -> 24 bytes), then GRE
+    let mut v6 = vec![0x60, 0, 0, 0, 0, 0, 51, 64];
+    v6.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    v6.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    let mut ah = vec![47, 4, 0, 0];
+    ah.extend_from_slice(&[0u8; 20]);
+    ah.extend_from_slice(&gre);
+    let plen = ah.len() as u16;
+    v6[4..6].copy_from_slice(&plen.to_be_bytes());
+    v6.extend_from_slice(&ah);
+    let p = d.decode(linktype::IPV6, &v6, 0);
+    assert_eq!((p.tunnel_depth, p.dport), (1, 502));
+    assert_eq!(address_pair_hash(linktype::IPV6, &v6), plain);
+    // trailing bytes past the UDP length are not the tunnel's
+    let mut padded = cases[2].1.clone();
+    padded.extend_from_slice(&[0xff; 16]);
+    assert_eq!(address_pair_hash(linktype::IPV4, &padded), plain);
     // an outer fragment: its inner packet is not known yet
     let mut frag = cases[0].1.clone();
     frag[6] = 0x20; // more fragments

@@ -122,8 +122,13 @@ pub(crate) fn run(
     bar: Option<indicatif::ProgressBar>,
     summary: &mut Summary,
 ) {
+    // the limits are for the whole run: each agent has its share
     let cfg = EngineConfig {
         reassembly_memcap: opts.engine.reassembly_memcap / threads,
+        flow: reefwatch_flow::FlowConfig {
+            max_flows: (opts.engine.flow.max_flows / threads).max(1),
+            ..opts.engine.flow
+        },
         ..opts.engine
     };
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..threads).map(|_| channel::<Msg>()).unzip();
@@ -219,7 +224,7 @@ fn agent(sh: &Shared, me: usize, rx: Receiver<Msg>, mut w: Worker) -> AgentResul
     let mut held: VecDeque<Arc<Published>> = VecDeque::new();
     let mut free: Vec<Vec<u8>> = Vec::new();
     loop {
-        if sh.token.load(Ordering::Acquire) == u64::MAX {
+        if stopped(sh) {
             break;
         }
         // first its turn (the others wait for it), then its inbox (what is
@@ -269,6 +274,11 @@ fn agent(sh: &Shared, me: usize, rx: Receiver<Msg>, mut w: Worker) -> AgentResul
     let dstats = w.decoder_stats().clone();
     let (ws, app, eve) = w.finish();
     (ws, app, dstats, eve.events, eve.write_error.clone())
+}
+
+/// An agent panicked: the others stop.
+fn stopped(sh: &Shared) -> bool {
+    sh.token.load(Ordering::Acquire) == u64::MAX
 }
 
 /// Whether no agent's inbox is so full that reading on would only pile up
@@ -347,6 +357,13 @@ fn claim(sh: &Shared, me: usize) -> Option<Unit> {
     }
 }
 
+/// The agent (of `n`) a packet with this address pair hash goes to: from
+/// the hash's high bits (its low bits depend little on the higher address).
+#[inline]
+fn agent_of(h: u64, n: usize) -> usize {
+    ((h as u128 * n as u128) >> 64) as usize
+}
+
 /// Send a chunk to every agent (this one included), in input order.
 fn publish(sh: &Shared, chunk: Chunk, held: &mut VecDeque<Arc<Published>>) {
     if chunk.is_empty() {
@@ -366,7 +383,7 @@ fn publish(sh: &Shared, chunk: Chunk, held: &mut VecDeque<Arc<Published>>) {
     for i in 0..chunk.len() {
         let p = chunk.get(i);
         let h = reefwatch_decode::address_pair_hash(p.linktype, p.data);
-        shares[(h % n as u64) as usize].push(i as u32);
+        shares[agent_of(h, n)].push(i as u32);
         if let Some(pre) = pre.as_mut() {
             pre.push(if p.linktype == reefwatch_decode::linktype::ETHERNET {
                 fast_ethernet_ipv4(p.data).map(|v| v.hdr())
@@ -383,7 +400,10 @@ fn publish(sh: &Shared, chunk: Chunk, held: &mut VecDeque<Arc<Published>>) {
     });
     for (tx, b) in sh.inboxes.iter().zip(&sh.backlog) {
         b.fetch_add(1, Ordering::AcqRel);
-        let _ = tx.send(Msg::Chunk(p.clone()));
+        if tx.send(Msg::Chunk(p.clone())).is_err() {
+            // that agent has stopped (a panic): nothing waits on it
+            b.fetch_sub(1, Ordering::AcqRel);
+        }
     }
     held.push_back(p);
 }
@@ -434,16 +454,21 @@ fn take_turn(
                             // reads, and wait while another's is full (it
                             // wakes this one when it is not)
                             while let Ok(m) = rx.try_recv() {
-                                if let Msg::Chunk(p) = m {
-                                    work(sh, me, w, &p);
+                                match m {
+                                    Msg::Chunk(p) => work(sh, me, w, &p),
+                                    Msg::Token => {}
+                                    Msg::End => break,
                                 }
                             }
-                            while !may_claim(sh) {
+                            while !may_claim(sh) && !stopped(sh) {
                                 match rx.recv() {
                                     Ok(Msg::Chunk(p)) => work(sh, me, w, &p),
-                                    Ok(_) => {}
-                                    Err(_) => break,
+                                    Ok(Msg::Token) => {}
+                                    Ok(Msg::End) | Err(_) => break,
                                 }
+                            }
+                            if stopped(sh) {
+                                break;
                             }
                             if let Some(bar) = &sh.bar {
                                 let o = sh.ordered.lock().unwrap_or_else(|e| e.into_inner());
@@ -490,7 +515,14 @@ fn pass_token(sh: &Shared, seq: u64) {
     while c.holders.front().is_some_and(|&(s, _)| s <= seq) {
         c.holders.pop_front();
     }
-    sh.token.store(seq + 1, Ordering::Release);
+    // (not over a stop)
+    if sh
+        .token
+        .compare_exchange(seq, seq + 1, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return;
+    }
     let all_claimed = c.open.is_none() && c.next_file >= sh.files.len();
     match c.holders.front() {
         Some(&(s, agent)) if s == seq + 1 => {
@@ -502,5 +534,43 @@ fn pass_token(sh: &Shared, seq: u64) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::agent_of;
+    use reefwatch_decode::{address_pair_hash, linktype};
+
+    /// Many clients of one server spread evenly over 2, 3, 4 and 8 agents
+    /// (with the hash's low bits, 4 agents got 66 / 65 / 65341 / 64).
+    #[test]
+    fn one_server_many_clients_spread_evenly() {
+        let frame = |x: u8, y: u8| {
+            // ethernet (IPv4), ipv4 10.0.x.y -> 10.1.0.1 TCP, tcp header
+            let mut f = vec![0u8; 12];
+            f.extend_from_slice(&[0x08, 0x00]);
+            f.extend_from_slice(&[0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0]);
+            f.extend_from_slice(&[10, 0, x, y, 10, 1, 0, 1]);
+            f.extend_from_slice(&[
+                0xc3, 0x50, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x20, 0, 0, 0, 0, 0,
+            ]);
+            f
+        };
+        for n in [2usize, 3, 4, 8] {
+            let mut count = vec![0usize; n];
+            for x in 0..=255u8 {
+                for y in 0..=255u8 {
+                    count[agent_of(address_pair_hash(linktype::ETHERNET, &frame(x, y)), n)] += 1;
+                }
+            }
+            let even = 65_536 / n;
+            assert!(
+                count
+                    .iter()
+                    .all(|&c| c > even * 9 / 10 && c < even * 11 / 10),
+                "{n} agents: {count:?}"
+            );
+        }
     }
 }
