@@ -23,9 +23,8 @@ pub struct AnalyzeArgs {
     /// Threads in all: each reads parts of the input and owns the flows
     /// hashed to it. Flows and events are the same for any N, but for their
     /// order, flow ids, evictions under the flow and memory caps (split
-    /// between threads), tunnelled flows whose outer packets are
-    /// fragmented, and a capture file still growing (read as it was when
-    /// opened).
+    /// between threads), and a capture file still growing (read as it was
+    /// when opened).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Format of the end-of-run summary.

@@ -1079,9 +1079,8 @@ mod tests;
 /// datagram, hash alike. Tunnels the decoder unwraps (GRE, VXLAN, GENEVE,
 /// GRE in UDP) hash by their innermost pair, as the decoder keys the flow
 /// (the same flow seen tunnelled and not lands on one worker); an outer
-/// fragment by its outer pair (its inner packet is known only once
-/// reassembled: a tunnelled flow some of whose packets are fragmented
-/// outside can be split between threads). Frames without IP hash to 0.
+/// fragment by its outer pair (see [`tunnel_fragment`] for the inner pair
+/// its datagram's first fragment shows). Frames without IP hash to 0.
 #[inline]
 pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
     // the common frame first: Ethernet, IPv4 without options, not a
@@ -1115,7 +1114,19 @@ fn mix_pair(a: u64, b: u64) -> u64 {
 
 #[inline(never)]
 fn address_pair_hash_slow(linktype: u32, data: &[u8]) -> u64 {
-    let (et, rest): (u16, &[u8]) = match linktype {
+    let Some((et, rest)) = link_ip(linktype, data) else {
+        return 0;
+    };
+    match ip_pair(et, rest, 0) {
+        Some((a, b)) => mix_pair(a, b),
+        None => 0,
+    }
+}
+
+/// The ethertype (0: by version nibble) and bytes after a frame's link
+/// header.
+fn link_ip(linktype: u32, data: &[u8]) -> Option<(u16, &[u8])> {
+    Some(match linktype {
         linktype::ETHERNET if data.len() >= 14 => {
             (u16::from_be_bytes([data[12], data[13]]), &data[14..])
         }
@@ -1129,12 +1140,8 @@ fn address_pair_hash_slow(linktype: u32, data: &[u8]) -> u64 {
         linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => (0, data),
         linktype::IPV4 => (ETHERTYPE_IPV4, data),
         linktype::IPV6 => (ETHERTYPE_IPV6, data),
-        _ => return 0,
-    };
-    match ip_pair(et, rest, 0) {
-        Some((a, b)) => mix_pair(a, b),
-        None => 0,
-    }
+        _ => return None,
+    })
 }
 
 /// The address pair (folded to words) of the IP packet after `et` (0: by
@@ -1240,13 +1247,22 @@ fn ip_pair(mut et: u16, mut rest: &[u8], depth: u8) -> Option<(u64, u64)> {
     if depth >= MAX_TUNNEL_DEPTH {
         return Some(pair);
     }
-    let inner = match proto {
+    let inner = tunnel_inner(proto, payload, depth);
+    // a tunnel the decoder leaves whole (or cannot read) is keyed outside
+    Some(inner.unwrap_or(pair))
+}
+
+/// The pair inside a tunnel the decoder unwraps (GRE, or UDP to the
+/// VXLAN, GENEVE or GRE-in-UDP port), if `payload` of an IP packet of
+/// `proto` is one.
+fn tunnel_inner(proto: u8, payload: &[u8], depth: u8) -> Option<(u64, u64)> {
+    match proto {
         IPPROTO_GRE => gre_inner(payload, depth),
         IPPROTO_UDP if payload.len() >= 8 => {
             // the datagram ends where its length says (0: as captured)
             let ulen = u16::from_be_bytes([payload[4], payload[5]]) as usize;
             if ulen != 0 && ulen < 8 {
-                return Some(pair);
+                return None;
             }
             let end = if ulen == 0 {
                 payload.len()
@@ -1271,9 +1287,60 @@ fn ip_pair(mut et: u16, mut rest: &[u8], depth: u8) -> Option<(u64, u64)> {
             }
         }
         _ => None,
+    }
+}
+
+/// An IPv4 fragment that may carry a tunnel the decoder unwraps (GRE or
+/// UDP): [`address_pair_hash`] gives its outer pair, but once reassembled
+/// its flow is keyed by the inner one. Which datagram it belongs to, where
+/// it stands in it, and (first fragment, when it shows the tunnel) the hash
+/// the whole datagram should go by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TunnelFragment {
+    /// the datagram: outer addresses, protocol and identification
+    pub key: u64,
+    pub first: bool,
+    pub last: bool,
+    /// hash of the inner address pair (first fragment only)
+    pub inner: Option<u64>,
+}
+
+/// See [`TunnelFragment`]; None for any other frame (cheap).
+pub fn tunnel_fragment(linktype: u32, data: &[u8]) -> Option<TunnelFragment> {
+    let (mut et, mut rest) = link_ip(linktype, data)?;
+    for _ in 0..3 {
+        if !matches!(et, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) || rest.len() < 4 {
+            break;
+        }
+        et = u16::from_be_bytes([rest[2], rest[3]]);
+        rest = &rest[4..];
+    }
+    let v4 = et == ETHERTYPE_IPV4 || (et == 0 && rest.first().map(|b| b >> 4) == Some(4));
+    if !v4 || rest.len() < 20 {
+        return None;
+    }
+    let flags = u16::from_be_bytes([rest[6], rest[7]]);
+    let proto = rest[9];
+    if flags & 0x3fff == 0 || !matches!(proto, IPPROTO_GRE | IPPROTO_UDP) {
+        return None;
+    }
+    let first = flags & 0x1fff == 0;
+    let last = flags & 0x2000 == 0;
+    let w = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
+    let key = mix_pair(w(&rest[12..16]), w(&rest[16..20]))
+        ^ ((proto as u64) << 16 | u16::from_be_bytes([rest[4], rest[5]]) as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let hlen = ((rest[0] & 0x0f) as usize) * 4;
+    let inner = match (first, rest.get(hlen..)) {
+        (true, Some(p)) if hlen >= 20 => tunnel_inner(proto, p, 0).map(|(a, b)| mix_pair(a, b)),
+        _ => None,
     };
-    // a tunnel the decoder leaves whole (or cannot read) is keyed outside
-    Some(inner.unwrap_or(pair))
+    Some(TunnelFragment {
+        key,
+        first,
+        last,
+        inner,
+    })
 }
 
 fn ether_pair(b: &[u8], depth: u8) -> Option<(u64, u64)> {

@@ -292,6 +292,37 @@ fn tunnels_hash_as_the_flow_inside() {
     let mut frag = cases[0].1.clone();
     frag[6] = 0x20; // more fragments
     assert_ne!(address_pair_hash(linktype::IPV4, &frag), plain);
+    // ... but the first fragment shows the tunnel: every fragment of the
+    // datagram can go by the inner pair (the threads remember it)
+    let gre_pkt = &cases[0].1;
+    let mut first = gre_pkt[..20 + 8].to_vec(); // outer header + 8 bytes
+    first[6] = 0x20; // more fragments, offset 0
+    let mut second = gre_pkt[..20].to_vec();
+    second[6..8].copy_from_slice(&1u16.to_be_bytes()); // offset 8, last
+    second.extend_from_slice(&gre_pkt[28..]);
+    let f1 = tunnel_fragment(linktype::IPV4, &first).expect("fragment");
+    let f2 = tunnel_fragment(linktype::IPV4, &second).expect("fragment");
+    assert_eq!(
+        (f1.first, f1.last, f2.first, f2.last),
+        (true, false, false, true)
+    );
+    assert_eq!(f1.key, f2.key);
+    // 8 bytes of GRE + inner IP are not enough to show the inner pair
+    assert_eq!(f1.inner, None);
+    let mut first = gre_pkt[..20 + 4 + 20].to_vec(); // GRE + inner IP header
+    first[6] = 0x20;
+    let f1 = tunnel_fragment(linktype::IPV4, &first).expect("fragment");
+    assert_eq!(f1.inner, Some(plain));
+    assert_eq!(
+        tunnel_fragment(linktype::IPV4, gre_pkt),
+        None,
+        "not a fragment"
+    );
+    assert_eq!(
+        tunnel_fragment(linktype::IPV4, inner_ip),
+        None,
+        "not a tunnel"
+    );
     // a tunnel the decoder does not unwrap (PPTP's enhanced GRE, version 1)
     let mut pptp = cases[0].1.clone();
     pptp[21] = 1;

@@ -97,6 +97,8 @@ const BACKLOG: usize = 8;
 
 struct Shared {
     files: Vec<PathBuf>,
+    /// datagram key -> inner pair hash of tunnelled fragments in flight
+    tunnel_frags: Mutex<std::collections::HashMap<u64, u64>>,
     /// transactions are parsed (else: headers are decoded ahead)
     parses: bool,
     read_part: u64,
@@ -134,6 +136,7 @@ pub(crate) fn run(
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..threads).map(|_| channel::<Msg>()).unzip();
     let shared = Arc::new(Shared {
         files,
+        tunnel_frags: Mutex::new(std::collections::HashMap::new()),
         parses: opts
             .engine
             .app_layer
@@ -357,6 +360,30 @@ fn claim(sh: &Shared, me: usize) -> Option<Unit> {
     }
 }
 
+/// The hash every fragment of a tunnelled datagram goes by: its inner pair,
+/// which only the first fragment shows (remembered until the last; the
+/// decoder keys the reassembled packet's flow by it). None when unknown
+/// (fragments before the first, or no tunnel in it): the outer pair then.
+fn tunnel_fragment_hash(sh: &Shared, f: reefwatch_decode::TunnelFragment) -> Option<u64> {
+    let mut m = sh.tunnel_frags.lock().unwrap_or_else(|e| e.into_inner());
+    let h = match f.inner {
+        Some(h) => {
+            if !f.last {
+                if m.len() >= 1 << 16 {
+                    m.clear();
+                }
+                m.insert(f.key, h);
+            }
+            Some(h)
+        }
+        None => m.get(&f.key).copied(),
+    };
+    if f.last && !f.first {
+        m.remove(&f.key);
+    }
+    h
+}
+
 /// The agent (of `n`) a packet with this address pair hash goes to: from
 /// the hash's high bits (its low bits depend little on the higher address).
 #[inline]
@@ -382,7 +409,10 @@ fn publish(sh: &Shared, chunk: Chunk, held: &mut VecDeque<Arc<Published>>) {
     let mut pre = (!sh.parses).then(|| Vec::with_capacity(chunk.len()));
     for i in 0..chunk.len() {
         let p = chunk.get(i);
-        let h = reefwatch_decode::address_pair_hash(p.linktype, p.data);
+        let mut h = reefwatch_decode::address_pair_hash(p.linktype, p.data);
+        if let Some(f) = reefwatch_decode::tunnel_fragment(p.linktype, p.data) {
+            h = tunnel_fragment_hash(sh, f).unwrap_or(h);
+        }
         shares[agent_of(h, n)].push(i as u32);
         if let Some(pre) = pre.as_mut() {
             pre.push(if p.linktype == reefwatch_decode::linktype::ETHERNET {
