@@ -344,7 +344,7 @@ impl Decoder {
     /// [`fast_ethernet_ipv4`] itself calls this when it keeps the frame).
     #[inline(always)]
     pub fn count_fast(&mut self, v: &FastV4<'_>, caplen: usize) {
-        self.count_fast_many(1, caplen as u64, (v.proto == IPPROTO_TCP) as u64);
+        self.count_fast_many(1, caplen as u64, (v.hdr.proto == IPPROTO_TCP) as u64);
     }
 
     /// [`decode`](Self::decode) without the fast path (for tests that
@@ -411,17 +411,16 @@ pub fn fast_ethernet_ipv4(data: &[u8]) -> Option<FastV4<'_>> {
         }
         _ => return None,
     };
-    let mut src = [0u8; 4];
-    let mut dst = [0u8; 4];
-    src.copy_from_slice(ip.src());
-    dst.copy_from_slice(ip.dst());
     Some(FastV4 {
-        src,
-        dst,
-        sport,
-        dport,
-        proto,
-        tcp,
+        hdr: FastHdr {
+            src: *ip.src(),
+            dst: *ip.dst(),
+            sport,
+            dport,
+            proto,
+            tcp,
+            has_payload: !payload.is_empty(),
+        },
         payload,
     })
 }
@@ -430,14 +429,7 @@ pub fn fast_ethernet_ipv4(data: &[u8]) -> Option<FastV4<'_>> {
 /// UDP packet, nothing odd about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FastV4<'a> {
-    pub src: [u8; 4],
-    pub dst: [u8; 4],
-    pub sport: u16,
-    pub dport: u16,
-    /// [`IPPROTO_TCP`] or [`IPPROTO_UDP`]
-    pub proto: u8,
-    /// `Some` for TCP
-    pub tcp: Option<TcpInfo>,
+    pub hdr: FastHdr,
     pub payload: &'a [u8],
 }
 
@@ -449,40 +441,29 @@ pub struct FastHdr {
     pub dst: [u8; 4],
     pub sport: u16,
     pub dport: u16,
+    /// [`IPPROTO_TCP`] or [`IPPROTO_UDP`]
     pub proto: u8,
+    /// `Some` for TCP
     pub tcp: Option<TcpInfo>,
     pub has_payload: bool,
 }
 
 impl<'a> FastV4<'a> {
-    /// The header fields alone.
-    #[inline(always)]
-    pub fn hdr(&self) -> FastHdr {
-        FastHdr {
-            src: self.src,
-            dst: self.dst,
-            sport: self.sport,
-            dport: self.dport,
-            proto: self.proto,
-            tcp: self.tcp,
-            has_payload: !self.payload.is_empty(),
-        }
-    }
-
     /// The same packet as the general decoder gives it.
     #[inline(always)]
     pub fn into_packet(self) -> Packet<'a> {
+        let h = self.hdr;
         let mut p = Packet {
             l3: L3::Ipv4,
-            proto: self.proto,
-            sport: self.sport,
-            dport: self.dport,
-            tcp: self.tcp,
+            proto: h.proto,
+            sport: h.sport,
+            dport: h.dport,
+            tcp: h.tcp,
             payload: self.payload,
             ..Packet::default()
         };
-        p.src[..4].copy_from_slice(&self.src);
-        p.dst[..4].copy_from_slice(&self.dst);
+        p.src[..4].copy_from_slice(&h.src);
+        p.dst[..4].copy_from_slice(&h.dst);
         p
     }
 }

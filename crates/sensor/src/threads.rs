@@ -416,7 +416,7 @@ fn publish(sh: &Shared, chunk: Chunk, held: &mut VecDeque<Arc<Published>>) {
         shares[agent_of(h, n)].push(i as u32);
         if let Some(pre) = pre.as_mut() {
             pre.push(if p.linktype == reefwatch_decode::linktype::ETHERNET {
-                fast_ethernet_ipv4(p.data).map(|v| v.hdr())
+                fast_ethernet_ipv4(p.data).map(|v| v.hdr)
             } else {
                 None
             });

@@ -349,7 +349,7 @@ impl Worker {
                     Pre::Fast(h) => (Some(h), None),
                     Pre::NotFast => (None, None),
                     Pre::NotDone => match fast_ethernet_ipv4(r.data) {
-                        Some(v) => (Some(v.hdr()), Some(v)),
+                        Some(v) => (Some(v.hdr), Some(v)),
                         None => (None, None),
                     },
                 };
