@@ -101,12 +101,8 @@ impl PcapParts {
     }
 
     /// File size when opened.
-    pub fn len(&self) -> u64 {
+    pub fn file_len(&self) -> u64 {
         self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.parts() == 0
     }
 
     /// Number of parts (0 for a file with only its header).

@@ -1076,12 +1076,23 @@ pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
                     VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT
                 ));
         if ip[0] == 0x45 && not_fragment && plain {
-            let a = u32::from_le_bytes([ip[12], ip[13], ip[14], ip[15]]) as u64;
-            let b = u32::from_le_bytes([ip[16], ip[17], ip[18], ip[19]]) as u64;
-            return mix_pair(a, b);
+            return v4_pair_hash(
+                [ip[12], ip[13], ip[14], ip[15]],
+                [ip[16], ip[17], ip[18], ip[19]],
+            );
         }
     }
     address_pair_hash_slow(linktype, data)
+}
+
+/// [`address_pair_hash`] of a frame [`fast_ethernet_ipv4`] takes, from the
+/// addresses it read (no tunnel, no fragment: the outer pair decides).
+#[inline(always)]
+pub fn v4_pair_hash(src: [u8; 4], dst: [u8; 4]) -> u64 {
+    mix_pair(
+        u32::from_le_bytes(src) as u64,
+        u32::from_le_bytes(dst) as u64,
+    )
 }
 
 /// Symmetric: an order-independent combination, then a multiplicative mix.

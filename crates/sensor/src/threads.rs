@@ -409,17 +409,23 @@ fn publish(sh: &Shared, chunk: Chunk, held: &mut VecDeque<Arc<Published>>) {
     let mut pre = (!sh.parses).then(|| Vec::with_capacity(chunk.len()));
     for i in 0..chunk.len() {
         let p = chunk.get(i);
-        let mut h = reefwatch_decode::address_pair_hash(p.linktype, p.data);
-        if let Some(f) = reefwatch_decode::tunnel_fragment(p.linktype, p.data) {
-            h = tunnel_fragment_hash(sh, f).unwrap_or(h);
-        }
+        // the common frame is decoded once, for its hash and its header
+        let fast = (p.linktype == reefwatch_decode::linktype::ETHERNET)
+            .then(|| fast_ethernet_ipv4(p.data))
+            .flatten()
+            .map(|v| v.hdr);
+        let h = match fast {
+            Some(f) => reefwatch_decode::v4_pair_hash(f.src, f.dst),
+            None => {
+                let h = reefwatch_decode::address_pair_hash(p.linktype, p.data);
+                reefwatch_decode::tunnel_fragment(p.linktype, p.data)
+                    .and_then(|f| tunnel_fragment_hash(sh, f))
+                    .unwrap_or(h)
+            }
+        };
         shares[agent_of(h, n)].push(i as u32);
         if let Some(pre) = pre.as_mut() {
-            pre.push(if p.linktype == reefwatch_decode::linktype::ETHERNET {
-                fast_ethernet_ipv4(p.data).map(|v| v.hdr)
-            } else {
-                None
-            });
+            pre.push(fast);
         }
     }
     let p = Arc::new(Published {
@@ -467,9 +473,9 @@ fn take_turn(
             o.errors.extend(err);
             o.cursor = (!u.last).then_some(next);
             if let Some(bar) = &sh.bar {
-                bar.set_position(o.done_len + next.offset.min(p.len()));
+                bar.set_position(o.done_len + next.offset.min(p.file_len()));
             }
-            input_len = p.len();
+            input_len = p.file_len();
         }
         (Source::Stream(r), _) => {
             let taken = r.lock().unwrap_or_else(|e| e.into_inner()).take();

@@ -200,7 +200,6 @@ pub fn proto_name(p: u8) -> &'static str {
     }
 }
 
-/// What the detection-only path counted in one run of frames.
 /// A frame's header as decoded ahead by the thread that published it.
 #[derive(Clone, Copy)]
 enum Pre {
@@ -211,6 +210,7 @@ enum Pre {
     Fast(FastHdr),
 }
 
+/// What the detection-only path counted in one run of frames.
 #[derive(Default)]
 struct Tally {
     pkts: u64,
