@@ -68,9 +68,9 @@ fn run(caps: &[Capture], reg: &Arc<Registry>, dest: Option<&EveDest>) -> (u64, u
         for (i, (lt, data, ts)) in cap.iter().enumerate() {
             w.process(*lt, data, *ts, i as u64 + 1);
         }
-        let (stats, _app, eve) = w.finish();
-        pkts += stats.pkts;
-        events += eve.events;
+        let t = w.finish();
+        pkts += t.stats.pkts;
+        events += t.eve_events;
     }
     (pkts, events)
 }

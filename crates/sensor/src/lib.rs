@@ -96,9 +96,7 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
             }
             true
         });
-        let dstats = w.decoder_stats().clone();
-        let (ws, app, eve) = w.finish();
-        summary.add_worker(&ws, &app, &dstats, eve.events, eve.write_error.clone());
+        summary.add_worker(&w.finish());
     } else {
         threads::run(&opts, reg, files, threads, bar.clone(), &mut summary);
     }

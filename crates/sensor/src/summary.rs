@@ -1,9 +1,8 @@
 //! The end-of-run summary (text for people, JSON for scripts) and the
 //! final EVE `stats` event.
 
-use crate::app::AppCounters;
 use crate::eve::{EveDest, EveOut};
-use crate::worker::WorkerStats;
+use crate::worker::{WorkerStats, WorkerTotals};
 use reefwatch_applayer::JsonBuilder;
 use reefwatch_capture::CaptureError;
 use reefwatch_decode::{Anomaly, DecodeStats};
@@ -52,14 +51,8 @@ impl Summary {
         }
     }
 
-    pub fn add_worker(
-        &mut self,
-        w: &WorkerStats,
-        app: &AppCounters,
-        d: &DecodeStats,
-        events: u64,
-        err: Option<String>,
-    ) {
+    pub fn add_worker(&mut self, t: &WorkerTotals) {
+        let (w, app, d) = (&t.stats, &t.app, &t.decode);
         self.traffic.merge(w);
         self.decoder.merge(d);
         for (n, c) in &app.anomalies {
@@ -70,9 +63,9 @@ impl Summary {
         }
         self.parse_errors += app.parse_errors;
         self.app_events += app.tx_events;
-        self.eve_events += events;
+        self.eve_events += t.eve_events;
         if self.eve_write_error.is_none() {
-            self.eve_write_error = err;
+            self.eve_write_error = t.eve_write_error.clone();
         }
     }
 

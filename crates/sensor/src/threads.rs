@@ -19,11 +19,11 @@
 //! locks on the packet path.
 
 use crate::summary::Summary;
-use crate::worker::{Worker, WorkerStats};
-use crate::{app::AppCounters, app::Registry, eve::EveOut, AnalyzeOptions, EngineConfig};
+use crate::worker::{Worker, WorkerTotals};
+use crate::{app::Registry, eve::EveOut, AnalyzeOptions, EngineConfig};
 use reefwatch_capture::parts::{PartBuf, PartCursor, PcapParts};
 use reefwatch_capture::{CaptureError, CaptureReader, Chunk};
-use reefwatch_decode::{fast_ethernet_ipv4, DecodeStats, FastHdr};
+use reefwatch_decode::{fast_ethernet_ipv4, FastHdr};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -112,9 +112,6 @@ struct Shared {
     bar: Option<indicatif::ProgressBar>,
 }
 
-/// What one agent hands back at the end.
-type AgentResult = (WorkerStats, AppCounters, DecodeStats, u64, Option<String>);
-
 /// Run `opts` on `threads` (≥ 2) agents; the caller's thread is agent 0.
 pub(crate) fn run(
     opts: &AnalyzeOptions,
@@ -193,9 +190,7 @@ pub(crate) fn run(
     }
     for r in results {
         match r {
-            Ok((ws, app, dstats, events, err)) => {
-                summary.add_worker(&ws, &app, &dstats, events, err);
-            }
+            Ok(t) => summary.add_worker(&t),
             Err(_) => summary.errors.push("a worker thread panicked".to_string()),
         }
     }
@@ -218,7 +213,7 @@ impl Drop for StopOnPanic<'_> {
 /// One agent's loop: claim and read a unit, work through the inbox until
 /// the token comes, scan and publish the unit; at the end work through
 /// the inbox to `End`.
-fn agent(sh: &Shared, me: usize, rx: Receiver<Msg>, mut w: Worker) -> AgentResult {
+fn agent(sh: &Shared, me: usize, rx: Receiver<Msg>, mut w: Worker) -> WorkerTotals {
     let _guard = StopOnPanic(sh);
     let mut pending: Option<(Unit, Option<PartBuf>)> = None;
     let mut claims_over = false;
@@ -274,9 +269,7 @@ fn agent(sh: &Shared, me: usize, rx: Receiver<Msg>, mut w: Worker) -> AgentResul
             Msg::End => break,
         }
     }
-    let dstats = w.decoder_stats().clone();
-    let (ws, app, eve) = w.finish();
-    (ws, app, dstats, eve.events, eve.write_error.clone())
+    w.finish()
 }
 
 /// An agent panicked: the others stop.

@@ -221,6 +221,19 @@ struct Tally {
     last_cnt: u64,
 }
 
+/// What one worker counted and wrote, once its input is over
+/// ([`Worker::finish`]).
+#[derive(Debug, Default)]
+pub struct WorkerTotals {
+    pub stats: WorkerStats,
+    pub app: AppCounters,
+    pub decode: reefwatch_decode::DecodeStats,
+    /// EVE events written
+    pub eve_events: u64,
+    /// the first EVE write error, if any
+    pub eve_write_error: Option<String>,
+}
+
 /// Per-packet context the flow callbacks need.
 #[derive(Clone, Copy)]
 struct PktCtx {
@@ -477,8 +490,9 @@ impl Worker {
         );
     }
 
-    /// End of input: end every flow and flush output.
-    pub fn finish(mut self) -> (WorkerStats, AppCounters, EveOut) {
+    /// End of input: end every flow, flush output, and hand over what the
+    /// summary needs of this worker (the same with one thread or many).
+    pub fn finish(mut self) -> WorkerTotals {
         let outs = &mut self.outs;
         // events are written oldest flow first, as Suricata does; with
         // nothing written, a sequential pass
@@ -495,12 +509,15 @@ impl Worker {
             ..
         } = self.outs;
         eve.flush();
-        (stats, app, eve)
+        WorkerTotals {
+            stats,
+            app,
+            decode: self.decoder.stats,
+            eve_events: eve.events,
+            eve_write_error: eve.write_error.take(),
+        }
     }
 
-    pub fn decoder_stats(&self) -> &reefwatch_decode::DecodeStats {
-        &self.decoder.stats
-    }
 }
 
 /// A decoded packet through flow tracking, reassembly and the app layer.
