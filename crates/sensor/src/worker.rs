@@ -517,7 +517,6 @@ impl Worker {
             eve_write_error: eve.write_error.take(),
         }
     }
-
 }
 
 /// A decoded packet through flow tracking, reassembly and the app layer.
