@@ -138,12 +138,12 @@ impl JsonBuilder {
         self.depth
     }
 
-    #[inline]
+    #[inline(always)]
     fn level_bit(&self) -> u64 {
         1u64 << (self.depth.saturating_sub(1) & 63)
     }
 
-    #[inline]
+    #[inline(always)]
     fn sep(&mut self) {
         let bit = self.level_bit();
         if self.has_member & bit != 0 {
@@ -153,7 +153,7 @@ impl JsonBuilder {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn key(&mut self, key: &str) {
         self.sep();
         self.buf.push(b'"');
@@ -247,7 +247,7 @@ impl JsonBuilder {
         self
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn set_str(&mut self, key: &str, val: &str) -> &mut Self {
         self.key(key);
         self.write_escaped(val.as_bytes());
@@ -262,14 +262,14 @@ impl JsonBuilder {
         self
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn set_uint(&mut self, key: &str, val: u64) -> &mut Self {
         self.key(key);
         self.write_uint(val);
         self
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn set_int(&mut self, key: &str, val: i64) -> &mut Self {
         self.key(key);
         self.write_int(val);
@@ -282,7 +282,7 @@ impl JsonBuilder {
         self
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn set_bool(&mut self, key: &str, val: bool) -> &mut Self {
         self.key(key);
         self.buf
@@ -350,6 +350,7 @@ impl JsonBuilder {
         self
     }
 
+    #[inline(always)]
     pub fn append_uint(&mut self, val: u64) -> &mut Self {
         self.sep();
         self.write_uint(val);
@@ -400,7 +401,7 @@ impl JsonBuilder {
     /// Decimal digits of `v`. Most numbers in events are small (ids,
     /// codes, flags, counts): those take one or two pushes; longer ones
     /// are written two digits at a time from a table.
-    #[inline]
+    #[inline(always)]
     fn write_uint(&mut self, v: u64) {
         if v < 10 {
             self.buf.push(b'0' + v as u8);
