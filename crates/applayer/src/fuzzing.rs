@@ -7,8 +7,8 @@ use crate::{
     AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProtocolDef, Transport,
 };
 
-/// A sink that builds every event (so logger code runs) and checks the
-/// JSON stays balanced.
+/// A sink that builds every event (so logger code runs) and checks that
+/// its JSON is balanced and parses.
 #[derive(Default)]
 pub struct CheckSink {
     pub events: usize,
@@ -29,6 +29,9 @@ impl EventSink for CheckSink {
         body(js);
         js.close();
         assert_eq!(js.depth(), 0, "unbalanced event JSON: {}", js.as_str());
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(js.as_bytes()) {
+            panic!("event JSON does not parse ({e}): {}", js.as_str());
+        }
         self.events += 1;
         self.bytes += js.len();
     }
