@@ -559,6 +559,11 @@ mod tests {
             let m = -(v as i128).min(i64::MAX as i128);
             assert_eq!(b.as_str(), format!("{{\"n\":{v},\"m\":{m}}}"));
         }
+        for m in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX] {
+            let mut b = JsonBuilder::new_object();
+            b.set_int("m", m).close();
+            assert_eq!(b.as_str(), format!("{{\"m\":{m}}}"));
+        }
     }
 
     #[test]

@@ -1136,9 +1136,9 @@ fn link_ip(linktype: u32, data: &[u8]) -> Option<(u16, &[u8])> {
     })
 }
 
-/// The address pair (folded to words) of the IP packet after `et` (0: by
-/// version nibble), inside the tunnels the decoder unwraps.
-fn ip_pair(mut et: u16, mut rest: &[u8], depth: u8) -> Option<(u64, u64)> {
+/// Past up to three VLAN tags (802.1Q / QinQ), as the decoder reads them:
+/// the ethertype and bytes after them.
+fn skip_vlans(mut et: u16, mut rest: &[u8]) -> (u16, &[u8]) {
     for _ in 0..3 {
         if !matches!(et, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) || rest.len() < 4 {
             break;
@@ -1146,6 +1146,13 @@ fn ip_pair(mut et: u16, mut rest: &[u8], depth: u8) -> Option<(u64, u64)> {
         et = u16::from_be_bytes([rest[2], rest[3]]);
         rest = &rest[4..];
     }
+    (et, rest)
+}
+
+/// The address pair (folded to words) of the IP packet after `et` (0: by
+/// version nibble), inside the tunnels the decoder unwraps.
+fn ip_pair(et: u16, rest: &[u8], depth: u8) -> Option<(u64, u64)> {
+    let (mut et, mut rest) = skip_vlans(et, rest);
     if matches!(et, ETHERTYPE_MPLS | ETHERTYPE_MPLS_MC) {
         // labels down to the bottom of the stack, as `Decoder::mpls`
         let mut bottom = false;
@@ -1299,14 +1306,8 @@ pub struct TunnelFragment {
 
 /// See [`TunnelFragment`]; None for any other frame (cheap).
 pub fn tunnel_fragment(linktype: u32, data: &[u8]) -> Option<TunnelFragment> {
-    let (mut et, mut rest) = link_ip(linktype, data)?;
-    for _ in 0..3 {
-        if !matches!(et, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) || rest.len() < 4 {
-            break;
-        }
-        et = u16::from_be_bytes([rest[2], rest[3]]);
-        rest = &rest[4..];
-    }
+    let (et, rest) = link_ip(linktype, data)?;
+    let (et, rest) = skip_vlans(et, rest);
     let v4 = et == ETHERTYPE_IPV4 || (et == 0 && rest.first().map(|b| b >> 4) == Some(4));
     if !v4 || rest.len() < 20 {
         return None;

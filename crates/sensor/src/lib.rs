@@ -96,7 +96,7 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
             }
             true
         });
-        summary.add_worker(&w.finish());
+        summary.add_worker(w.finish());
     } else {
         threads::run(&opts, reg, files, threads, bar.clone(), &mut summary);
     }

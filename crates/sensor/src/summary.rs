@@ -51,7 +51,7 @@ impl Summary {
         }
     }
 
-    pub fn add_worker(&mut self, t: &WorkerTotals) {
+    pub fn add_worker(&mut self, t: WorkerTotals) {
         let (w, app, d) = (&t.stats, &t.app, &t.decode);
         self.traffic.merge(w);
         self.decoder.merge(d);
@@ -65,7 +65,7 @@ impl Summary {
         self.app_events += app.tx_events;
         self.eve_events += t.eve_events;
         if self.eve_write_error.is_none() {
-            self.eve_write_error = t.eve_write_error.clone();
+            self.eve_write_error = t.eve_write_error;
         }
     }
 

@@ -190,7 +190,7 @@ pub(crate) fn run(
     }
     for r in results {
         match r {
-            Ok(t) => summary.add_worker(&t),
+            Ok(t) => summary.add_worker(t),
             Err(_) => summary.errors.push("a worker thread panicked".to_string()),
         }
     }
@@ -402,8 +402,10 @@ fn publish(sh: &Shared, chunk: Chunk, held: &mut VecDeque<Arc<Published>>) {
     let mut pre = (!sh.parses).then(|| Vec::with_capacity(chunk.len()));
     for i in 0..chunk.len() {
         let p = chunk.get(i);
-        // the common frame is decoded once, for its hash and its header
-        let fast = (p.linktype == reefwatch_decode::linktype::ETHERNET)
+        // with detection only, the common frame is decoded once, for its
+        // hash and its header (when transactions are parsed the agent
+        // decodes it anyway: only the hash is taken here)
+        let fast = (pre.is_some() && p.linktype == reefwatch_decode::linktype::ETHERNET)
             .then(|| fast_ethernet_ipv4(p.data))
             .flatten()
             .map(|v| v.hdr);
