@@ -25,11 +25,17 @@ SURICATA = {
     "big": {"eve_none": 1.05, "eve_full": 1.56, "rss_mb": 147.0},
     "smallflows": {"eve_none": 3.26, "eve_full": 9.67, "rss_mb": 401.0},
 }
+# The libpcap floor on the machine Suricata's figures come from (same
+# README: 5.0-5.3 Mpps on big, 12.1-12.5 Mpps on smallflows; midpoints):
+# Suricata's time over it is a ratio that can be set beside ours measured
+# over the libpcap floor of this run, on whatever machine this is.
+SURICATA_PCAP_FLOOR_S = {"big": 1.52e6 / 5.15e6, "smallflows": 3.86e6 / 12.3e6}
 
 CONFIGS = [
     # name, uses EVE, threads (eve_none_parse: EVE off but every flow's
     # transactions parsed, `--app-layer full`, as Suricata's no-EVE run does)
     ("floor", None, None),
+    ("floor_pcap", None, None),
     ("eve_none", False, 1),
     ("eve_none_parse", False, 1),
     ("eve_full", True, 1),
@@ -67,6 +73,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True, help="reefwatch binary")
     ap.add_argument("--floor", required=True, help="floor example binary")
+    ap.add_argument("--pcap-floor", help="libpcap read loop (bench/floor_libpcap.c), optional")
     ap.add_argument("--data", required=True, help="directory of the workloads")
     ap.add_argument("--workloads", nargs="+", required=True)
     ap.add_argument("--runs", type=int, default=1)
@@ -75,6 +82,8 @@ def main():
     ap.add_argument("--configs", default=",".join(c[0] for c in CONFIGS))
     a = ap.parse_args()
     wanted = set(a.configs.split(","))
+    if not a.pcap_floor:
+        wanted.discard("floor_pcap")
 
     results = {
         "machine": {
@@ -100,6 +109,11 @@ def main():
         if not m:
             raise SystemExit(f"bench: cannot parse floor output: {out!r}")
         packets, nbytes = int(m.group(1)), int(m.group(2))
+        if "floor_pcap" in wanted:
+            _, _, _, out = run_once([a.pcap_floor, pcap], a.time_bin)
+            m = FLOOR_RE.search(out)
+            if not m or (int(m.group(1)), int(m.group(2))) != (packets, nbytes):
+                raise SystemExit(f"bench: libpcap floor disagrees with the floor: {out!r}")
         wres = {"file": pcap, "file_bytes": os.path.getsize(pcap), "packets": packets,
                 "captured_bytes": nbytes, "configs": {}}
         results["workloads"][w] = wres
@@ -110,7 +124,9 @@ def main():
         for name, eve, threads in CONFIGS:
             if name not in wanted:
                 continue
-            if eve is None:
+            if name == "floor_pcap":
+                cmd = [a.pcap_floor, pcap]
+            elif eve is None:
                 cmd = [a.floor, pcap]
             else:
                 cmd = [a.bin, "analyze", pcap, "--eve", eve_path if eve else "none", "-q"]
@@ -152,6 +168,10 @@ def main():
                 fw = samples["floor"][0]
                 paired = [ratio(x, f) for x, f in zip(walls, fw)]
                 c["x_floor_rounds"] = [round(x, 2) for x in paired]
+            if "floor_pcap" in samples:
+                fw = samples["floor_pcap"][0]
+                paired = [ratio(x, f) for x, f in zip(walls, fw)]
+                c["x_pcap_floor_rounds"] = [round(x, 2) for x in paired]
             if eve:
                 c["eve_bytes"] = os.path.getsize(eve_path)
                 with open(eve_path, "rb") as f:
@@ -160,6 +180,8 @@ def main():
         for name, c in wres["configs"].items():
             if c.get("x_floor_rounds"):
                 c["x_floor"] = round(statistics.median(c["x_floor_rounds"]), 2)
+            if c.get("x_pcap_floor_rounds"):
+                c["x_pcap_floor"] = round(statistics.median(c["x_pcap_floor_rounds"]), 2)
             floor_cpu = wres["configs"].get("floor", {}).get("cpu_s")
             if floor_cpu:
                 c["cpu_x_floor"] = round(ratio(c["cpu_s"], floor_cpu), 2)
@@ -168,7 +190,12 @@ def main():
             if s:
                 c["suricata_s"] = s
                 c["x_suricata"] = round(ratio(c["wall_s"], s), 2)
-            if name != "floor":
+                c["suricata_x_pcap_floor"] = round(s / SURICATA_PCAP_FLOOR_S[w], 2)
+                if c.get("x_pcap_floor"):
+                    # both over their own machine's libpcap floor
+                    c["x_suricata_by_pcap_floor"] = round(
+                        c["x_pcap_floor"] / c["suricata_x_pcap_floor"], 2)
+            if not name.startswith("floor"):
                 c["x_suricata_rss"] = round(ratio(c["peak_rss_mb"], SURICATA[w]["rss_mb"]), 2)
         wres["targets"] = targets(w, wres["configs"])
 
@@ -184,12 +211,17 @@ def targets(w, cs):
     t = {}
     if "eve_full" in cs and w == "smallflows":
         t["eve_full_le_half_suricata"] = cs["eve_full"]["wall_s"] <= SURICATA[w]["eve_full"] / 2
+        if cs["eve_full"].get("x_suricata_by_pcap_floor") is not None:
+            t["eve_full_le_half_suricata_by_pcap_floor"] = (
+                cs["eve_full"]["x_suricata_by_pcap_floor"] <= 0.5)
     if "eve_none" in cs and "floor" in cs:
         t["eve_none_within_2x_floor"] = cs["eve_none"]["x_floor"] <= 2
+    if "eve_none" in cs and "floor_pcap" in cs:
+        t["eve_none_within_2x_pcap_floor"] = cs["eve_none"]["x_pcap_floor"] <= 2
     for base in ("eve_none", "eve_full"):
         if base in cs and base + "_t2" in cs:
             t[base + "_t2_faster_than_t1"] = cs[base + "_t2"]["wall_s"] < cs[base]["wall_s"]
-    rss = [c["peak_rss_mb"] for n, c in cs.items() if n != "floor"]
+    rss = [c["peak_rss_mb"] for n, c in cs.items() if not n.startswith("floor")]
     if rss:
         t["peak_rss_below_suricata"] = max(rss) < SURICATA[w]["rss_mb"]
     return t
@@ -197,20 +229,25 @@ def targets(w, cs):
 
 def print_table(r):
     hdr = (f"{'workload':<11} {'config':<14} {'wall s':>8} {'CPU s':>6} {'kpps':>8} {'Mbit/s':>8} "
-           f"{'RSS MB':>8} {'x floor':>8} {'Suricata s':>10} {'x Suri':>7} {'RSS x Suri':>10}")
+           f"{'RSS MB':>8} {'x floor':>8} {'x pcap':>7} {'Suricata s':>10} {'x Suri':>7} "
+           f"{'Suri x pcap':>11} {'RSS x Suri':>10}")
     print()
     print(f"reefwatch benchmark ({r['machine']['cpus']} CPUs, {r['machine']['cpu_model']}; "
           f"git {r['git_rev']}; {r['runs']} round(s), configs run round-robin; "
           f"load average at start {r['loadavg_1m_at_start']})")
     print("wall = elapsed time of the process (median); CPU = user+sys; x floor = median over rounds "
-          "of wall / the same round's floor wall; other ratios use the median wall")
+          "of wall / the same round's floor wall (floor: reefwatch's reader; x pcap: over the "
+          "libpcap loop, the floor of ../shared/bench/README.md); other ratios use the median wall; "
+          "Suri x pcap: Suricata's README time over its README libpcap floor")
     print(hdr)
     print("-" * len(hdr))
     for w, wr in r["workloads"].items():
         for n, c in wr["configs"].items():
             print(f"{w:<11} {n:<14} {c['wall_s']:>8.3f} {c['cpu_s']:>6.2f} {c['kpps']:>8.0f} {c['mbit_s']:>8.0f} "
                   f"{c['peak_rss_mb']:>8.1f} {fmt(c.get('x_floor')):>8} "
+                  f"{fmt(c.get('x_pcap_floor')):>7} "
                   f"{fmt(c.get('suricata_s')):>10} {fmt(c.get('x_suricata')):>7} "
+                  f"{fmt(c.get('suricata_x_pcap_floor')):>11} "
                   f"{fmt(c.get('x_suricata_rss')):>10}")
         print(f"{'':<11} {wr['packets']} packets, {wr['captured_bytes'] / 1e6:.0f} MB captured; "
               f"Suricata peak RSS {SURICATA[w]['rss_mb']:.0f} MB")

@@ -103,6 +103,23 @@ for b in "$BIN" "$FLOOR"; do
     [ -x "$b" ] || { echo "run.sh: $b not built" >&2; exit 2; }
 done
 
+# The floor ../shared/bench/README.md gives Suricata's figures against: a
+# minimal libpcap read loop, built here in the same run (gcc, libpcap-dev).
+# Optional: without it the table has no "x pcap" column.
+PCAP_FLOOR="$TARGET/bench/floor_libpcap"
+if [ ! -f /usr/include/pcap/pcap.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "run.sh: installing libpcap-dev (for the libpcap floor)" >&2
+    apt-get install -y -qq libpcap-dev >/dev/null 2>&1 || true
+fi
+mkdir -p "$TARGET/bench"
+if command -v gcc >/dev/null && [ -f /usr/include/pcap/pcap.h ] &&
+    gcc -O2 -o "$PCAP_FLOOR" "$REPO/bench/floor_libpcap.c" -lpcap; then
+    PCAP_ARGS=(--pcap-floor "$PCAP_FLOOR")
+else
+    echo "run.sh: note: libpcap floor not built (needs gcc and libpcap-dev)" >&2
+    PCAP_ARGS=()
+fi
+
 if [ -n "$GEN_PID" ]; then
     echo "run.sh: waiting for workload generation ..." >&2
     if ! wait "$GEN_PID"; then
@@ -112,5 +129,5 @@ if [ -n "$GEN_PID" ]; then
     GEN_PID=""
 fi
 
-python3 "$REPO/bench/bench.py" --bin "$BIN" --floor "$FLOOR" --data "$DATA" \
+python3 "$REPO/bench/bench.py" --bin "$BIN" --floor "$FLOOR" "${PCAP_ARGS[@]}" --data "$DATA" \
     --workloads "${WORKLOADS[@]}" --runs "$RUNS" --json "$DATA/results.json"
