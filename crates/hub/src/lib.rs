@@ -55,6 +55,9 @@ pub struct FileConfig {
     pub default_tlp: Option<String>,
     /// Reader connections to the database.
     pub readers: Option<usize>,
+    /// Hours a TAXII status resource stays readable (default 168, 7 days;
+    /// at least 1): older ones are deleted as new ones are stored.
+    pub status_retention_hours: Option<u64>,
 }
 
 /// Effective configuration.
@@ -100,6 +103,12 @@ pub fn load_config(o: &HubOptions) -> Result<Config, String> {
     let mut settings = server::Settings::default();
     if let Some(m) = fc.max_content_length {
         settings.max_content_length = m.clamp(1024, 1 << 30);
+    }
+    if let Some(h) = fc.status_retention_hours {
+        if h == 0 {
+            return Err("status_retention_hours: must be at least 1".into());
+        }
+        settings.status_retention_us = h.min(100 * 365 * 24) as i64 * 3_600_000_000;
     }
     if let Some(t) = &fc.default_tlp {
         settings.default_tlp = stixv::tlp_from_label(t)
@@ -576,4 +585,35 @@ pub async fn admin(o: HubOptions, cmd: AdminCmd) -> Result<String, String> {
 /// Blocking entry point for the admin CLI.
 pub fn admin_blocking(o: HubOptions, cmd: AdminCmd) -> Result<String, String> {
     runtime()?.block_on(admin(o, cmd))
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    fn with_file(toml: &str) -> Result<Config, String> {
+        let dir = std::env::temp_dir().join(format!(
+            "reefwatch-hub-config-{}-{}",
+            std::process::id(),
+            toml.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("hub.toml"), toml).unwrap();
+        let r = load_config(&HubOptions {
+            data: dir.clone(),
+            ..HubOptions::default()
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        r
+    }
+
+    #[test]
+    fn status_retention_from_the_config_file() {
+        let d = with_file("").unwrap();
+        assert_eq!(d.settings.status_retention_us, 7 * 24 * 3_600_000_000);
+        let c = with_file("status_retention_hours = 2\n").unwrap();
+        assert_eq!(c.settings.status_retention_us, 2 * 3_600_000_000);
+        let e = with_file("status_retention_hours = 0\n").unwrap_err();
+        assert!(e.contains("status_retention_hours"), "{e}");
+    }
 }

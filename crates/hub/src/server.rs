@@ -1,7 +1,7 @@
 //! TAXII 2.1 HTTP API (axum).
 
 use crate::access::{self, Meta, User};
-use crate::store::{AddOutcome, Filter, NewObject, Query, Row, Store, VersionSel};
+use crate::store::{AddOutcome, Filter, NewObject, NewStatus, Query, Row, Store, VersionSel};
 use crate::{stixv, time};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -25,13 +25,20 @@ pub struct Settings {
     pub max_content_length: usize,
     /// TLP level of objects that carry no TLP marking.
     pub default_tlp: u8,
+    /// How long a status resource stays readable after its request
+    /// (µs); older ones are deleted as new ones are stored.
+    pub status_retention_us: i64,
 }
+
+/// Default [`Settings::status_retention_us`]: 7 days.
+pub const DEFAULT_STATUS_RETENTION_HOURS: u64 = 7 * 24;
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_content_length: 64 * 1024 * 1024,
             default_tlp: stixv::TLP_CLEAR,
+            status_retention_us: DEFAULT_STATUS_RETENTION_HOURS as i64 * 3_600_000_000,
         }
     }
 }
@@ -905,8 +912,17 @@ async fn post_objects(
         "pendings": [],
     })
     .to_string();
+    let created_us = request_ts;
     st.store
-        .put_status(sid, c.user.name.clone(), status.clone())
+        .put_status(
+            NewStatus {
+                id: sid,
+                owner: c.user.name.clone(),
+                json: status.clone(),
+                created_us,
+            },
+            created_us.saturating_sub(st.settings.status_retention_us),
+        )
         .await?;
     Ok(taxii(StatusCode::ACCEPTED, status))
 }

@@ -601,3 +601,101 @@ async fn dashboard_counts_for_admins(backend: &str) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     h.cleanup().await;
 }
+
+both!(status_resources_expire);
+
+/// A status resource is deleted once older than the retention, when the
+/// next one is stored; younger ones and the new one stay.
+async fn status_resources_expire(backend: &str) {
+    use reefwatch_hub::store::NewStatus;
+    let (store, schema, dir) = open(backend).await;
+    let st = |id: &str, created_us: i64| NewStatus {
+        id: id.into(),
+        owner: "alice".into(),
+        json: format!("{{\"id\":\"{id}\"}}"),
+        created_us,
+    };
+    const H: i64 = 3_600_000_000;
+    let t0 = 1_700_000_000_000_000i64;
+    assert_eq!(
+        store.put_status(st("old", t0), t0 - 24 * H).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .put_status(st("mid", t0 + 20 * H), t0 - 4 * H)
+            .await
+            .unwrap(),
+        0
+    );
+    // replacing keeps the creation time: "old" is still older than the cutoff
+    assert_eq!(
+        store
+            .put_status(st("old", t0 + 30 * H), t0 - 4 * H)
+            .await
+            .unwrap(),
+        0
+    );
+    let got = store.get_status("old".into()).await.unwrap();
+    assert_eq!(got, Some(("alice".into(), "{\"id\":\"old\"}".into())));
+    // cutoff between "old" and "mid"
+    assert_eq!(
+        store
+            .put_status(st("new", t0 + 48 * H), t0 + H)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.get_status("old".into()).await.unwrap(), None);
+    assert!(store.get_status("mid".into()).await.unwrap().is_some());
+    assert!(store.get_status("new".into()).await.unwrap().is_some());
+    drop(store);
+    if let Some(s) = &schema {
+        reefwatch_hub::store::pg::PgStore::drop_schema(&pg_url(), s)
+            .await
+            .expect("drop schema");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A database from before status rows had a creation time: it opens, its
+/// rows stay readable and their age counts from the opening.
+#[tokio::test]
+async fn status_table_of_an_earlier_version_is_migrated() {
+    use reefwatch_hub::store::{sqlite::SqliteStore, NewStatus, Store};
+    let dir = std::env::temp_dir().join(format!("reefwatch-hub-test-{}", unique("migrate")));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("hub.sqlite");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, json TEXT NOT NULL);
+             INSERT INTO status VALUES ('s1', 'alice', '{}');",
+        )
+        .unwrap();
+    }
+    let before = reefwatch_hub::time::now_micros();
+    let store = SqliteStore::open(&path, 1).unwrap();
+    assert_eq!(
+        store.get_status("s1".into()).await.unwrap(),
+        Some(("alice".into(), "{}".into()))
+    );
+    let st = NewStatus {
+        id: "s2".into(),
+        owner: "bob".into(),
+        json: "{}".into(),
+        created_us: before,
+    };
+    // a cutoff before the opening keeps it, one after deletes it
+    assert_eq!(store.put_status(st.clone(), before - 1).await.unwrap(), 0);
+    assert!(store.get_status("s1".into()).await.unwrap().is_some());
+    let later = reefwatch_hub::time::now_micros() + 1;
+    assert_eq!(store.put_status(st, later).await.unwrap(), 2);
+    assert_eq!(store.get_status("s1".into()).await.unwrap(), None);
+    drop(store);
+    // and it opens again (the migration runs once)
+    let store = SqliteStore::open(&path, 1).unwrap();
+    assert_eq!(store.get_status("s2".into()).await.unwrap(), None);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}

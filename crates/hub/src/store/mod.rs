@@ -14,7 +14,11 @@
 //! - `refs(seq, target)`: identifiers a row refers to; a row is hidden from
 //!   a reader who cannot see a stricter-marked object it refers to.
 //! - `meta(key, value)`: users, organisations, collections, API roots (JSON).
-//! - `status(id, owner, json)`: TAXII status resources.
+//! - `status(id, owner, json, created_us)`: TAXII status resources, kept
+//!   for the hub's `status_retention_hours` and then deleted (a hub that
+//!   sensors post sightings to every minute would otherwise grow a row per
+//!   post forever). Tables from before `created_us` get the column on open,
+//!   with the opening time as its value.
 //!
 //! Access control (TLP) is part of the SQL `WHERE` clause, so it applies
 //! before `LIMIT`: pages are full pages of visible objects.
@@ -140,6 +144,16 @@ pub struct Page {
     pub more: bool,
 }
 
+/// A TAXII status resource to store.
+#[derive(Clone, Debug)]
+pub struct NewStatus {
+    pub id: String,
+    pub owner: String,
+    pub json: String,
+    /// µs since the epoch
+    pub created_us: i64,
+}
+
 #[derive(Clone, Debug)]
 pub struct StatRow {
     pub typ: String,
@@ -157,7 +171,10 @@ pub trait Store: Send + Sync + 'static {
     fn query(&self, q: Query) -> BoxFut<'_, Page>;
     /// Delete the given rows (by `date_added`) of one object id.
     fn delete_rows(&self, collection: String, id: String, rows: Vec<i64>) -> BoxFut<'_, u64>;
-    fn put_status(&self, id: String, owner: String, json: String) -> BoxFut<'_, ()>;
+    /// Store (or replace) a status resource created at `created_us`, and
+    /// delete every status created before `expire_before_us`, in one
+    /// transaction. Returns how many were deleted.
+    fn put_status(&self, st: NewStatus, expire_before_us: i64) -> BoxFut<'_, u64>;
     fn get_status(&self, id: String) -> BoxFut<'_, Option<(String, String)>>;
     fn stats(&self, collection: String) -> BoxFut<'_, Vec<StatRow>>;
 }

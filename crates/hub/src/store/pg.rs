@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS recipients(seq BIGINT NOT NULL, principal TEXT NOT NU
 CREATE TABLE IF NOT EXISTS refs(seq BIGINT NOT NULL, target TEXT NOT NULL, PRIMARY KEY(seq, target));
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, json TEXT NOT NULL);
+ALTER TABLE status ADD COLUMN IF NOT EXISTS created_us BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS status_created ON status(created_us);
 ";
 
 const LOCK_KEY: i64 = 0x7265_6566_7761; // "reefwa"
@@ -111,7 +113,17 @@ impl PgStore {
         });
         // Serialise concurrent schema creation (several tests / processes).
         admin.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY}); CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema};")).await?;
-        let r = admin.batch_execute(SCHEMA).await;
+        let mut r = admin.batch_execute(SCHEMA).await;
+        if r.is_ok() {
+            // rows from before `created_us`: their age counts from now
+            r = admin
+                .execute(
+                    "UPDATE status SET created_us = $1 WHERE created_us = 0",
+                    &[&crate::time::now_micros()],
+                )
+                .await
+                .map(|_| ());
+        }
         admin
             .batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
             .await?;
@@ -357,11 +369,19 @@ impl Store for PgStore {
         })
     }
 
-    fn put_status(&self, id: String, owner: String, json: String) -> BoxFut<'_, ()> {
+    fn put_status(&self, st: NewStatus, expire_before_us: i64) -> BoxFut<'_, u64> {
         Box::pin(async move {
-            let c = self.writer.lock().await;
-            c.execute("INSERT INTO status(id, owner, json) VALUES ($1, $2, $3) ON CONFLICT(id) DO UPDATE SET json = excluded.json", &[&id, &owner, &json]).await?;
-            Ok(())
+            let mut c = self.writer.lock().await;
+            let tx = c.transaction().await?;
+            tx.execute("INSERT INTO status(id, owner, json, created_us) VALUES ($1, $2, $3, $4) ON CONFLICT(id) DO UPDATE SET json = excluded.json", &[&st.id, &st.owner, &st.json, &st.created_us]).await?;
+            let n = tx
+                .execute(
+                    "DELETE FROM status WHERE created_us < $1",
+                    &[&expire_before_us],
+                )
+                .await?;
+            tx.commit().await?;
+            Ok(n)
         })
     }
 

@@ -38,8 +38,26 @@ CREATE INDEX IF NOT EXISTS objects_id ON objects(id);
 CREATE TABLE IF NOT EXISTS recipients(seq INTEGER NOT NULL, principal TEXT NOT NULL, PRIMARY KEY(seq, principal)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS refs(seq INTEGER NOT NULL, target TEXT NOT NULL, PRIMARY KEY(seq, target)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, json TEXT NOT NULL, created_us INTEGER NOT NULL DEFAULT 0);
 ";
+
+/// Schema changes for databases created by earlier versions, run after
+/// [`SCHEMA`] in the same transaction.
+fn migrate(c: &Connection) -> Res<()> {
+    let has_created = c
+        .prepare("SELECT 1 FROM pragma_table_info('status') WHERE name = 'created_us'")?
+        .exists([])?;
+    if !has_created {
+        c.execute_batch("ALTER TABLE status ADD COLUMN created_us INTEGER NOT NULL DEFAULT 0")?;
+    }
+    // rows from before the column: their age is unknown, so it counts from now
+    c.execute(
+        "UPDATE status SET created_us = ?1 WHERE created_us = 0",
+        [crate::time::now_micros()],
+    )?;
+    c.execute_batch("CREATE INDEX IF NOT EXISTS status_created ON status(created_us)")?;
+    Ok(())
+}
 
 pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
@@ -74,8 +92,13 @@ fn to_sql(p: &P) -> rusqlite::types::Value {
 impl SqliteStore {
     /// Open (creating if needed) the database file.
     pub fn open(path: &Path, readers: usize) -> Res<Self> {
-        let w = open(path)?;
-        w.execute_batch(SCHEMA)?;
+        let mut w = open(path)?;
+        {
+            let tx = w.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute_batch(SCHEMA)?;
+            migrate(&tx)?;
+            tx.commit()?;
+        }
         let mut rs = Vec::new();
         for _ in 0..readers.max(1) {
             rs.push(open(path)?);
@@ -301,13 +324,20 @@ impl Store for SqliteStore {
         })
     }
 
-    fn put_status(&self, id: String, owner: String, json: String) -> BoxFut<'_, ()> {
+    fn put_status(&self, st: NewStatus, expire_before_us: i64) -> BoxFut<'_, u64> {
         self.with_writer(move |c| {
-            c.execute(
-                "INSERT OR REPLACE INTO status(id, owner, json) VALUES (?1, ?2, ?3)",
-                rusqlite::params![id, owner, json],
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO status(id, owner, json, created_us) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+                rusqlite::params![st.id, st.owner, st.json, st.created_us],
             )?;
-            Ok(())
+            let n = tx.execute(
+                "DELETE FROM status WHERE created_us < ?1",
+                [expire_before_us],
+            )? as u64;
+            tx.commit()?;
+            Ok(n)
         })
     }
 
