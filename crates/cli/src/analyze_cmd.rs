@@ -70,7 +70,8 @@ pub struct AnalyzeArgs {
     /// REEFWATCH_TAXII_PASSWORD).
     #[arg(long = "intel", value_name = "FILE|DIR|URL")]
     pub intel: Vec<PathBuf>,
-    /// PEM file of the CA to trust for https TAXII URLs.
+    /// PEM file of the CA(s) to trust for https TAXII URLs, or of the
+    /// hub's own self-signed certificate.
     #[arg(long, value_name = "FILE")]
     pub intel_ca: Option<PathBuf>,
     /// Where to write the STIX bundle of sightings (with --intel).

@@ -180,6 +180,48 @@ fn tls_and_config_file() {
         ],
     ); // admin:admin-pw
     assert!(ok && out.starts_with("200"), "{out}");
+    // the sensor's TAXII client over HTTPS, trusting the hub's CA: a
+    // collection read on one kept-alive connection, and a CA that did not
+    // sign the hub's certificate refused
+    {
+        use reefwatch_hub::client::{fetch_collection, get_json, post_envelope, TaxiiAuth};
+        let auth = TaxiiAuth {
+            basic: Some(("admin".into(), "admin-pw".into())),
+            ca_file: Some(format!("{tls}/cert.pem").into()),
+            ..TaxiiAuth::default()
+        };
+        let base = url.trim_end_matches("/taxii2/");
+        let cols = get_json(&format!("{base}/api1/collections/"), &auth).unwrap();
+        let id = cols["collections"][0]["id"].as_str().unwrap().to_string();
+        let coll = format!("{base}/api1/collections/{id}/");
+        let ind = |n: u32| {
+            serde_json::json!({"type": "indicator", "spec_version": "2.1",
+                "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+                "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+                "pattern": "[ipv4-addr:value = '10.0.0.1']", "pattern_type": "stix",
+                "valid_from": "2024-01-01T00:00:00Z"})
+        };
+        let st = post_envelope(
+            &format!("{coll}objects/"),
+            &auth,
+            &serde_json::json!({"objects": (1..=3).map(ind).collect::<Vec<_>>()}),
+        )
+        .unwrap();
+        assert_eq!(st["success_count"], 3, "{st}");
+        assert_eq!(fetch_collection(&coll, &auth).unwrap().len(), 3);
+        let wrong = TaxiiAuth {
+            ca_file: Some(
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../testdata/hub/other-ca.pem"
+                )
+                .into(),
+            ),
+            ..auth.clone()
+        };
+        let e = fetch_collection(&coll, &wrong).unwrap_err();
+        assert!(e.contains("TLS"), "{e}");
+    }
     // TLS 1.2+ only: negotiated version is 1.2 or 1.3, and a TLS 1.1 client is refused
     let probe = r#"
 import socket, ssl, sys

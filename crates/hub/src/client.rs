@@ -1,6 +1,7 @@
 //! A small TAXII 2.1 client, for the sensor's `--intel URL`: read every
 //! object of a collection (following `next` while `more` is true), over
-//! plain HTTP or HTTPS (rustls, trusting a given CA file). Blocking entry
+//! plain HTTP or HTTPS (rustls, trusting a given CA file or self-signed
+//! certificate), one kept-alive connection for all pages. Blocking entry
 //! points build their own current-thread runtime, so callers stay free of
 //! tokio.
 
@@ -99,88 +100,248 @@ fn parse_url(url: &str) -> Result<Url, String> {
     })
 }
 
+/// The client's TLS configuration: certificates in the `ca` PEM file are
+/// trust anchors, and each is also accepted as the server's own certificate
+/// when the server presents exactly it (a hub's self-signed certificate,
+/// which webpki alone refuses as "CA used as end entity" while OpenSSL-based
+/// clients accept it); the name the client connected to must still be in it.
 fn tls_config(ca: &Path) -> Result<Arc<tokio_rustls::rustls::ClientConfig>, String> {
     use tokio_rustls::rustls;
     let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
     let mut roots = rustls::RootCertStore::empty();
+    let mut pinned = Vec::new();
     for c in rustls_pemfile::certs(&mut pem.as_slice()) {
         let c = c.map_err(|e| format!("{}: {e}", ca.display()))?;
-        roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
+        roots
+            .add(c.clone())
+            .map_err(|e| format!("{}: {e}", ca.display()))?;
+        pinned.push(c);
     }
     if roots.is_empty() {
         return Err(format!("{}: no certificate", ca.display()));
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| format!("{}: {e}", ca.display()))?;
     let cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(PinnedOrChain { pinned, webpki }))
         .with_no_client_auth();
     Ok(Arc::new(cfg))
 }
 
-/// One request; returns status and body.
-async fn request(
-    method: Method,
-    url: &str,
-    auth: &TaxiiAuth,
-    body: Option<Vec<u8>>,
-) -> Result<(u16, Vec<u8>), String> {
-    let u = parse_url(url)?;
-    let tcp = tokio::net::TcpStream::connect((u.host.as_str(), u.port))
-        .await
-        .map_err(|e| format!("{url}: connect: {e}"))?;
-    let mut req = Request::builder()
-        .method(method)
-        .uri(&u.path)
-        .header(hyper::header::HOST, format!("{}:{}", u.host, u.port))
-        .header(hyper::header::ACCEPT, TAXII);
-    if body.is_some() {
-        req = req.header(hyper::header::CONTENT_TYPE, TAXII);
+/// See [`tls_config`]: the chain check of webpki, or an exact match with a
+/// trusted certificate (and its name).
+#[derive(Debug)]
+struct PinnedOrChain {
+    pinned: Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
+    webpki: Arc<tokio_rustls::rustls::client::WebPkiServerVerifier>,
+}
+
+impl tokio_rustls::rustls::client::danger::ServerCertVerifier for PinnedOrChain {
+    fn verify_server_cert(
+        &self,
+        end_entity: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[tokio_rustls::rustls::pki_types::CertificateDer<'_>],
+        server_name: &tokio_rustls::rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: tokio_rustls::rustls::pki_types::UnixTime,
+    ) -> Result<tokio_rustls::rustls::client::danger::ServerCertVerified, tokio_rustls::rustls::Error>
+    {
+        use tokio_rustls::rustls::{client::danger::ServerCertVerified, CertificateError, Error};
+        match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(v) => Ok(v),
+            Err(e)
+                if self
+                    .pinned
+                    .iter()
+                    .any(|p| p.as_ref() == end_entity.as_ref()) =>
+            {
+                let ee = webpki::EndEntityCert::try_from(end_entity)
+                    .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+                match ee.verify_is_valid_for_subject_name(server_name) {
+                    Ok(()) => Ok(ServerCertVerified::assertion()),
+                    Err(_) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
-    if let Some(h) = auth.header() {
-        req = req.header(hyper::header::AUTHORIZATION, h);
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
+        dss: &tokio_rustls::rustls::DigitallySignedStruct,
+    ) -> Result<
+        tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
+        tokio_rustls::rustls::Error,
+    > {
+        self.webpki.verify_tls12_signature(message, cert, dss)
     }
-    let req = req
-        .body(Full::new(Bytes::from(body.unwrap_or_default())))
-        .map_err(|e| e.to_string())?;
-    macro_rules! send {
-        ($io:expr) => {{
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new($io))
-                .await
-                .map_err(|e| format!("{url}: {e}"))?;
-            tokio::spawn(conn);
-            let resp = sender
-                .send_request(req)
-                .await
-                .map_err(|e| format!("{url}: {e}"))?;
-            let status = resp.status().as_u16();
-            let limited = http_body_util::Limited::new(resp.into_body(), MAX_BODY);
-            let bytes = limited
-                .collect()
-                .await
-                .map_err(|e| format!("{url}: reading the answer: {e}"))?
-                .to_bytes();
-            (status, bytes.to_vec())
-        }};
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
+        dss: &tokio_rustls::rustls::DigitallySignedStruct,
+    ) -> Result<
+        tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
+        tokio_rustls::rustls::Error,
+    > {
+        self.webpki.verify_tls13_signature(message, cert, dss)
     }
-    let out = if u.https {
-        let ca = auth
-            .ca_file
-            .as_deref()
-            .ok_or_else(|| format!("{url}: https needs a CA file to trust (--intel-ca)"))?;
-        let connector = tokio_rustls::TlsConnector::from(tls_config(ca)?);
+
+    fn supported_verify_schemes(&self) -> Vec<tokio_rustls::rustls::SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// Requests to TAXII servers over kept-alive HTTP/1.1 connections: one
+/// connection is reused while requests go to the same server (a
+/// collection's pages), and the TLS configuration (the CA file read and
+/// parsed) is built once. A connection the server closed is replaced; a
+/// GET that fails on a reused connection (closed while idle) is sent again
+/// once on a new one.
+struct Client<'a> {
+    auth: &'a TaxiiAuth,
+    tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
+    /// `(https, host, port)` and the open connection's sender
+    conn: Option<((bool, String, u16), Sender)>,
+    /// connections opened (tests)
+    opened: usize,
+}
+
+impl<'a> Client<'a> {
+    fn new(auth: &'a TaxiiAuth) -> Self {
+        Client {
+            auth,
+            tls: None,
+            conn: None,
+            opened: 0,
+        }
+    }
+
+    async fn connect(&mut self, u: &Url, url: &str) -> Result<Sender, String> {
+        let tcp = tokio::net::TcpStream::connect((u.host.as_str(), u.port))
+            .await
+            .map_err(|e| format!("{url}: connect: {e}"))?;
+        let _ = tcp.set_nodelay(true);
+        self.opened += 1;
+        macro_rules! handshake {
+            ($io:expr) => {{
+                let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new($io))
+                    .await
+                    .map_err(|e| format!("{url}: {e}"))?;
+                tokio::spawn(conn);
+                sender
+            }};
+        }
+        if !u.https {
+            return Ok(handshake!(tcp));
+        }
+        let cfg = match &self.tls {
+            Some(c) => c.clone(),
+            None => {
+                let ca =
+                    self.auth.ca_file.as_deref().ok_or_else(|| {
+                        format!("{url}: https needs a CA file to trust (--intel-ca)")
+                    })?;
+                let c = tls_config(ca)?;
+                self.tls = Some(c.clone());
+                c
+            }
+        };
         let name = tokio_rustls::rustls::pki_types::ServerName::try_from(u.host.clone())
             .map_err(|e| format!("{url}: {e}"))?;
-        let tls = connector
+        let tls = tokio_rustls::TlsConnector::from(cfg)
             .connect(name, tcp)
             .await
             .map_err(|e| format!("{url}: TLS: {e}"))?;
-        send!(tls)
-    } else {
-        send!(tcp)
-    };
-    Ok(out)
+        Ok(handshake!(tls))
+    }
+
+    /// One request; returns status and body.
+    async fn request(
+        &mut self,
+        method: Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let u = parse_url(url)?;
+        let key = (u.https, u.host.clone(), u.port);
+        let mut reused = false;
+        if let Some((k, sender)) = &mut self.conn {
+            reused = *k == key && !sender.is_closed() && sender.ready().await.is_ok();
+        }
+        if !reused {
+            self.conn = None;
+            let s = self.connect(&u, url).await?;
+            self.conn = Some((key.clone(), s));
+        }
+        let body = Bytes::from(body.unwrap_or_default());
+        let first = self.send(&method, &u, url, body.clone()).await;
+        match first {
+            Err(_) if reused && method == Method::GET => {
+                // the server closed the idle connection: once more, anew
+                self.conn = None;
+                let s = self.connect(&u, url).await?;
+                self.conn = Some((key, s));
+                self.send(&method, &u, url, body).await
+            }
+            r => r,
+        }
+    }
+
+    async fn send(
+        &mut self,
+        method: &Method,
+        u: &Url,
+        url: &str,
+        body: Bytes,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let Some((_, sender)) = self.conn.as_mut() else {
+            return Err(format!("{url}: not connected"));
+        };
+        let mut req = Request::builder()
+            .method(method.clone())
+            .uri(&u.path)
+            .header(hyper::header::HOST, format!("{}:{}", u.host, u.port))
+            .header(hyper::header::ACCEPT, TAXII);
+        if !body.is_empty() {
+            req = req.header(hyper::header::CONTENT_TYPE, TAXII);
+        }
+        if let Some(h) = self.auth.header() {
+            req = req.header(hyper::header::AUTHORIZATION, h);
+        }
+        let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let status = resp.status().as_u16();
+        let limited = http_body_util::Limited::new(resp.into_body(), MAX_BODY);
+        let bytes = limited
+            .collect()
+            .await
+            .map_err(|e| format!("{url}: reading the answer: {e}"))?
+            .to_bytes();
+        Ok((status, bytes.to_vec()))
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -201,7 +362,7 @@ fn json_of(url: &str, status: u16, body: &[u8]) -> Result<Value, String> {
 /// GET a TAXII resource as JSON.
 pub fn get_json(url: &str, auth: &TaxiiAuth) -> Result<Value, String> {
     let rt = runtime()?;
-    let (s, b) = rt.block_on(request(Method::GET, url, auth, None))?;
+    let (s, b) = rt.block_on(Client::new(auth).request(Method::GET, url, None))?;
     json_of(url, s, &b)
 }
 
@@ -213,19 +374,25 @@ pub fn post_envelope(
 ) -> Result<Value, String> {
     let rt = runtime()?;
     let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
-    let (s, b) = rt.block_on(request(Method::POST, objects_url, auth, Some(body)))?;
+    let (s, b) = rt.block_on(Client::new(auth).request(Method::POST, objects_url, Some(body)))?;
     json_of(objects_url, s, &b)
 }
 
 /// Every object of the collection at `collection_url`
 /// (`…/api1/collections/<id>/`), in `date_added` order, all pages.
 pub fn fetch_collection(collection_url: &str, auth: &TaxiiAuth) -> Result<Vec<Value>, String> {
+    fetch_pages(collection_url, auth).map(|(objs, _)| objs)
+}
+
+/// [`fetch_collection`], and the number of connections it opened.
+fn fetch_pages(collection_url: &str, auth: &TaxiiAuth) -> Result<(Vec<Value>, usize), String> {
     let base = if collection_url.ends_with('/') {
         collection_url.to_string()
     } else {
         format!("{collection_url}/")
     };
     let rt = runtime()?;
+    let mut client = Client::new(auth);
     let mut out = Vec::new();
     let mut next: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -233,7 +400,7 @@ pub fn fetch_collection(collection_url: &str, auth: &TaxiiAuth) -> Result<Vec<Va
             None => format!("{base}objects/?limit=1000"),
             Some(n) => format!("{base}objects/?limit=1000&next={}", pct(n)),
         };
-        let (s, b) = rt.block_on(request(Method::GET, &url, auth, None))?;
+        let (s, b) = rt.block_on(client.request(Method::GET, &url, None))?;
         let v = json_of(&url, s, &b)?;
         if let Some(objs) = v.get("objects").and_then(Value::as_array) {
             out.extend(objs.iter().cloned());
@@ -241,7 +408,7 @@ pub fn fetch_collection(collection_url: &str, auth: &TaxiiAuth) -> Result<Vec<Va
         let more = v.get("more").and_then(Value::as_bool).unwrap_or(false);
         next = v.get("next").and_then(Value::as_str).map(String::from);
         if !more || next.is_none() {
-            return Ok(out);
+            return Ok((out, client.opened));
         }
     }
     Err(format!("{base}: more than {MAX_PAGES} pages"))
@@ -263,6 +430,122 @@ fn pct(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// How a stand-in server ends its answers.
+    #[derive(Clone, Copy)]
+    enum Close {
+        /// keep every connection open
+        Never,
+        /// `Connection: close` on every answer, then close
+        Announced,
+        /// after the second answer on a connection, close without saying so
+        /// (an idle timeout)
+        Silently,
+    }
+
+    /// A TAXII stand-in on 127.0.0.1: page `n` (`next=n`, first page 0) of
+    /// `pages` holds one object `x--n`. Returns the collection URL and the
+    /// count of connections it accepted.
+    fn fake_server(pages: usize, close: Close) -> (String, Arc<AtomicUsize>) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/api1/collections/c/", l.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let acc = accepted.clone();
+        std::thread::spawn(move || {
+            for s in l.incoming() {
+                let Ok(s) = s else { return };
+                acc.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || serve(s, pages, close));
+            }
+        });
+        (url, accepted)
+    }
+
+    fn serve(s: std::net::TcpStream, pages: usize, close: Close) {
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        for answered in 1.. {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).unwrap_or(0) == 0 {
+                    return;
+                }
+                if h == "\r\n" {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).unwrap();
+            let n: usize = line
+                .split("next=")
+                .nth(1)
+                .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
+            let page = serde_json::json!({
+                "objects": [{"id": format!("x--{n}")}],
+                "more": n + 1 < pages,
+                "next": (n + 1).to_string(),
+            })
+            .to_string();
+            let announce = matches!(close, Close::Announced);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {TAXII}\r\ncontent-length: {}\r\n{}\r\n",
+                page.len(),
+                if announce {
+                    "connection: close\r\n"
+                } else {
+                    ""
+                }
+            );
+            w.write_all(head.as_bytes()).unwrap();
+            w.write_all(page.as_bytes()).unwrap();
+            w.flush().unwrap();
+            if announce || (matches!(close, Close::Silently) && answered == 2) {
+                let _ = w.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+        }
+    }
+
+    fn ids(objs: &[Value]) -> Vec<String> {
+        objs.iter()
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn pages_of_a_collection_share_one_connection() {
+        let (url, accepted) = fake_server(5, Close::Never);
+        let (objs, opened) = fetch_pages(&url, &TaxiiAuth::default()).unwrap();
+        assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3", "x--4"]);
+        assert_eq!(opened, 1);
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_closed_connection_is_replaced() {
+        let (url, accepted) = fake_server(4, Close::Announced);
+        let (objs, opened) = fetch_pages(&url, &TaxiiAuth::default()).unwrap();
+        assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3"]);
+        assert_eq!((opened, accepted.load(Ordering::SeqCst)), (4, 4));
+        // closed while idle, unannounced: noticed before the next request
+        // or when it fails, and the GET is sent again on a new connection
+        let (url, accepted) = fake_server(5, Close::Silently);
+        let (objs, opened) = fetch_pages(&url, &TaxiiAuth::default()).unwrap();
+        assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3", "x--4"]);
+        assert_eq!((opened, accepted.load(Ordering::SeqCst)), (3, 3));
+    }
 
     #[test]
     fn urls() {
