@@ -13,6 +13,13 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::client::danger::{
+    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+};
+use tokio_rustls::rustls::client::WebPkiServerVerifier;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_rustls::rustls::DigitallySignedStruct;
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 /// Upper bound on pages read from one collection (1,000 objects each).
@@ -104,9 +111,23 @@ fn parse_url(url: &str) -> Result<Url, String> {
 /// trust anchors, and each is also accepted as the server's own certificate
 /// when the server presents exactly it (a hub's self-signed certificate,
 /// which webpki alone refuses as "CA used as end entity" while OpenSSL-based
-/// clients accept it); the name the client connected to must still be in it.
-fn tls_config(ca: &Path) -> Result<Arc<tokio_rustls::rustls::ClientConfig>, String> {
-    use tokio_rustls::rustls;
+/// clients accept it).
+fn tls_config(ca: &Path) -> Result<Arc<rustls::ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = verifier(ca, provider.clone())?;
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(Arc::new(cfg))
+}
+
+fn verifier(
+    ca: &Path,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<PinnedOrChain, String> {
     let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
     let mut roots = rustls::RootCertStore::empty();
     let mut pinned = Vec::new();
@@ -120,91 +141,90 @@ fn tls_config(ca: &Path) -> Result<Arc<tokio_rustls::rustls::ClientConfig>, Stri
     if roots.is_empty() {
         return Err(format!("{}: no certificate", ca.display()));
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
-        Arc::new(roots),
-        provider.clone(),
-    )
-    .build()
-    .map_err(|e| format!("{}: {e}", ca.display()))?;
-    let cfg = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedOrChain { pinned, webpki }))
-        .with_no_client_auth();
-    Ok(Arc::new(cfg))
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| format!("{}: {e}", ca.display()))?;
+    Ok(PinnedOrChain { pinned, webpki })
 }
 
-/// See [`tls_config`]: the chain check of webpki, or an exact match with a
-/// trusted certificate (and its name).
+/// See [`tls_config`]: webpki's verification, except that a certificate
+/// exactly equal to a trusted one, refused by webpki *only* because it is a
+/// CA certificate (so its validity period was checked before, see
+/// `check_issuer_independent_properties` in rustls-webpki), is accepted if
+/// the name the client connected to is in it. Handshake signatures are
+/// webpki's in both cases.
 #[derive(Debug)]
 struct PinnedOrChain {
-    pinned: Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
-    webpki: Arc<tokio_rustls::rustls::client::WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+    webpki: Arc<WebPkiServerVerifier>,
 }
 
-impl tokio_rustls::rustls::client::danger::ServerCertVerifier for PinnedOrChain {
+fn ca_used_as_end_entity(e: &rustls::Error) -> bool {
+    match e {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o)) => {
+            o.0.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity)
+        }
+        _ => false,
+    }
+}
+
+impl ServerCertVerifier for PinnedOrChain {
     fn verify_server_cert(
         &self,
-        end_entity: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
-        intermediates: &[tokio_rustls::rustls::pki_types::CertificateDer<'_>],
-        server_name: &tokio_rustls::rustls::pki_types::ServerName<'_>,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
         ocsp_response: &[u8],
-        now: tokio_rustls::rustls::pki_types::UnixTime,
-    ) -> Result<tokio_rustls::rustls::client::danger::ServerCertVerified, tokio_rustls::rustls::Error>
-    {
-        use tokio_rustls::rustls::{client::danger::ServerCertVerified, CertificateError, Error};
-        match self.webpki.verify_server_cert(
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let r = self.webpki.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
-        ) {
-            Ok(v) => Ok(v),
+        );
+        match r {
             Err(e)
-                if self
-                    .pinned
-                    .iter()
-                    .any(|p| p.as_ref() == end_entity.as_ref()) =>
+                if ca_used_as_end_entity(&e)
+                    && self
+                        .pinned
+                        .iter()
+                        .any(|p| p.as_ref() == end_entity.as_ref()) =>
             {
-                let ee = webpki::EndEntityCert::try_from(end_entity)
-                    .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+                let ee = webpki::EndEntityCert::try_from(end_entity).map_err(|_| {
+                    rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding)
+                })?;
                 match ee.verify_is_valid_for_subject_name(server_name) {
                     Ok(()) => Ok(ServerCertVerified::assertion()),
-                    Err(_) => Err(e),
+                    Err(_) => Err(rustls::Error::InvalidCertificate(
+                        rustls::CertificateError::NotValidForName,
+                    )),
                 }
             }
-            Err(e) => Err(e),
+            r => r,
         }
     }
 
     fn verify_tls12_signature(
         &self,
         message: &[u8],
-        cert: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
-        dss: &tokio_rustls::rustls::DigitallySignedStruct,
-    ) -> Result<
-        tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
-        tokio_rustls::rustls::Error,
-    > {
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.webpki.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
         &self,
         message: &[u8],
-        cert: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
-        dss: &tokio_rustls::rustls::DigitallySignedStruct,
-    ) -> Result<
-        tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
-        tokio_rustls::rustls::Error,
-    > {
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.webpki.verify_tls13_signature(message, cert, dss)
     }
 
-    fn supported_verify_schemes(&self) -> Vec<tokio_rustls::rustls::SignatureScheme> {
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.webpki.supported_verify_schemes()
     }
 }
@@ -219,7 +239,7 @@ type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 /// once on a new one.
 struct Client<'a> {
     auth: &'a TaxiiAuth,
-    tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
+    tls: Option<Arc<rustls::ClientConfig>>,
     /// `(https, host, port)` and the open connection's sender
     conn: Option<((bool, String, u16), Sender)>,
     /// connections opened (tests)
@@ -266,8 +286,7 @@ impl<'a> Client<'a> {
                 c
             }
         };
-        let name = tokio_rustls::rustls::pki_types::ServerName::try_from(u.host.clone())
-            .map_err(|e| format!("{url}: {e}"))?;
+        let name = ServerName::try_from(u.host.clone()).map_err(|e| format!("{url}: {e}"))?;
         let tls = tokio_rustls::TlsConnector::from(cfg)
             .connect(name, tcp)
             .await
@@ -294,16 +313,17 @@ impl<'a> Client<'a> {
             self.conn = Some((key.clone(), s));
         }
         let body = Bytes::from(body.unwrap_or_default());
-        let first = self.send(&method, &u, url, body.clone()).await;
-        match first {
-            Err(_) if reused && method == Method::GET => {
+        match self.send(&method, &u, url, body.clone()).await {
+            Err(Failure::Unanswered(_)) if reused && method == Method::GET => {
                 // the server closed the idle connection: once more, anew
                 self.conn = None;
                 let s = self.connect(&u, url).await?;
                 self.conn = Some((key, s));
-                self.send(&method, &u, url, body).await
+                self.send(&method, &u, url, body)
+                    .await
+                    .map_err(Failure::text)
             }
-            r => r,
+            r => r.map_err(Failure::text),
         }
     }
 
@@ -313,9 +333,9 @@ impl<'a> Client<'a> {
         u: &Url,
         url: &str,
         body: Bytes,
-    ) -> Result<(u16, Vec<u8>), String> {
+    ) -> Result<(u16, Vec<u8>), Failure> {
         let Some((_, sender)) = self.conn.as_mut() else {
-            return Err(format!("{url}: not connected"));
+            return Err(Failure::Other(format!("{url}: not connected")));
         };
         let mut req = Request::builder()
             .method(method.clone())
@@ -328,19 +348,37 @@ impl<'a> Client<'a> {
         if let Some(h) = self.auth.header() {
             req = req.header(hyper::header::AUTHORIZATION, h);
         }
-        let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
+        let req = req
+            .body(Full::new(body))
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        // no answer began: the request may be sent again (GET)
         let resp = sender
             .send_request(req)
             .await
-            .map_err(|e| format!("{url}: {e}"))?;
+            .map_err(|e| Failure::Unanswered(format!("{url}: {e}")))?;
         let status = resp.status().as_u16();
         let limited = http_body_util::Limited::new(resp.into_body(), MAX_BODY);
         let bytes = limited
             .collect()
             .await
-            .map_err(|e| format!("{url}: reading the answer: {e}"))?
+            .map_err(|e| Failure::Other(format!("{url}: reading the answer: {e}")))?
             .to_bytes();
         Ok((status, bytes.to_vec()))
+    }
+}
+
+/// Why [`Client::send`] failed.
+enum Failure {
+    /// before any answer (the connection was closed, or closed on us)
+    Unanswered(String),
+    Other(String),
+}
+
+impl Failure {
+    fn text(self) -> String {
+        match self {
+            Failure::Unanswered(s) | Failure::Other(s) => s,
+        }
     }
 }
 
@@ -522,6 +560,46 @@ mod tests {
         objs.iter()
             .map(|o| o["id"].as_str().unwrap().to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_trusted_self_signed_certificate_is_checked_for_name_and_time() {
+        let td = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hub");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let v = verifier(&td.join("tls/cert.pem"), provider.clone()).unwrap();
+        let ee = v.pinned[0].clone();
+        let check = |v: &PinnedOrChain, name: &str, now: UnixTime| {
+            v.verify_server_cert(&ee, &[], &ServerName::try_from(name).unwrap(), &[], now)
+                .map(|_| ())
+        };
+        let now = UnixTime::now();
+        // valid 2026 to 2126, for localhost and 127.0.0.1
+        check(&v, "localhost", now).unwrap();
+        check(&v, "127.0.0.1", now).unwrap();
+        let e = check(&v, "hub.example", now).unwrap_err();
+        assert!(matches!(
+            e,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName)
+        ));
+        // expired: webpki says so before it looks at the CA flag
+        let e = check(
+            &v,
+            "localhost",
+            UnixTime::since_unix_epoch(
+                std::time::Duration::from_secs(7_258_118_400), // 2200-01-01
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::ExpiredContext { .. })
+            ),
+            "{e:?}"
+        );
+        // trusting another certificate: refused
+        let other = verifier(&td.join("other-ca.pem"), provider).unwrap();
+        assert!(check(&other, "localhost", now).is_err());
     }
 
     #[test]

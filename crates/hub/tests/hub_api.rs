@@ -649,6 +649,30 @@ async fn status_resources_expire(backend: &str) {
     assert_eq!(store.get_status("old".into()).await.unwrap(), None);
     assert!(store.get_status("mid".into()).await.unwrap().is_some());
     assert!(store.get_status("new".into()).await.unwrap().is_some());
+    // a backlog goes in bounded batches, oldest first
+    let batch = reefwatch_hub::store::STATUS_EXPIRE_BATCH;
+    for i in 0..batch + 2 {
+        let id = format!("b{i}");
+        assert_eq!(store.put_status(st(&id, t0 + i), 0).await.unwrap(), 0);
+    }
+    let cut = t0 + 100 * H;
+    assert_eq!(
+        store.put_status(st("n1", cut), cut).await.unwrap() as i64,
+        batch
+    );
+    assert!(store
+        .get_status(format!("b{}", batch - 1))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .get_status(format!("b{batch}"))
+        .await
+        .unwrap()
+        .is_some());
+    // the rest, and "mid" and "new"
+    assert_eq!(store.put_status(st("n2", cut), cut).await.unwrap(), 4);
+    assert!(store.get_status("n1".into()).await.unwrap().is_some());
     drop(store);
     if let Some(s) = &schema {
         reefwatch_hub::store::pg::PgStore::drop_schema(&pg_url(), s)
@@ -689,8 +713,19 @@ async fn status_table_of_an_earlier_version_is_migrated() {
     // a cutoff before the opening keeps it, one after deletes it
     assert_eq!(store.put_status(st.clone(), before - 1).await.unwrap(), 0);
     assert!(store.get_status("s1".into()).await.unwrap().is_some());
+    // a row an older hub still running on this database writes (no time):
+    // dated by the next put, not expired at once
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO status(id, owner, json) VALUES ('s0', 'carol', '{}')",
+            [],
+        )
+        .unwrap();
+    assert_eq!(store.put_status(st.clone(), before - 1).await.unwrap(), 0);
+    assert!(store.get_status("s0".into()).await.unwrap().is_some());
     let later = reefwatch_hub::time::now_micros() + 1;
-    assert_eq!(store.put_status(st, later).await.unwrap(), 2);
+    assert_eq!(store.put_status(st, later).await.unwrap(), 3);
     assert_eq!(store.get_status("s1".into()).await.unwrap(), None);
     drop(store);
     // and it opens again (the migration runs once)

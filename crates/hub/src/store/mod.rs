@@ -144,6 +144,19 @@ pub struct Page {
     pub more: bool,
 }
 
+/// Most status rows one [`Store::put_status`] deletes: one POST never
+/// holds the writer long, and with one row added per POST a backlog still
+/// shrinks.
+pub const STATUS_EXPIRE_BATCH: i64 = 1000;
+
+/// Expiry is best effort: say why it failed, delete nothing this time.
+pub(crate) fn expire_failed(e: &dyn std::fmt::Display) -> u64 {
+    eprintln!(
+        "reefwatch hub: expiring old status resources failed (retried with the next POST): {e}"
+    );
+    0
+}
+
 /// A TAXII status resource to store.
 #[derive(Clone, Debug)]
 pub struct NewStatus {
@@ -171,9 +184,13 @@ pub trait Store: Send + Sync + 'static {
     fn query(&self, q: Query) -> BoxFut<'_, Page>;
     /// Delete the given rows (by `date_added`) of one object id.
     fn delete_rows(&self, collection: String, id: String, rows: Vec<i64>) -> BoxFut<'_, u64>;
-    /// Store (or replace) a status resource created at `created_us`, and
-    /// delete every status created before `expire_before_us`, in one
-    /// transaction. Returns how many were deleted.
+    /// Store (or replace) a status resource created at `created_us` (rows
+    /// an older hub version wrote without a time get this one), then delete
+    /// up to [`STATUS_EXPIRE_BATCH`] statuses created before
+    /// `expire_before_us`, oldest first, in a transaction of their own:
+    /// expiry is best effort (skipped if it fails; a POST that stored its
+    /// objects does not fail on it) and bounded per call. Returns how many
+    /// were deleted.
     fn put_status(&self, st: NewStatus, expire_before_us: i64) -> BoxFut<'_, u64>;
     fn get_status(&self, id: String) -> BoxFut<'_, Option<(String, String)>>;
     fn stats(&self, collection: String) -> BoxFut<'_, Vec<StatRow>>;

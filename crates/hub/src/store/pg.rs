@@ -374,14 +374,23 @@ impl Store for PgStore {
             let mut c = self.writer.lock().await;
             let tx = c.transaction().await?;
             tx.execute("INSERT INTO status(id, owner, json, created_us) VALUES ($1, $2, $3, $4) ON CONFLICT(id) DO UPDATE SET json = excluded.json", &[&st.id, &st.owner, &st.json, &st.created_us]).await?;
-            let n = tx
-                .execute(
-                    "DELETE FROM status WHERE created_us < $1",
-                    &[&expire_before_us],
-                )
-                .await?;
+            // written by an older hub version sharing the database
+            tx.execute(
+                "UPDATE status SET created_us = $1 WHERE created_us = 0",
+                &[&st.created_us],
+            )
+            .await?;
             tx.commit().await?;
-            Ok(n)
+            // rows another hub process is deleting are skipped, not waited
+            // for (no lock-order deadlock between two expiring processes)
+            let expired = c
+                .execute(
+                    "DELETE FROM status WHERE id IN (SELECT id FROM status \
+                     WHERE created_us < $1 ORDER BY created_us LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                    &[&expire_before_us, &STATUS_EXPIRE_BATCH],
+                )
+                .await;
+            Ok(expired.unwrap_or_else(|e| expire_failed(&e)))
         })
     }
 

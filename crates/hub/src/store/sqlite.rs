@@ -332,12 +332,18 @@ impl Store for SqliteStore {
                  ON CONFLICT(id) DO UPDATE SET json = excluded.json",
                 rusqlite::params![st.id, st.owner, st.json, st.created_us],
             )?;
-            let n = tx.execute(
-                "DELETE FROM status WHERE created_us < ?1",
-                [expire_before_us],
-            )? as u64;
+            // written by an older hub version sharing the database
+            tx.execute(
+                "UPDATE status SET created_us = ?1 WHERE created_us = 0",
+                [st.created_us],
+            )?;
             tx.commit()?;
-            Ok(n)
+            let expired = c.execute(
+                "DELETE FROM status WHERE id IN (SELECT id FROM status \
+                 WHERE created_us < ?1 ORDER BY created_us LIMIT ?2)",
+                [expire_before_us, STATUS_EXPIRE_BATCH],
+            );
+            Ok(expired.map_or_else(|e| expire_failed(&e), |n| n as u64))
         })
     }
 
