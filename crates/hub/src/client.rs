@@ -26,6 +26,8 @@ const TAXII: &str = "application/taxii+json;version=2.1";
 const MAX_PAGES: usize = 100_000;
 /// Upper bound on one response body.
 const MAX_BODY: usize = 256 << 20;
+/// Default for [`TaxiiAuth::timeout`].
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Credentials and trust for a TAXII server.
 #[derive(Clone, Debug, Default)]
@@ -36,11 +38,16 @@ pub struct TaxiiAuth {
     pub basic: Option<(String, String)>,
     /// PEM file of the CA(s) to trust for https
     pub ca_file: Option<PathBuf>,
+    /// Longest wait for one request: connecting, the answer and its body
+    /// (None: [`DEFAULT_TIMEOUT`]). A server that stops answering is an
+    /// error, not a hang.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl TaxiiAuth {
     /// From `REEFWATCH_TAXII_TOKEN`, or `REEFWATCH_TAXII_USER` and
-    /// `REEFWATCH_TAXII_PASSWORD`.
+    /// `REEFWATCH_TAXII_PASSWORD`; `REEFWATCH_TAXII_TIMEOUT` (seconds, a
+    /// positive number) for [`TaxiiAuth::timeout`].
     pub fn from_env(ca_file: Option<PathBuf>) -> Self {
         let token = std::env::var("REEFWATCH_TAXII_TOKEN").ok();
         let basic = match (
@@ -50,10 +57,16 @@ impl TaxiiAuth {
             (Ok(u), Ok(p)) => Some((u, p)),
             _ => None,
         };
+        let timeout = std::env::var("REEFWATCH_TAXII_TIMEOUT")
+            .ok()
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .map(|t| std::time::Duration::from_secs_f64(t.min(86_400.0)));
         TaxiiAuth {
             token,
             basic,
             ca_file,
+            timeout,
         }
     }
 
@@ -296,6 +309,26 @@ impl<'a> Client<'a> {
 
     /// One request; returns status and body.
     async fn request(
+        &mut self,
+        method: Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let limit = self.auth.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        match tokio::time::timeout(limit, self.request_untimed(method, url, body)).await {
+            Ok(r) => r,
+            Err(_) => {
+                // the connection is in an unknown state: not reused
+                self.conn = None;
+                Err(format!(
+                    "{url}: no answer within {:.1} s",
+                    limit.as_secs_f64()
+                ))
+            }
+        }
+    }
+
+    async fn request_untimed(
         &mut self,
         method: Method,
         url: &str,
@@ -600,6 +633,27 @@ mod tests {
         // trusting another certificate: refused
         let other = verifier(&td.join("other-ca.pem"), provider).unwrap();
         assert!(check(&other, "localhost", now).is_err());
+    }
+
+    #[test]
+    fn a_server_that_stops_answering_is_an_error() {
+        // accepts, reads, never answers
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/api1/collections/c/", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in l.incoming().flatten() {
+                held.push(s);
+            }
+        });
+        let auth = TaxiiAuth {
+            timeout: Some(std::time::Duration::from_millis(300)),
+            ..TaxiiAuth::default()
+        };
+        let t = std::time::Instant::now();
+        let e = fetch_collection(&url, &auth).unwrap_err();
+        assert!(e.contains("no answer within 0.3 s"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
