@@ -216,6 +216,7 @@ pub struct DecodeStats {
     pub vxlan: u64,
     pub mpls: u64,
     pub geneve: u64,
+    pub ayiya: u64,
     pub other_l3: u64,
     pub frag_ipv4: u64,
     pub frag_ipv6: u64,
@@ -244,6 +245,7 @@ impl DecodeStats {
         self.vxlan += o.vxlan;
         self.mpls += o.mpls;
         self.geneve += o.geneve;
+        self.ayiya += o.ayiya;
         self.other_l3 += o.other_l3;
         self.frag_ipv4 += o.frag_ipv4;
         self.frag_ipv6 += o.frag_ipv6;
@@ -261,6 +263,26 @@ const MAX_MPLS_LABELS: usize = 8;
 const VXLAN_PORT: u16 = 4789;
 const GENEVE_PORT: u16 = 6081;
 const GRE_IN_UDP_PORT: u16 = 4754;
+/// AYIYA ("anything in anything", draft-massar-v6ops-ayiya-02; SixXS's
+/// IPv6 tunnels): a tunnel server's port, on either side of the datagram.
+const AYIYA_PORT: u16 = 5072;
+
+/// An AYIYA header: idlen/idtype(0) siglen/hash(1) auth/opcode(2) next
+/// header(3) epoch(4..8), then an identity of 2^idlen bytes and a signature
+/// of siglen 4-byte words; the tunnelled packet follows. For a "forward"
+/// message (opcode 1) carrying IPv4 or IPv6 and at least one byte of it:
+/// the header length and the ethertype of what follows. Anything else (a
+/// heartbeat, a short or odd header) is left as plain UDP.
+fn ayiya(d: &[u8]) -> Option<(usize, u16)> {
+    let h = d.first_chunk::<8>()?;
+    let hlen = 8 + (1usize << (h[0] >> 4)) + (h[1] >> 4) as usize * 4;
+    let et = match h[3] {
+        4 => ETHERTYPE_IPV4,
+        41 => ETHERTYPE_IPV6,
+        _ => return None,
+    };
+    (h[2] & 0x0f == 1 && d.len() > hlen).then_some((hlen, et))
+}
 
 /// Stateful decoder (holds the IP fragment reassembler).
 pub struct Decoder {
@@ -403,11 +425,15 @@ pub fn fast_ethernet_ipv4(data: &[u8]) -> Option<FastV4<'_>> {
         }
         IPPROTO_UDP => {
             let u = UdpDatagram::new_checked(ip.payload()).ok()?;
-            let dport = u.dst_port();
-            if matches!(dport, VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT) {
+            let (sport, dport) = (u.src_port(), u.dst_port());
+            if matches!(
+                dport,
+                VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT | AYIYA_PORT
+            ) || sport == AYIYA_PORT
+            {
                 return None;
             }
-            (u.src_port(), dport, None, u.payload())
+            (sport, dport, None, u.payload())
         }
         _ => return None,
     };
@@ -933,6 +959,8 @@ impl Ctx<'_> {
                             VXLAN_PORT => self.vxlan(u.payload(), p),
                             GENEVE_PORT => self.geneve(u.payload(), p),
                             GRE_IN_UDP_PORT => self.gre(u.payload(), p),
+                            AYIYA_PORT => self.ayiya(u.payload(), p),
+                            _ if p.sport == AYIYA_PORT => self.ayiya(u.payload(), p),
                             _ => {}
                         }
                     }
@@ -1013,6 +1041,15 @@ impl Ctx<'_> {
         }
     }
 
+    fn ayiya<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
+        let Some((hlen, et)) = ayiya(data) else {
+            return; // not a forwarded packet: plain UDP
+        };
+        self.stats.ayiya += 1;
+        self.enter_tunnel(p);
+        self.ethertype(et, &data[hlen..], p);
+    }
+
     fn vxlan<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
         if data.len() < 8 + EthernetFrame::LEN || data[0] & 0x08 == 0 {
             return; // not VXLAN: leave as plain UDP
@@ -1073,8 +1110,9 @@ pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
             || (ip[9] == IPPROTO_UDP
                 && !matches!(
                     u16::from_be_bytes([ip[22], ip[23]]),
-                    VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT
-                ));
+                    VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT | AYIYA_PORT
+                )
+                && u16::from_be_bytes([ip[20], ip[21]]) != AYIYA_PORT);
         if ip[0] == 0x45 && not_fragment && plain {
             return v4_pair_hash(
                 [ip[12], ip[13], ip[14], ip[15]],
@@ -1269,6 +1307,8 @@ fn tunnel_inner(proto: u8, payload: &[u8], depth: u8) -> Option<(u64, u64)> {
                 ulen.min(payload.len())
             };
             let d = &payload[8..end];
+            // by the destination port first, as `Decoder::transport`
+            let sport = u16::from_be_bytes([payload[0], payload[1]]);
             match u16::from_be_bytes([payload[2], payload[3]]) {
                 VXLAN_PORT if d.len() >= 8 + EthernetFrame::LEN && d[0] & 0x08 != 0 => {
                     ether_pair(&d[8..], depth + 1)
@@ -1281,7 +1321,12 @@ fn tunnel_inner(proto: u8, payload: &[u8], depth: u8) -> Option<(u64, u64)> {
                         _ => None,
                     }
                 }
+                VXLAN_PORT | GENEVE_PORT => None,
                 GRE_IN_UDP_PORT => gre_inner(d, depth),
+                dport if dport == AYIYA_PORT || sport == AYIYA_PORT => {
+                    let (hlen, et) = ayiya(d)?;
+                    ip_pair(et, &d[hlen..], depth + 1)
+                }
                 _ => None,
             }
         }

@@ -142,6 +142,73 @@ fn gre_and_vxlan_unwrap() {
 }
 
 #[test]
+fn ayiya_unwraps_forwarded_packets_only() {
+    let inner_ip = &VLAN_TCP[18..];
+    let frame = |hdr: &[u8], body: &[u8], ports: [u8; 4]| {
+        let mut udp = ports.to_vec();
+        udp.extend_from_slice(&((8 + hdr.len() + body.len()) as u16).to_be_bytes());
+        udp.extend_from_slice(&[0, 0]);
+        udp.extend_from_slice(hdr);
+        udp.extend_from_slice(body);
+        // ipv4 1.1.1.1 -> 2.2.2.2, proto UDP
+        let mut v = vec![
+            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+        ];
+        v[2..4].copy_from_slice(&((20 + udp.len()) as u16).to_be_bytes());
+        v.extend_from_slice(&udp);
+        v
+    };
+    let to_server = [0xd2, 0x24, 0x13, 0xd0]; // 53796 -> 5072
+                                              // identity 2^4 = 16 bytes, signature 5 words (20 bytes), as the SixXS
+                                              // captures have it: a 44-byte header, then IPv4 (next header 4)
+    let mut hdr = vec![0x41, 0x52, 0x11, 4, 0x4a, 0xf6, 0x4b, 0xfd];
+    hdr.extend_from_slice(&[0xaa; 36]);
+    let mut d = Decoder::new();
+    let fwd = frame(&hdr, inner_ip, to_server);
+    let p = d.decode(linktype::IPV4, &fwd, 0);
+    assert_eq!(
+        (p.tunnel_depth, &p.src[..4], p.dport),
+        (1, &[10u8, 0, 0, 1][..], 502)
+    );
+    assert_eq!(p.payload, b"abcd");
+    assert_eq!(d.stats.ayiya, 1);
+    assert_eq!(
+        address_pair_hash(linktype::IPV4, &fwd),
+        address_pair_hash(linktype::IPV4, inner_ip)
+    );
+    // not forwarded (opcode 0, a heartbeat), nothing after the header, an
+    // unknown next header, a header longer than the datagram: plain UDP
+    let mut heartbeat = hdr.clone();
+    heartbeat[2] = 0x10;
+    let mut other = hdr.clone();
+    other[3] = 59;
+    for (name, f) in [
+        ("heartbeat", frame(&heartbeat, inner_ip, to_server)),
+        ("header only", frame(&hdr, &[], to_server)),
+        ("next header 59", frame(&other, inner_ip, to_server)),
+        ("short", frame(&hdr[..30], &[], to_server)),
+        (
+            "other ports",
+            frame(&hdr, inner_ip, [0xd2, 0x24, 0x13, 0xd1]),
+        ),
+    ] {
+        let p = d.decode(linktype::IPV4, &f, 0);
+        assert_eq!(
+            (p.tunnel_depth, p.proto, &p.src[..4]),
+            (0, 17, &[1u8, 1, 1, 1][..]),
+            "{name}"
+        );
+        assert!(p.anomalies.is_empty(), "{name}");
+        assert_eq!(
+            address_pair_hash(linktype::IPV4, &f),
+            address_pair_hash(linktype::IPV4, &f[..20]),
+            "{name}"
+        );
+    }
+    assert_eq!(d.stats.ayiya, 1);
+}
+
+#[test]
 fn nflog_ppp_and_wifi() {
     let ip = &VLAN_TCP[18..];
     // NFLOG: family 2, version 0, resource id; one TLV of type 9 (payload)
@@ -239,12 +306,24 @@ fn tunnels_hash_as_the_flow_inside() {
     // GENEVE: no options, protocol transparent Ethernet bridging
     let mut geneve = vec![0, 0, 0x65, 0x58, 0, 0, 1, 0];
     geneve.extend_from_slice(VLAN_TCP);
+    // AYIYA: identity 2^1 = 2 bytes (type integer), signature 1 word (hash
+    // SHA1), auth none / opcode forward, next header IPv4, epoch; identity;
+    // signature; then the inner IP packet
+    let mut ayiya = vec![
+        0x11, 0x12, 0x01, 4, 0x4a, 0xf6, 0x4b, 0xfd, 0, 7, 1, 2, 3, 4,
+    ];
+    ayiya.extend_from_slice(inner_ip);
+    // from the tunnel server: its port is the source
+    let mut ayiya_back = udp(1, &ayiya);
+    ayiya_back[0..4].copy_from_slice(&[0x13, 0xd0, 0xd2, 0x24]); // 5072 -> 53796
     let cases = [
         ("gre", outer(47, 1, &gre)),
         ("gre key+seq", outer(47, 2, &gre_ks)),
         ("vxlan", outer(17, 3, &udp(4789, &vxlan))),
         ("geneve", outer(17, 4, &udp(6081, &geneve))),
         ("gre in udp", outer(17, 5, &udp(4754, &gre))),
+        ("ayiya", outer(17, 6, &udp(5072, &ayiya))),
+        ("ayiya from the server", outer(17, 7, &ayiya_back)),
     ];
     let mut d = Decoder::new();
     for (name, pkt) in &cases {

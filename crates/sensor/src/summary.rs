@@ -280,6 +280,8 @@ impl Summary {
             .set_uint("vxlan", d.vxlan)
             .set_uint("mpls", d.mpls)
             .set_uint("geneve", d.geneve);
+        // (AYIYA packets, `d.ayiya`, have no counter here: Suricata's
+        // stats schema has none, and tools validate against it)
         js.open_object("event");
         for (n, c) in self.decode_anomalies() {
             js.set_uint(n.trim_start_matches("decoder."), c);

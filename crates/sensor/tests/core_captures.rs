@@ -658,3 +658,57 @@ fn threads_see_what_one_thread_sees() {
         assert_eq!(format!("{:?}", s.decoder), format!("{:?}", s1.decoder));
     }
 }
+
+/// IPv6 tunnelled in AYIYA over UDP (SixXS; testdata/it/ayiya3.pcap, from
+/// Zeek's test traces): the TCP flow inside is keyed by the inner addresses
+/// with tshark's frame and byte counts (`tshark -q -z conv,tcp`), and its
+/// HTTP transactions are the three tshark shows (`-Y http.request`; the
+/// events at the response frames 23, 27 and 31), on one and on two threads.
+#[test]
+fn http_inside_ayiya_matches_tshark() {
+    for threads in [1, 2] {
+        let (s, ev) = run(&[testdata("it/ayiya3.pcap")], threads);
+        assert_eq!(s.traffic.pkts, 35);
+        check_flows(
+            &ev,
+            &[(
+                "2001:4978:f:4c::2",
+                53382,
+                "2001:4860:b002::68",
+                80,
+                10,
+                4465,
+                11,
+                6275,
+            )],
+            "TCP",
+        );
+        let http: Vec<(u64, String, String)> = ev
+            .iter()
+            .filter(|e| e["event_type"] == "http")
+            .map(|e| {
+                (
+                    e["pcap_cnt"].as_u64().unwrap(),
+                    e["http"]["url"].as_str().unwrap().to_string(),
+                    e["http"]["hostname"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(http.len(), 3, "{http:?}");
+        assert_eq!((http[0].0, http[0].1.as_str()), (23, "/"));
+        assert_eq!(http[0].2, "ipv6.google.com");
+        assert_eq!(http[1].0, 27);
+        assert!(http[1]
+            .1
+            .starts_with("/csi?v=3&s=webhp&action=&tran=undefined&e=17259,"));
+        assert_eq!(http[2].0, 31);
+        assert_eq!(
+            http[2].1,
+            "/gen_204?atyp=i&ct=fade&cad=1254&ei=BUz2Su7PMJTglQfz3NzCAw&zx=1257655303600"
+        );
+        for e in ev.iter().filter(|e| e["event_type"] == "http") {
+            assert_eq!(e["src_ip"], "2001:4978:f:4c::2");
+            assert_eq!(e["dest_ip"], "2001:4860:b002::68");
+        }
+    }
+}
