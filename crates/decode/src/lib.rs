@@ -267,6 +267,30 @@ const GRE_IN_UDP_PORT: u16 = 4754;
 /// IPv6 tunnels): a tunnel server's port, on either side of the datagram.
 const AYIYA_PORT: u16 = 5072;
 
+/// A tunnel the decoder looks for inside UDP.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UdpTunnel {
+    Vxlan,
+    Geneve,
+    GreInUdp,
+    Ayiya,
+}
+
+/// The tunnel a UDP datagram's ports announce: by the destination port,
+/// then AYIYA's on either side. The one rule for the decoder, its fast
+/// path and the thread hash (which must agree on what is unwrapped).
+#[inline(always)]
+fn udp_tunnel(sport: u16, dport: u16) -> Option<UdpTunnel> {
+    match dport {
+        VXLAN_PORT => Some(UdpTunnel::Vxlan),
+        GENEVE_PORT => Some(UdpTunnel::Geneve),
+        GRE_IN_UDP_PORT => Some(UdpTunnel::GreInUdp),
+        AYIYA_PORT => Some(UdpTunnel::Ayiya),
+        _ if sport == AYIYA_PORT => Some(UdpTunnel::Ayiya),
+        _ => None,
+    }
+}
+
 /// An AYIYA header: idlen/idtype(0) siglen/hash(1) auth/opcode(2) next
 /// header(3) epoch(4..8), then an identity of 2^idlen bytes and a signature
 /// of siglen 4-byte words; the tunnelled packet follows. For a "forward"
@@ -426,11 +450,7 @@ pub fn fast_ethernet_ipv4(data: &[u8]) -> Option<FastV4<'_>> {
         IPPROTO_UDP => {
             let u = UdpDatagram::new_checked(ip.payload()).ok()?;
             let (sport, dport) = (u.src_port(), u.dst_port());
-            if matches!(
-                dport,
-                VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT | AYIYA_PORT
-            ) || sport == AYIYA_PORT
-            {
+            if udp_tunnel(sport, dport).is_some() {
                 return None;
             }
             (sport, dport, None, u.payload())
@@ -955,13 +975,12 @@ impl Ctx<'_> {
                     p.dport = u.dst_port();
                     p.payload = u.payload();
                     if p.tunnel_depth < MAX_TUNNEL_DEPTH {
-                        match p.dport {
-                            VXLAN_PORT => self.vxlan(u.payload(), p),
-                            GENEVE_PORT => self.geneve(u.payload(), p),
-                            GRE_IN_UDP_PORT => self.gre(u.payload(), p),
-                            AYIYA_PORT => self.ayiya(u.payload(), p),
-                            _ if p.sport == AYIYA_PORT => self.ayiya(u.payload(), p),
-                            _ => {}
+                        match udp_tunnel(p.sport, p.dport) {
+                            Some(UdpTunnel::Vxlan) => self.vxlan(u.payload(), p),
+                            Some(UdpTunnel::Geneve) => self.geneve(u.payload(), p),
+                            Some(UdpTunnel::GreInUdp) => self.gre(u.payload(), p),
+                            Some(UdpTunnel::Ayiya) => self.ayiya(u.payload(), p),
+                            None => {}
                         }
                     }
                 }
@@ -1108,11 +1127,11 @@ pub fn address_pair_hash(linktype: u32, data: &[u8]) -> u64 {
         let not_fragment = ip[6] & 0x3f == 0 && ip[7] == 0;
         let plain = ip[9] == IPPROTO_TCP
             || (ip[9] == IPPROTO_UDP
-                && !matches!(
+                && udp_tunnel(
+                    u16::from_be_bytes([ip[20], ip[21]]),
                     u16::from_be_bytes([ip[22], ip[23]]),
-                    VXLAN_PORT | GENEVE_PORT | GRE_IN_UDP_PORT | AYIYA_PORT
                 )
-                && u16::from_be_bytes([ip[20], ip[21]]) != AYIYA_PORT);
+                .is_none());
         if ip[0] == 0x45 && not_fragment && plain {
             return v4_pair_hash(
                 [ip[12], ip[13], ip[14], ip[15]],
@@ -1307,13 +1326,15 @@ fn tunnel_inner(proto: u8, payload: &[u8], depth: u8) -> Option<(u64, u64)> {
                 ulen.min(payload.len())
             };
             let d = &payload[8..end];
-            // by the destination port first, as `Decoder::transport`
-            let sport = u16::from_be_bytes([payload[0], payload[1]]);
-            match u16::from_be_bytes([payload[2], payload[3]]) {
-                VXLAN_PORT if d.len() >= 8 + EthernetFrame::LEN && d[0] & 0x08 != 0 => {
+            let ports = (
+                u16::from_be_bytes([payload[0], payload[1]]),
+                u16::from_be_bytes([payload[2], payload[3]]),
+            );
+            match udp_tunnel(ports.0, ports.1)? {
+                UdpTunnel::Vxlan if d.len() >= 8 + EthernetFrame::LEN && d[0] & 0x08 != 0 => {
                     ether_pair(&d[8..], depth + 1)
                 }
-                GENEVE_PORT if d.len() >= 8 && d[0] >> 6 == 0 => {
+                UdpTunnel::Geneve if d.len() >= 8 && d[0] >> 6 == 0 => {
                     let hlen = 8 + (d[0] & 0x3f) as usize * 4;
                     match (u16::from_be_bytes([d[2], d[3]]), d.get(hlen..)) {
                         (0x6558, Some(i)) => ether_pair(i, depth + 1),
@@ -1321,13 +1342,12 @@ fn tunnel_inner(proto: u8, payload: &[u8], depth: u8) -> Option<(u64, u64)> {
                         _ => None,
                     }
                 }
-                VXLAN_PORT | GENEVE_PORT => None,
-                GRE_IN_UDP_PORT => gre_inner(d, depth),
-                dport if dport == AYIYA_PORT || sport == AYIYA_PORT => {
+                UdpTunnel::Vxlan | UdpTunnel::Geneve => None,
+                UdpTunnel::GreInUdp => gre_inner(d, depth),
+                UdpTunnel::Ayiya => {
                     let (hlen, et) = ayiya(d)?;
                     ip_pair(et, &d[hlen..], depth + 1)
                 }
-                _ => None,
             }
         }
         _ => None,
