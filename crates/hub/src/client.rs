@@ -255,8 +255,6 @@ struct Client<'a> {
     tls: Option<Arc<rustls::ClientConfig>>,
     /// `(https, host, port)` and the open connection's sender
     conn: Option<((bool, String, u16), Sender)>,
-    /// connections opened (tests)
-    opened: usize,
 }
 
 impl<'a> Client<'a> {
@@ -265,7 +263,6 @@ impl<'a> Client<'a> {
             auth,
             tls: None,
             conn: None,
-            opened: 0,
         }
     }
 
@@ -274,7 +271,6 @@ impl<'a> Client<'a> {
             .await
             .map_err(|e| format!("{url}: connect: {e}"))?;
         let _ = tcp.set_nodelay(true);
-        self.opened += 1;
         macro_rules! handshake {
             ($io:expr) => {{
                 let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new($io))
@@ -452,11 +448,6 @@ pub fn post_envelope(
 /// Every object of the collection at `collection_url`
 /// (`…/api1/collections/<id>/`), in `date_added` order, all pages.
 pub fn fetch_collection(collection_url: &str, auth: &TaxiiAuth) -> Result<Vec<Value>, String> {
-    fetch_pages(collection_url, auth).map(|(objs, _)| objs)
-}
-
-/// [`fetch_collection`], and the number of connections it opened.
-fn fetch_pages(collection_url: &str, auth: &TaxiiAuth) -> Result<(Vec<Value>, usize), String> {
     let base = if collection_url.ends_with('/') {
         collection_url.to_string()
     } else {
@@ -479,7 +470,7 @@ fn fetch_pages(collection_url: &str, auth: &TaxiiAuth) -> Result<(Vec<Value>, us
         let more = v.get("more").and_then(Value::as_bool).unwrap_or(false);
         next = v.get("next").and_then(Value::as_str).map(String::from);
         if !more || next.is_none() {
-            return Ok((out, client.opened));
+            return Ok(out);
         }
     }
     Err(format!("{base}: more than {MAX_PAGES} pages"))
@@ -659,24 +650,23 @@ mod tests {
     #[test]
     fn pages_of_a_collection_share_one_connection() {
         let (url, accepted) = fake_server(5, Close::Never);
-        let (objs, opened) = fetch_pages(&url, &TaxiiAuth::default()).unwrap();
+        let objs = fetch_collection(&url, &TaxiiAuth::default()).unwrap();
         assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3", "x--4"]);
-        assert_eq!(opened, 1);
         assert_eq!(accepted.load(Ordering::SeqCst), 1);
     }
 
     #[test]
     fn a_closed_connection_is_replaced() {
         let (url, accepted) = fake_server(4, Close::Announced);
-        let (objs, opened) = fetch_pages(&url, &TaxiiAuth::default()).unwrap();
+        let objs = fetch_collection(&url, &TaxiiAuth::default()).unwrap();
         assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3"]);
-        assert_eq!((opened, accepted.load(Ordering::SeqCst)), (4, 4));
+        assert_eq!(accepted.load(Ordering::SeqCst), 4);
         // closed while idle, unannounced: noticed before the next request
         // or when it fails, and the GET is sent again on a new connection
         let (url, accepted) = fake_server(5, Close::Silently);
-        let (objs, opened) = fetch_pages(&url, &TaxiiAuth::default()).unwrap();
+        let objs = fetch_collection(&url, &TaxiiAuth::default()).unwrap();
         assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3", "x--4"]);
-        assert_eq!((opened, accepted.load(Ordering::SeqCst)), (3, 3));
+        assert_eq!(accepted.load(Ordering::SeqCst), 3);
     }
 
     #[test]

@@ -108,7 +108,7 @@ pub fn load_config(o: &HubOptions) -> Result<Config, String> {
         if h == 0 {
             return Err("status_retention_hours: must be at least 1".into());
         }
-        settings.status_retention_us = h.min(100 * 365 * 24) as i64 * 3_600_000_000;
+        settings.status_retention_us = server::retention_us(h);
     }
     if let Some(t) = &fc.default_tlp {
         settings.default_tlp = stixv::tlp_from_label(t)

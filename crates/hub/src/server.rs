@@ -33,12 +33,18 @@ pub struct Settings {
 /// Default [`Settings::status_retention_us`]: 7 days.
 pub const DEFAULT_STATUS_RETENTION_HOURS: u64 = 7 * 24;
 
+/// `hours` as the µs of [`Settings::status_retention_us`] (at most a
+/// century).
+pub fn retention_us(hours: u64) -> i64 {
+    hours.min(100 * 365 * 24) as i64 * 3_600_000_000
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_content_length: 64 * 1024 * 1024,
             default_tlp: stixv::TLP_CLEAR,
-            status_retention_us: DEFAULT_STATUS_RETENTION_HOURS as i64 * 3_600_000_000,
+            status_retention_us: retention_us(DEFAULT_STATUS_RETENTION_HOURS),
         }
     }
 }
@@ -912,16 +918,15 @@ async fn post_objects(
         "pendings": [],
     })
     .to_string();
-    let created_us = request_ts;
     st.store
         .put_status(
             NewStatus {
                 id: sid,
                 owner: c.user.name.clone(),
                 json: status.clone(),
-                created_us,
+                created_us: request_ts,
             },
-            created_us.saturating_sub(st.settings.status_retention_us),
+            request_ts.saturating_sub(st.settings.status_retention_us),
         )
         .await?;
     Ok(taxii(StatusCode::ACCEPTED, status))

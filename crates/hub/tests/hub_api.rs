@@ -628,16 +628,21 @@ async fn status_resources_expire(backend: &str) {
             .unwrap(),
         0
     );
-    // replacing keeps the creation time: "old" is still older than the cutoff
-    assert_eq!(
-        store
-            .put_status(st("old", t0 + 30 * H), t0 - 4 * H)
-            .await
-            .unwrap(),
-        0
-    );
+    // replacing updates the resource and keeps its creation time (the
+    // cutoff below, between t0 and t0 + 20 h, then deletes it)
+    let replaced = NewStatus {
+        json: "{\"id\":\"old\",\"status\":\"complete\"}".into(),
+        ..st("old", t0 + 30 * H)
+    };
+    assert_eq!(store.put_status(replaced, t0 - 4 * H).await.unwrap(), 0);
     let got = store.get_status("old".into()).await.unwrap();
-    assert_eq!(got, Some(("alice".into(), "{\"id\":\"old\"}".into())));
+    assert_eq!(
+        got,
+        Some((
+            "alice".into(),
+            "{\"id\":\"old\",\"status\":\"complete\"}".into()
+        ))
+    );
     // cutoff between "old" and "mid"
     assert_eq!(
         store
@@ -683,7 +688,7 @@ async fn status_resources_expire(backend: &str) {
 }
 
 /// A database from before status rows had a creation time: it opens, its
-/// rows stay readable and their age counts from the opening.
+/// rows stay readable and the next stored status dates them.
 #[tokio::test]
 async fn status_table_of_an_earlier_version_is_migrated() {
     use reefwatch_hub::store::{sqlite::SqliteStore, NewStatus, Store};
@@ -710,7 +715,7 @@ async fn status_table_of_an_earlier_version_is_migrated() {
         json: "{}".into(),
         created_us: before,
     };
-    // a cutoff before the opening keeps it, one after deletes it
+    // dated by this put (at `before`): a cutoff before keeps it, one after deletes it
     assert_eq!(store.put_status(st.clone(), before - 1).await.unwrap(), 0);
     assert!(store.get_status("s1".into()).await.unwrap().is_some());
     // a row an older hub still running on this database writes (no time):

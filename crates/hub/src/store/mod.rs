@@ -17,8 +17,9 @@
 //! - `status(id, owner, json, created_us)`: TAXII status resources, kept
 //!   for the hub's `status_retention_hours` and then deleted (a hub that
 //!   sensors post sightings to every minute would otherwise grow a row per
-//!   post forever). Tables from before `created_us` get the column on open,
-//!   with the opening time as its value.
+//!   post forever). Tables from before `created_us` get the column on open;
+//!   rows without a time (0: from before, or from an older hub still
+//!   writing) are dated by the next `put_status`.
 //!
 //! Access control (TLP) is part of the SQL `WHERE` clause, so it applies
 //! before `LIMIT`: pages are full pages of visible objects.

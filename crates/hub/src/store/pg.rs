@@ -113,17 +113,9 @@ impl PgStore {
         });
         // Serialise concurrent schema creation (several tests / processes).
         admin.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY}); CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema};")).await?;
-        let mut r = admin.batch_execute(SCHEMA).await;
-        if r.is_ok() {
-            // rows from before `created_us`: their age counts from now
-            r = admin
-                .execute(
-                    "UPDATE status SET created_us = $1 WHERE created_us = 0",
-                    &[&crate::time::now_micros()],
-                )
-                .await
-                .map(|_| ());
-        }
+        // (status rows from before `created_us` keep 0 until `put_status`
+        // dates them)
+        let r = admin.batch_execute(SCHEMA).await;
         admin
             .batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
             .await?;

@@ -48,13 +48,9 @@ fn migrate(c: &Connection) -> Res<()> {
         .prepare("SELECT 1 FROM pragma_table_info('status') WHERE name = 'created_us'")?
         .exists([])?;
     if !has_created {
+        // rows from before the column keep 0 until `put_status` dates them
         c.execute_batch("ALTER TABLE status ADD COLUMN created_us INTEGER NOT NULL DEFAULT 0")?;
     }
-    // rows from before the column: their age is unknown, so it counts from now
-    c.execute(
-        "UPDATE status SET created_us = ?1 WHERE created_us = 0",
-        [crate::time::now_micros()],
-    )?;
     c.execute_batch("CREATE INDEX IF NOT EXISTS status_created ON status(created_us)")?;
     Ok(())
 }
