@@ -31,6 +31,9 @@ SURICATA = {
 # over the libpcap floor of this run, on whatever machine this is.
 SURICATA_PCAP_FLOOR_S = {"big": 1.52e6 / 5.15e6, "smallflows": 3.86e6 / 12.3e6}
 
+# each floor config and the key of the ratios over it
+FLOORS = [("floor", "x_floor"), ("floor_pcap", "x_pcap_floor")]
+
 CONFIGS = [
     # name, uses EVE, threads (eve_none_parse: EVE off but every flow's
     # transactions parsed, `--app-layer full`, as Suricata's no-EVE run does)
@@ -164,24 +167,19 @@ def main():
                 "mbit_s": round(nbytes * 8 / wall / 1e6, 1),
                 "peak_rss_mb": round(rss, 1),
             }
-            if "floor" in samples:
-                fw = samples["floor"][0]
-                paired = [ratio(x, f) for x, f in zip(walls, fw)]
-                c["x_floor_rounds"] = [round(x, 2) for x in paired]
-            if "floor_pcap" in samples:
-                fw = samples["floor_pcap"][0]
-                paired = [ratio(x, f) for x, f in zip(walls, fw)]
-                c["x_pcap_floor_rounds"] = [round(x, 2) for x in paired]
+            for floor, key in FLOORS:
+                if floor in samples:
+                    paired = [ratio(x, f) for x, f in zip(walls, samples[floor][0])]
+                    c[key + "_rounds"] = [round(x, 2) for x in paired]
             if eve:
                 c["eve_bytes"] = os.path.getsize(eve_path)
                 with open(eve_path, "rb") as f:
                     c["eve_events"] = sum(1 for _ in f)
             wres["configs"][name] = c
         for name, c in wres["configs"].items():
-            if c.get("x_floor_rounds"):
-                c["x_floor"] = round(statistics.median(c["x_floor_rounds"]), 2)
-            if c.get("x_pcap_floor_rounds"):
-                c["x_pcap_floor"] = round(statistics.median(c["x_pcap_floor_rounds"]), 2)
+            for _, key in FLOORS:
+                if c.get(key + "_rounds"):
+                    c[key] = round(statistics.median(c[key + "_rounds"]), 2)
             floor_cpu = wres["configs"].get("floor", {}).get("cpu_s")
             if floor_cpu:
                 c["cpu_x_floor"] = round(ratio(c["cpu_s"], floor_cpu), 2)
