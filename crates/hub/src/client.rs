@@ -647,26 +647,27 @@ mod tests {
         assert!(t.elapsed() < std::time::Duration::from_secs(10));
     }
 
+    /// Kept alive, the pages share one connection; closed, each close
+    /// costs a new one: announced (`Connection: close`) after every answer,
+    /// or silently after two answers (noticed before the next request or
+    /// when it fails, and the GET is sent again on a new connection).
     #[test]
-    fn pages_of_a_collection_share_one_connection() {
-        let (url, accepted) = fake_server(5, Close::Never);
-        let objs = fetch_collection(&url, &TaxiiAuth::default()).unwrap();
-        assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3", "x--4"]);
-        assert_eq!(accepted.load(Ordering::SeqCst), 1);
-    }
-
-    #[test]
-    fn a_closed_connection_is_replaced() {
-        let (url, accepted) = fake_server(4, Close::Announced);
-        let objs = fetch_collection(&url, &TaxiiAuth::default()).unwrap();
-        assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3"]);
-        assert_eq!(accepted.load(Ordering::SeqCst), 4);
-        // closed while idle, unannounced: noticed before the next request
-        // or when it fails, and the GET is sent again on a new connection
-        let (url, accepted) = fake_server(5, Close::Silently);
-        let objs = fetch_collection(&url, &TaxiiAuth::default()).unwrap();
-        assert_eq!(ids(&objs), ["x--0", "x--1", "x--2", "x--3", "x--4"]);
-        assert_eq!(accepted.load(Ordering::SeqCst), 3);
+    fn connections_are_reused_until_the_server_closes_them() {
+        for (close, pages, connections) in [
+            (Close::Never, 5, 1),
+            (Close::Announced, 4, 4),
+            (Close::Silently, 5, 3),
+        ] {
+            let (url, accepted) = fake_server(pages, close);
+            let objs = fetch_collection(&url, &TaxiiAuth::default()).unwrap();
+            let want: Vec<String> = (0..pages).map(|n| format!("x--{n}")).collect();
+            assert_eq!(ids(&objs), want);
+            assert_eq!(
+                accepted.load(Ordering::SeqCst),
+                connections,
+                "{pages} pages"
+            );
+        }
     }
 
     #[test]
