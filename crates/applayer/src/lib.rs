@@ -18,6 +18,7 @@
 //!
 //! Parsers must be bounded: they keep at most [`MAX_TXS_PER_FLOW`] open
 //! transactions and never buffer more than the engine hands them.
+#![forbid(unsafe_code)]
 
 pub mod fuzzing;
 pub mod json;

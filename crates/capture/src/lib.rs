@@ -45,6 +45,7 @@
 //! Wireshark's `WTAP_MAX_PACKET_SIZE_STANDARD`); a pcapng block may not
 //! exceed [`MAX_BLOCK_LEN`] (16 MiB); a section may not describe more than
 //! [`MAX_INTERFACES`] interfaces. Beyond that the input is `Corrupt`.
+#![forbid(unsafe_code)]
 
 mod bytes;
 mod error;

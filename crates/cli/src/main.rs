@@ -1,6 +1,7 @@
 //! `reefwatch`: one binary, three jobs — `analyze` (the sensor), `intel`
 //! (STIX tools) and `hub` (the TAXII exchange). Each subcommand's options and
 //! dispatch live in their own module.
+#![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
 

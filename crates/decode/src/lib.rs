@@ -7,6 +7,7 @@
 //! per-layer decoder anomaly names, and a result with no allocation per
 //! packet. Every header view checks its length once in `new_checked`, so
 //! field accessors cannot panic (smoltcp `wire` style).
+#![forbid(unsafe_code)]
 
 pub mod defrag;
 pub mod wire;

@@ -163,6 +163,7 @@ pub(crate) fn advise_huge(p: *const u8, len: usize) {
             // SAFETY: madvise only changes how the kernel backs pages of
             // this process's own mapping (the range lies inside one live
             // allocation); it reads and writes no memory.
+            #[allow(unsafe_code)]
             unsafe {
                 libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
             }

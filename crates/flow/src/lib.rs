@@ -7,6 +7,8 @@
 //! * [`stream::Stream`]: one direction of TCP reassembly, bounded in depth
 //!   and memory, delivering in-order bytes zero-copy when segments arrive in
 //!   order and reporting gaps.
+// One documented exception: the madvise block in index.rs (`allow(unsafe_code)` there).
+#![deny(unsafe_code)]
 
 mod index;
 pub mod stream;

@@ -8,6 +8,7 @@
 //! The `reefwatch` CLI does not depend on tokio: it calls the blocking
 //! entry points [`serve_blocking`] and [`admin_blocking`], which build their
 //! own runtime.
+#![forbid(unsafe_code)]
 
 pub mod access;
 pub mod client;

@@ -25,6 +25,7 @@
 //! Each protocol lives in its own folder with `parser.rs` (zero-copy wire
 //! views), `state.rs` (per-flow transactions, bounded) and `logger.rs`
 //! (EVE fields); the small ones keep all three in `mod.rs`.
+#![forbid(unsafe_code)]
 
 pub mod config;
 pub mod dhcp;

@@ -14,6 +14,7 @@
 //! of [`common::Operation`]: `write`, `program_download`, `program_upload`,
 //! `run`, `stop`, `restart`, `time_sync`, `file_op`, `firmware_update`,
 //! `identify`, `auth`, `config_change`.
+#![forbid(unsafe_code)]
 
 pub mod common;
 pub mod dnp3;

@@ -6,6 +6,7 @@
 //! parser ([`app`]), which writes EVE through the sink ([`eve`]).
 //! With several threads, the reader hashes each packet's address pair to
 //! a worker, so a flow (and its fragments) always lands on one worker.
+#![forbid(unsafe_code)]
 
 pub mod app;
 pub mod eve;

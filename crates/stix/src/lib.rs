@@ -5,6 +5,7 @@
 //! * [`tlp`]: TLP 1.0 / 2.0 marking definitions and the TLP level of an object.
 //! * [`pattern`]: the STIX patterning language — parser and evaluator.
 //! * [`time`]: STIX timestamps.
+#![forbid(unsafe_code)]
 
 pub mod intel;
 pub mod model;
