@@ -2,6 +2,7 @@
 //! buffer per worker, flushed to the shared writer in large blocks.
 
 use reefwatch_applayer::JsonBuilder;
+use reefwatch_stix::time::civil_from_days;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -169,20 +170,6 @@ impl TsCache {
         out[26..31].copy_from_slice(b"+0000");
         31
     }
-}
-
-/// Days since 1970-01-01 → (year, month, day). H. Hinnant's algorithm.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]
