@@ -39,7 +39,7 @@ pub fn str_field_index(obj_type: &str, steps: &[Step]) -> Option<usize> {
 
 /// The value of string field `i` as the evaluator would see it.
 pub fn str_field<'o>(obs: &Observation<'o>, i: usize) -> Option<std::borrow::Cow<'o, str>> {
-    let s = |b: Option<&'o [u8]>| b.map(String::from_utf8_lossy);
+    let lossy = |b: Option<&'o [u8]>| b.map(String::from_utf8_lossy);
     match i {
         0 => obs.domain.map(|d| {
             let mut buf = [0u8; 256];
@@ -48,8 +48,8 @@ pub fn str_field<'o>(obs: &Observation<'o>, i: usize) -> Option<std::borrow::Cow
                 None => String::from_utf8_lossy(d),
             }
         }),
-        1 => s(obs.url),
-        2 => s(obs.user_agent),
+        1 => lossy(obs.url),
+        2 => lossy(obs.user_agent),
         3 => obs.ja3.map(|j| {
             if j.bytes().any(|c| c.is_ascii_uppercase()) {
                 std::borrow::Cow::Owned(j.to_ascii_lowercase())
@@ -58,10 +58,10 @@ pub fn str_field<'o>(obs: &Observation<'o>, i: usize) -> Option<std::borrow::Cow
             }
         }),
         4 => obs.ja4.map(std::borrow::Cow::Borrowed),
-        5 => s(obs.file_name),
-        6 => s(obs.x509_subject),
-        7 => s(obs.x509_issuer),
-        8 => s(obs.x509_serial),
+        5 => lossy(obs.file_name),
+        6 => lossy(obs.x509_subject),
+        7 => lossy(obs.x509_issuer),
+        8 => lossy(obs.x509_serial),
         _ => None,
     }
 }

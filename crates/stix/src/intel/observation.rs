@@ -85,7 +85,7 @@ pub mod types {
     }
 }
 
-fn s(b: &[u8]) -> String {
+fn lossy_string(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
@@ -195,21 +195,21 @@ impl Observation<'_> {
                 let mut h = Map::new();
                 h.insert(
                     "request_method".into(),
-                    s(self.http_method.unwrap_or(b"get"))
+                    lossy_string(self.http_method.unwrap_or(b"get"))
                         .to_ascii_lowercase()
                         .into(),
                 );
                 h.insert(
                     "request_value".into(),
-                    s(self.http_uri.unwrap_or(b"/")).into(),
+                    lossy_string(self.http_uri.unwrap_or(b"/")).into(),
                 );
                 let mut hdr = Map::new();
                 // Header values are lists of strings (the STIX 2.1 schema).
                 if let Some(d) = self.domain {
-                    hdr.insert("Host".into(), json!([s(d)]));
+                    hdr.insert("Host".into(), json!([lossy_string(d)]));
                 }
                 if let Some(ua) = self.user_agent {
-                    hdr.insert("User-Agent".into(), json!([s(ua)]));
+                    hdr.insert("User-Agent".into(), json!([lossy_string(ua)]));
                 }
                 if !hdr.is_empty() {
                     h.insert("request_header".into(), Value::Object(hdr));
@@ -236,14 +236,16 @@ impl Observation<'_> {
         let simple = |ty: &str, v: String| json!({"type": ty, "spec_version": "2.1", "id": sco_id(ty, &json!({"value": v})), "value": v});
         if let Some(d) = self.domain {
             let mut buf = [0u8; 256];
-            let v = normalize_domain(d, &mut buf).map(s).unwrap_or_else(|| s(d));
+            let v = normalize_domain(d, &mut buf)
+                .map(lossy_string)
+                .unwrap_or_else(|| lossy_string(d));
             out.push(simple("domain-name", v));
         }
         if let Some(u) = self.url {
-            out.push(simple("url", s(u)));
+            out.push(simple("url", lossy_string(u)));
         }
         if let Some(ua) = self.user_agent {
-            out.push(simple("x-user-agent", s(ua)));
+            out.push(simple("x-user-agent", lossy_string(ua)));
         }
         if let Some(j) = self.ja3 {
             out.push(simple("x-ja3", j.to_ascii_lowercase()));
@@ -271,8 +273,8 @@ impl Observation<'_> {
                 idp.insert("hashes".into(), Value::Object(hashes));
             }
             if let Some(n) = self.file_name {
-                f.insert("name".into(), s(n).into());
-                idp.insert("name".into(), s(n).into());
+                f.insert("name".into(), lossy_string(n).into());
+                idp.insert("name".into(), lossy_string(n).into());
             }
             f.insert("id".into(), sco_id("file", &Value::Object(idp)).into());
             out.push(Value::Object(f));
@@ -287,13 +289,13 @@ impl Observation<'_> {
                 x.insert("hashes".into(), json!({"SHA-1": h.to_ascii_lowercase()}));
             }
             if let Some(v) = self.x509_serial {
-                x.insert("serial_number".into(), s(v).into());
+                x.insert("serial_number".into(), lossy_string(v).into());
             }
             if let Some(v) = self.x509_subject {
-                x.insert("subject".into(), s(v).into());
+                x.insert("subject".into(), lossy_string(v).into());
             }
             if let Some(v) = self.x509_issuer {
-                x.insert("issuer".into(), s(v).into());
+                x.insert("issuer".into(), lossy_string(v).into());
             }
             let id = sco_id("x509-certificate", &Value::Object(x.clone()));
             x.insert("type".into(), "x509-certificate".into());

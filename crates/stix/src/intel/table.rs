@@ -157,7 +157,7 @@ pub struct IpTable {
     v6_nets: Vec<(u8, FxMap<u128, u32>)>,
 }
 
-fn mask4(len: u8) -> u32 {
+pub(super) fn mask4(len: u8) -> u32 {
     if len == 0 {
         0
     } else {
@@ -165,7 +165,7 @@ fn mask4(len: u8) -> u32 {
     }
 }
 
-fn mask6(len: u8) -> u128 {
+pub(super) fn mask6(len: u8) -> u128 {
     if len == 0 {
         0
     } else {

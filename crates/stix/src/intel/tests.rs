@@ -1,5 +1,12 @@
 use super::*;
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::pattern::{eval, ObsExpr, Strictness};
+use crate::time::parse_timestamp;
+use crate::tlp;
 
 const BUNDLE: &str = r#"{"type": "bundle", "id": "bundle--0b3a0f43-4a6a-4b7a-9b0a-000000000001", "objects": [
  {"type": "marking-definition", "spec_version": "2.1", "id": "marking-definition--0b3a0f43-4a6a-4b7a-9b0a-0000000000aa",
