@@ -9,8 +9,10 @@
 //!   taken as a list of one); prints `MATCH:  pattern` or `NO MATCH:
 //!   pattern` per pattern (non-ASCII escaped as Python's unicode_escape
 //!   does); exit 0 if all match, 1 if any does not, 2 on an error.
-//! * `validate FILE...` — validates STIX 2.1 JSON (bundles or objects) and
-//!   prints each problem as `object id: property: reason`.
+//! * `validate FILE...` — validates STIX 2.1 JSON (bundles or objects) with
+//!   the hub's acceptance rules (`reefwatch_stix::validate_object`, the one
+//!   implementation both use: what it reports, the hub refuses) and prints
+//!   each problem as `object id: property: reason`.
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -44,7 +46,7 @@ pub enum IntelCmd {
         #[arg(short = 'q', long = "quiet", action = clap::ArgAction::Count)]
         quiet: u8,
     },
-    /// Validate STIX 2.1 JSON files (bundles or single objects).
+    /// Validate STIX 2.1 JSON files (bundles or single objects) with the hub's acceptance rules.
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,

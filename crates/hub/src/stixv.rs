@@ -1,12 +1,12 @@
 //! Adapter over the STIX knowledge the hub needs: object validation and
 //! TLP levels of marking-definition ids (TLP 2.0 and TLP 1.0).
 //!
-//! Validation is `reefwatch_stix::validate_object` (the project's STIX 2.1
-//! model: required properties, identifiers, timestamps, references, hashes,
-//! indicator patterns) plus the checks the hub's storage and access control
-//! rely on (type, id, spec_version, created/modified parseable as versions,
-//! reference syntax, marking references). The TLP table is checked against
-//! `reefwatch_stix::tlp` in a test.
+//! Validation is `reefwatch_stix::validate_object`, the one implementation
+//! of the acceptance rules (required properties per type, identifiers,
+//! timestamps, every reference property, marking references, hashes,
+//! indicator patterns, custom objects by their declared kind); `reefwatch
+//! intel validate` applies the same function. The TLP table is checked
+//! against `reefwatch_stix::tlp` in a test.
 
 use serde_json::{Map, Value};
 
@@ -115,12 +115,13 @@ pub fn valid_id(id: &str) -> bool {
     reefwatch_stix::validate::split_id(id).is_some()
 }
 
-/// Validate one STIX 2.1 object. Returns every problem found.
+/// Validate one STIX 2.1 object: the hub accepts exactly what
+/// `reefwatch_stix::validate_object` accepts (the one implementation of the
+/// acceptance rules, which `reefwatch intel validate` applies too). Returns
+/// every problem found as `property: reason` (at most 50).
 pub fn validate_object(v: &Value) -> Result<(), Vec<String>> {
-    let mut errs = match reefwatch_stix::validate_object(v) {
-        Ok(()) => Vec::new(),
-        Err(es) => es
-            .into_iter()
+    reefwatch_stix::validate_object(v).map_err(|es| {
+        es.into_iter()
             .take(50)
             .map(|e| {
                 if e.property.is_empty() {
@@ -129,146 +130,8 @@ pub fn validate_object(v: &Value) -> Result<(), Vec<String>> {
                     format!("{}: {}", e.property, e.reason)
                 }
             })
-            .collect(),
-    };
-    if let Err(mine) = storage_checks(v) {
-        for m in mine {
-            if !errs.contains(&m) {
-                errs.push(m);
-            }
-        }
-    }
-    if errs.is_empty() {
-        Ok(())
-    } else {
-        Err(errs)
-    }
-}
-
-/// The hub's own checks (what storage and TLP enforcement depend on).
-fn storage_checks(v: &Value) -> Result<(), Vec<String>> {
-    let mut errs = Vec::new();
-    let Some(o) = v.as_object() else {
-        return Err(vec!["object is not a JSON object".into()]);
-    };
-    let ty = match o.get("type").and_then(Value::as_str) {
-        Some(t) if valid_type(t) => t,
-        Some(_) => {
-            errs.push("invalid 'type'".into());
-            ""
-        }
-        None => {
-            errs.push("missing 'type'".into());
-            ""
-        }
-    };
-    match o.get("id").and_then(Value::as_str) {
-        Some(id) => {
-            if !valid_id(id) {
-                errs.push("invalid 'id' (expected type--uuid)".into());
-            } else if !ty.is_empty() && id.split_once("--").map(|x| x.0) != Some(ty) {
-                errs.push("'id' prefix does not match 'type'".into());
-            }
-        }
-        None => errs.push("missing 'id'".into()),
-    }
-    use reefwatch_stix::validate::{kind_of, ObjectKind};
-    let is_sdo = matches!(
-        kind_of(ty),
-        ObjectKind::Sdo | ObjectKind::Sro | ObjectKind::Marking
-    ) || ty == "language-content"
-        || ty.starts_with("x-");
-    match o.get("spec_version") {
-        Some(Value::String(s)) if s == "2.1" => {}
-        Some(_) => errs.push("'spec_version' must be \"2.1\"".into()),
-        None if is_sdo => errs.push("missing 'spec_version'".into()),
-        None => {}
-    }
-    let ts = |k: &str, req: bool, errs: &mut Vec<String>| -> Option<i64> {
-        match o.get(k) {
-            Some(Value::String(s)) => {
-                let t = crate::time::parse(s);
-                if t.is_none() {
-                    errs.push(format!("'{k}' is not a valid timestamp"));
-                }
-                t
-            }
-            Some(_) => {
-                errs.push(format!("'{k}' is not a string"));
-                None
-            }
-            None => {
-                if req {
-                    errs.push(format!("missing '{k}'"));
-                }
-                None
-            }
-        }
-    };
-    let created = ts("created", is_sdo, &mut errs);
-    let modified = ts("modified", is_sdo && ty != "marking-definition", &mut errs);
-    if let (Some(c), Some(m)) = (created, modified) {
-        if m < c {
-            errs.push("'modified' is earlier than 'created'".into());
-        }
-    }
-    let need = |keys: &[&str], errs: &mut Vec<String>| {
-        for k in keys {
-            if !o.contains_key(*k) {
-                errs.push(format!("missing '{k}' required for {ty}"));
-            }
-        }
-    };
-    match ty {
-        "indicator" => {
-            need(&["pattern", "pattern_type", "valid_from"], &mut errs);
-            ts("valid_from", false, &mut errs);
-            if o.get("pattern").is_some_and(|p| !p.is_string()) {
-                errs.push("'pattern' is not a string".into());
-            }
-        }
-        "relationship" => need(
-            &["relationship_type", "source_ref", "target_ref"],
-            &mut errs,
-        ),
-        "sighting" => need(&["sighting_of_ref"], &mut errs),
-        "malware" => need(&["is_family"], &mut errs),
-        "report" => need(&["name", "published", "object_refs"], &mut errs),
-        "grouping" => need(&["context", "object_refs"], &mut errs),
-        "note" => need(&["content", "object_refs"], &mut errs),
-        "observed-data" => need(
-            &["first_observed", "last_observed", "number_observed"],
-            &mut errs,
-        ),
-        "attack-pattern" | "campaign" | "course-of-action" | "identity" | "infrastructure"
-        | "intrusion-set" | "threat-actor" | "tool" | "vulnerability" => need(&["name"], &mut errs),
-        _ => {}
-    }
-    for (k, val) in o {
-        if k.ends_with("_ref") {
-            if !val.as_str().is_some_and(valid_id) {
-                errs.push(format!("'{k}' is not a STIX identifier"));
-            }
-        } else if k.ends_with("_refs") {
-            match val {
-                Value::Array(a) if a.iter().all(|x| x.as_str().is_some_and(valid_id)) => {}
-                _ => errs.push(format!("'{k}' is not a list of STIX identifiers")),
-            }
-        }
-    }
-    if let Some(Value::Array(a)) = o.get("object_marking_refs") {
-        if a.iter().any(|x| {
-            !x.as_str()
-                .is_some_and(|s| s.starts_with("marking-definition--"))
-        }) {
-            errs.push("'object_marking_refs' must reference marking-definition objects".into());
-        }
-    }
-    if errs.is_empty() {
-        Ok(())
-    } else {
-        Err(errs)
-    }
+            .collect()
+    })
 }
 
 /// Identifiers this object refers to (for the "does not leak a stricter
@@ -321,9 +184,17 @@ mod tests {
         v["id"] = json!("indicator--nope");
         v["modified"] = json!("yesterday");
         v.as_object_mut().unwrap().remove("pattern");
-        let e = storage_checks(&v).unwrap_err();
+        let e = validate_object(&v).unwrap_err();
         assert_eq!(e.len(), 3, "{e:?}");
-        assert!(validate_object(&v).unwrap_err().len() >= 3);
+        assert!(e[0].starts_with("id: "), "{e:?}");
+        assert!(
+            e.iter().any(|x| x.starts_with("modified: 'yesterday'")),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(&"pattern: required property missing".to_string()),
+            "{e:?}"
+        );
         assert!(validate_object(&json!([1])).is_err());
         let mut w = ind();
         w["id"] = json!("malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");

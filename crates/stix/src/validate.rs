@@ -496,7 +496,7 @@ fn check_object(c: &mut Ctx<'_>, obj: &Value) {
             ),
         );
     }
-    let kind = kind_of(ty);
+    let kind = effective_kind(ty, o);
     // id
     if c.require(o, "id") {
         if let Some(id) = c.string(o, "id") {
@@ -534,7 +534,6 @@ fn check_object(c: &mut Ctx<'_>, obj: &Value) {
     }
     // Common properties.
     let is_sdo_sro = matches!(kind, ObjectKind::Sdo | ObjectKind::Sro | ObjectKind::Meta);
-    let has_created = o.contains_key("created");
     if is_sdo_sro || kind == ObjectKind::Marking {
         c.require(o, "created");
     }
@@ -554,7 +553,6 @@ fn check_object(c: &mut Ctx<'_>, obj: &Value) {
             c.err("modified", "is earlier than created");
         }
     }
-    let _ = has_created;
     c.reference(o, "created_by_ref", &["identity"]);
     c.boolean(o, "revoked");
     c.string_list(o, "labels");
@@ -584,6 +582,62 @@ fn check_object(c: &mut Ctx<'_>, obj: &Value) {
         c.boolean(o, "defanged");
     }
     check_type_specific(c, ty, o);
+    check_all_references(c, o);
+}
+
+/// How a type is checked. A custom type (not in STIX 2.1) is an SCO when
+/// the object declares a `new-sco` extension definition, a domain object
+/// when it declares `new-sdo`/`new-sro` or its name starts with `x-` (the
+/// STIX 2.0-style custom object, which has the SDO common properties);
+/// otherwise it gets the common checks only.
+pub fn effective_kind(ty: &str, o: &Map<String, Value>) -> ObjectKind {
+    let kind = kind_of(ty);
+    if kind != ObjectKind::Other {
+        return kind;
+    }
+    match declared_extension_type(o) {
+        Some("new-sco") => ObjectKind::Sco,
+        Some("new-sdo") => ObjectKind::Sdo,
+        Some("new-sro") => ObjectKind::Sro,
+        _ if ty.starts_with("x-") => ObjectKind::Sdo,
+        _ => ObjectKind::Other,
+    }
+}
+
+/// The `extension_type` of the first `new-…` extension definition the
+/// object declares in `extensions` (`{"extension-definition--…":
+/// {"extension_type": "new-sco"}}`).
+fn declared_extension_type(o: &Map<String, Value>) -> Option<&str> {
+    let ext = o.get("extensions")?.as_object()?;
+    ext.iter()
+        .filter(|(k, _)| k.starts_with("extension-definition--"))
+        .filter_map(|(_, v)| v.get("extension_type")?.as_str())
+        .find(|t| t.starts_with("new-"))
+}
+
+/// Every top-level `*_ref` property is an identifier and every `*_refs` a
+/// list of them (STIX 2.1 §3.2, reference naming), including custom ones;
+/// properties already reported by a type-specific check are not repeated.
+fn check_all_references(c: &mut Ctx<'_>, o: &Map<String, Value>) {
+    for k in o.keys() {
+        let single = k.ends_with("_ref");
+        if !single && !k.ends_with("_refs") {
+            continue;
+        }
+        let reported = c.errs.iter().any(|e| {
+            e.property
+                .strip_prefix(k.as_str())
+                .is_some_and(|r| r.is_empty() || r.starts_with('['))
+        });
+        if reported {
+            continue;
+        }
+        if single {
+            c.reference(o, k, &[]);
+        } else {
+            c.references(o, k, &[], false);
+        }
+    }
 }
 
 fn check_bundle(c: &mut Ctx<'_>, o: &Map<String, Value>) {
@@ -750,6 +804,38 @@ fn check_type_specific(c: &mut Ctx<'_>, ty: &str, o: &Map<String, Value>) {
             c.references(o, "object_refs", &[], true);
         }
         "marking-definition" => check_marking_definition(c, o),
+        "extension-definition" => {
+            for p in [
+                "created_by_ref",
+                "name",
+                "schema",
+                "version",
+                "extension_types",
+            ] {
+                c.require(o, p);
+            }
+            c.nonempty_string(o, "name");
+            c.nonempty_string(o, "schema");
+            c.nonempty_string(o, "version");
+            c.string_list(o, "extension_types");
+            const TYPES: [&str; 5] = [
+                "new-sdo",
+                "new-sco",
+                "new-sro",
+                "property-extension",
+                "toplevel-property-extension",
+            ];
+            if let Some(Value::Array(a)) = o.get("extension_types") {
+                if a.iter()
+                    .any(|v| v.as_str().is_some_and(|s| !TYPES.contains(&s)))
+                {
+                    c.err(
+                        "extension_types",
+                        format!("values must be among {}", TYPES.join(", ")),
+                    );
+                }
+            }
+        }
         "ipv4-addr" | "ipv6-addr" | "mac-addr" | "domain-name" | "url" | "email-addr" | "mutex" => {
             if c.require(o, if ty == "mutex" { "name" } else { "value" }) {
                 check_sco_value(c, ty, o);
@@ -1005,7 +1091,8 @@ mod tests {
             crate::tlp::marking_definition_v2(crate::tlp::Tlp::AmberStrict),
             {"type": "marking-definition", "spec_version": "2.1", "id": "marking-definition--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
              "created": "2016-04-06T20:03:48.000Z", "definition_type": "statement", "definition": {}},
-            {"type": "x-custom-thing", "id": "x-custom-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "spec_version": "2.1", "x_foo": 1},
+            {"type": "x-custom-thing", "id": "x-custom-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "spec_version": "2.1", "x_foo": 1,
+             "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z"},
             {"type": "sighting", "spec_version": "2.1", "id": "sighting--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
              "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z"}
         ]});
@@ -1013,5 +1100,47 @@ mod tests {
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(e[0].contains("definition.statement"));
         assert!(e[1].contains("sighting_of_ref: required property missing"));
+    }
+
+    #[test]
+    fn custom_objects_by_declared_kind() {
+        let id = "x-user-agent--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+        // 2.0-style custom object: SDO common properties required.
+        let bare =
+            json!({"type": "x-user-agent", "spec_version": "2.1", "id": id, "value": "curl/8"});
+        let e = errs(bare.clone());
+        assert_eq!(
+            e,
+            vec![
+                format!("{id}: created: required property missing"),
+                format!("{id}: modified: required property missing")
+            ]
+        );
+        // Declared as a new SCO by an extension definition: SCO rules.
+        let mut sco = bare;
+        sco["extensions"] = json!({"extension-definition--5d7f5c32-7e3a-4a8c-9a0e-4d0f2f8e3b11": {"extension_type": "new-sco"}});
+        assert_eq!(errs(sco), Vec::<String>::new());
+        // A type unknown to STIX 2.1 without the x- prefix: common checks only.
+        let other = json!({"type": "user-agent", "id": "user-agent--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "value": "curl/8"});
+        assert_eq!(errs(other), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_reference_property_is_checked_once() {
+        let v = json!({"type": "sighting", "spec_version": "2.1", "id": "sighting--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z",
+            "sighting_of_ref": "nope", "x_sensor_ref": "also-nope", "x_seen_refs": ["indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", 7]});
+        let e = errs(v);
+        assert_eq!(e.len(), 3, "{e:#?}");
+        assert!(e[0].contains("sighting_of_ref: 'nope'"), "{e:?}");
+        assert!(
+            e.iter().any(|x| x.contains("x_sensor_ref: 'also-nope'")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|x| x.contains("x_seen_refs[1]: must be an identifier string")),
+            "{e:?}"
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::direct;
 use super::observation::{normalize_domain, types};
+use super::table::{mask4, mask6};
 use super::{tag, Complex, Entry, IndicatorMeta, IntelSet, COMPLEX_FLAG, DEFAULT_HORIZON_NS, NONE};
 use super::{SIDE_ANY, SIDE_DST, SIDE_SRC};
 use crate::pattern::{eval, CompExpr, Literal, ObsExpr, Op, Pattern, Step};
@@ -17,6 +18,60 @@ pub(super) enum FastKey {
     V4(u32, u8, u8),
     V6(u128, u8, u8),
     Str(u8, Vec<u8>),
+}
+
+impl FastKey {
+    /// The pattern a plain-list line with this key stands for, as alerts
+    /// show it in `stix_pattern` (the key of its signature id).
+    pub(super) fn list_pattern(&self) -> String {
+        match self {
+            FastKey::V4(a, l, _) => v4_pattern(*a, *l),
+            FastKey::V6(a, l, _) => v6_pattern(*a, *l),
+            FastKey::Str(t @ (tag::MD5 | tag::SHA1 | tag::SHA256), b) => {
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                str_pattern(*t, &hex)
+            }
+            FastKey::Str(t, b) => str_pattern(*t, &String::from_utf8_lossy(b)),
+        }
+    }
+}
+
+/// `[ipv4-addr:value = 'a']`, or `ISSUBSET 'net/l'` for a network.
+pub(super) fn v4_pattern(a: u32, l: u8) -> String {
+    if l >= 32 {
+        format!("[ipv4-addr:value = '{}']", std::net::Ipv4Addr::from(a))
+    } else {
+        let net = std::net::Ipv4Addr::from(a & mask4(l));
+        format!("[ipv4-addr:value ISSUBSET '{net}/{l}']")
+    }
+}
+
+/// `[ipv6-addr:value = 'a']`, or `ISSUBSET 'net/l'` for a network.
+pub(super) fn v6_pattern(a: u128, l: u8) -> String {
+    if l >= 128 {
+        format!("[ipv6-addr:value = '{}']", std::net::Ipv6Addr::from(a))
+    } else {
+        let net = std::net::Ipv6Addr::from(a & mask6(l));
+        format!("[ipv6-addr:value ISSUBSET '{net}/{l}']")
+    }
+}
+
+/// The pattern of a string-table entry of tag `t` whose normalised value is
+/// `value` (a domain or domain suffix, a URL, lower-case hex digest).
+pub(super) fn str_pattern(t: u8, value: &str) -> String {
+    let v = value.replace('\\', "\\\\").replace('\'', "\\'");
+    match t {
+        tag::DOMAIN => format!("[domain-name:value = '{v}']"),
+        tag::DOMAIN_SUFFIX => {
+            format!("[domain-name:value = '{v}' OR domain-name:value LIKE '%.{v}']")
+        }
+        tag::DOMAIN_SUB => format!("[domain-name:value LIKE '%.{v}']"),
+        tag::URL => format!("[url:value = '{v}']"),
+        tag::MD5 => format!("[file:hashes.MD5 = '{v}']"),
+        tag::SHA1 => format!("[file:hashes.'SHA-1' = '{v}']"),
+        tag::SHA256 => format!("[file:hashes.'SHA-256' = '{v}']"),
+        _ => "[x-unknown:value = '']".into(),
+    }
 }
 
 pub(super) fn decode_hex(s: &[u8], out: &mut [u8]) -> Option<usize> {
@@ -313,9 +368,10 @@ impl IntelSet {
     /// Indexes a parsed pattern of indicator `mi`: its fast-path keys, or
     /// a full-evaluator entry with its trigger keys or regex prefilter.
     pub(super) fn compile_pattern(&mut self, mi: u32, parsed: Pattern) -> Result<(), String> {
+        let sid = self.metas[mi as usize].signature_id;
         if let Some(keys) = fast_keys(&parsed) {
             for k in keys {
-                self.add_key(&k, mi)
+                self.add_key(&k, mi, sid)
                     .map_err(|e| format!("pattern value not indexable: {e}"))?;
             }
         } else {
@@ -329,7 +385,7 @@ impl IntelSet {
             match pattern_triggers(&parsed) {
                 Some(keys) => {
                     for k in keys {
-                        self.add_key(&k, COMPLEX_FLAG | ci)
+                        self.add_key(&k, COMPLEX_FLAG | ci, 0)
                             .map_err(|e| format!("pattern value not indexable: {e}"))?;
                     }
                 }
@@ -364,7 +420,7 @@ impl IntelSet {
         Ok(i)
     }
 
-    fn new_entry(&mut self, meta: u32, side: u8) -> Result<u32, &'static str> {
+    fn new_entry(&mut self, meta: u32, side: u8, sid: u32) -> Result<u32, &'static str> {
         let e = u32::try_from(self.entries.len()).map_err(|_| "too many entries")?;
         if e == NONE {
             return Err("too many entries");
@@ -373,6 +429,7 @@ impl IntelSet {
             meta,
             side,
             next: NONE,
+            sid,
         });
         Ok(e)
     }
@@ -397,12 +454,14 @@ impl IntelSet {
         self.entries[head as usize].next = e;
     }
 
-    pub(super) fn add_key(&mut self, k: &FastKey, meta: u32) -> Result<(), String> {
+    /// Adds fast-path key `k` for `meta` (an indicator, or `COMPLEX_FLAG |`
+    /// a full-evaluator pattern) raising hits under signature id `sid`.
+    pub(super) fn add_key(&mut self, k: &FastKey, meta: u32, sid: u32) -> Result<(), String> {
         let side = match k {
             FastKey::V4(_, _, s) | FastKey::V6(_, _, s) => *s,
             FastKey::Str(..) => SIDE_ANY,
         };
-        let e = self.new_entry(meta, side)?;
+        let e = self.new_entry(meta, side, sid)?;
         let existing = match k {
             FastKey::V4(a, l, _) => self.ips.insert_v4(*a, *l, e),
             FastKey::V6(a, l, _) => self.ips.insert_v6(*a, *l, e),
@@ -450,5 +509,6 @@ impl IntelSet {
         self.ips.shrink_to_fit();
         self.strs.shrink_to_fit();
         self.metas.shrink_to_fit();
+        self.sids.shrink_to_fit();
     }
 }

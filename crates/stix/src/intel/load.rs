@@ -214,6 +214,7 @@ impl IntelSet {
             pattern: Some(pat.to_string()),
             source: source.clone(),
             valid_until,
+            signature_id: self.sids.assign(id),
         };
         let mi = self.push_meta(meta)?;
         self.compile_pattern(mi, parsed)
@@ -245,6 +246,7 @@ impl IntelSet {
             ..Default::default()
         });
         let mut mi = NONE;
+        let mut list_name = String::new();
         let mut suffix_all = false;
         let mut buf = Vec::with_capacity(256);
         let mut n = 0usize;
@@ -316,13 +318,19 @@ impl IntelSet {
                 continue;
             }
             if let Some(m) = meta.take() {
+                list_name = m.name.clone().unwrap_or_else(|| source.to_string());
                 match self.push_meta(m) {
                     Ok(i) => mi = i,
                     Err(e) => return warn(warns, None, e),
                 }
             }
             match classify_ioc(line, suffix_all) {
-                Some(k) => match self.add_key(&k, mi) {
+                Some(k) => match {
+                    let sid = self
+                        .sids
+                        .assign(&format!("{list_name}\n{}", k.list_pattern()));
+                    self.add_key(&k, mi, sid)
+                } {
                     Ok(()) => self.stats.indicators += 1,
                     Err(e) => warn(warns, Some(n), e),
                 },

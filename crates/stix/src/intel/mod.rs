@@ -47,10 +47,12 @@
 //! still match (the usual case when replaying traffic against a new feed).
 
 mod compile;
+pub mod custom;
 mod direct;
 mod load;
 pub mod observation;
 mod observe;
+mod sid;
 mod sightings;
 pub mod table;
 
@@ -63,6 +65,7 @@ use reefwatch_applayer::JsonBuilder;
 use serde_json::Value;
 
 pub use observation::{normalize_domain, types, Observation};
+pub use sid::{signature_id_of, SID_BASE, SID_SPAN};
 use table::{IpTable, StrTable};
 
 use crate::model::uuid5;
@@ -130,6 +133,9 @@ pub struct IndicatorMeta {
     /// File the indicator came from.
     pub source: Arc<str>,
     pub valid_until: Option<i128>,
+    /// Signature id of a STIX indicator ([`sid`]); list entries have one per
+    /// line, in [`Hit::signature_id`].
+    pub signature_id: u32,
 }
 
 /// A problem met while loading; the rest still loads.
@@ -165,8 +171,12 @@ pub struct Hit {
     pub matched: String,
     /// Event time (ns).
     pub ts_ns: i64,
-    /// Index of the indicator in its [`IntelSet`].
+    /// Index of the indicator's metadata in its [`IntelSet`] (one per STIX
+    /// indicator, one per IOC list file).
     pub indicator_index: u32,
+    /// The indicator's own stable signature id (one per STIX indicator and
+    /// per IOC list line; see [`sid`] for how it is derived).
+    pub signature_id: u32,
 }
 
 impl Hit {
@@ -259,6 +269,9 @@ struct Entry {
     meta: u32,
     side: u8,
     next: u32,
+    /// Signature id of the indicator this key belongs to (0 for trigger
+    /// keys of full-evaluator patterns).
+    sid: u32,
 }
 
 struct Complex {
@@ -325,6 +338,7 @@ pub struct IntelSet {
     /// Some indicator compares `file:hashes` of this algorithm
     /// ([MD5, SHA-1, SHA-256]): the sensor must compute those digests.
     file_hash_refs: [bool; 3],
+    sids: sid::SidAllocator,
 }
 
 impl IntelSet {

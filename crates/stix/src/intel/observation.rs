@@ -233,7 +233,13 @@ impl Observation<'_> {
                 out.push(d);
             }
         }
-        let simple = |ty: &str, v: String| json!({"type": ty, "spec_version": "2.1", "id": sco_id(ty, &json!({"value": v})), "value": v});
+        let simple = |ty: &str, v: String| {
+            let mut o = json!({"type": ty, "spec_version": "2.1", "id": sco_id(ty, &json!({"value": v})), "value": v});
+            if let Some(ext) = super::custom::sco_extensions(ty) {
+                o["extensions"] = ext;
+            }
+            o
+        };
         if let Some(d) = self.domain {
             let mut buf = [0u8; 256];
             let v = normalize_domain(d, &mut buf)

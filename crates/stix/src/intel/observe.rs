@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::compile::{decode_hex, PREFILTER_REQUEST_VALUE};
+use super::compile::{decode_hex, str_pattern, v4_pattern, v6_pattern, PREFILTER_REQUEST_VALUE};
 use super::direct;
 use super::observation::{normalize_domain, Observation};
-use super::table::{mask4, mask6};
 use super::{tag, Hit, IntelSet, COMPLEX_FLAG, NONE, SIDE_ANY, SIDE_DST, SIDE_SRC, WINDOW_MAX};
 use crate::pattern::eval;
 
@@ -24,10 +23,6 @@ fn prefilter_value<'o>(obs: &Observation<'o>, f: usize) -> Option<std::borrow::C
             .then_some(std::borrow::Cow::Borrowed("/"));
     }
     direct::str_field(obs, f)
-}
-
-fn escape_pattern_str(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\'', "\\'")
 }
 
 impl IntelSet {
@@ -156,7 +151,7 @@ impl IntelSet {
                             }
                         }
                     } else {
-                        self.fast_hit(en.meta, key, obs, hits);
+                        self.fast_hit(en.meta, en.sid, key, obs, hits);
                     }
                 }
                 i = en.next;
@@ -172,7 +167,9 @@ impl IntelSet {
         let mut k = start;
         while k < hits.len() {
             let dup = hits[start..k].iter().any(|h| {
-                h.indicator_index == hits[k].indicator_index && h.matched == hits[k].matched
+                h.signature_id == hits[k].signature_id
+                    && h.indicator_index == hits[k].indicator_index
+                    && h.matched == hits[k].matched
             });
             if dup {
                 hits.remove(k);
@@ -192,7 +189,14 @@ impl IntelSet {
         }
     }
 
-    fn fast_hit(&self, mi: u32, key: FoundKey, obs: &Observation<'_>, hits: &mut Vec<Hit>) {
+    fn fast_hit(
+        &self,
+        mi: u32,
+        sid: u32,
+        key: FoundKey,
+        obs: &Observation<'_>,
+        hits: &mut Vec<Hit>,
+    ) {
         let Some(meta) = self.metas.get(mi as usize) else {
             return;
         };
@@ -208,62 +212,35 @@ impl IntelSet {
             matched,
             ts_ns: obs.ts_ns,
             indicator_index: mi,
+            signature_id: sid,
         });
     }
 
     /// The pattern equivalent to a plain-list key that matched.
     fn list_pattern(&self, key: FoundKey, obs: &Observation<'_>) -> String {
-        let lossy = |b: &[u8]| escape_pattern_str(&String::from_utf8_lossy(b));
         match key {
-            FoundKey::V4(a, l) => {
-                if l >= 32 {
-                    format!("[ipv4-addr:value = '{}']", std::net::Ipv4Addr::from(a))
-                } else {
-                    format!(
-                        "[ipv4-addr:value ISSUBSET '{}/{l}']",
-                        std::net::Ipv4Addr::from(a & mask4(l))
-                    )
-                }
-            }
-            FoundKey::V6(a, l) => {
-                if l >= 128 {
-                    format!("[ipv6-addr:value = '{}']", std::net::Ipv6Addr::from(a))
-                } else {
-                    format!(
-                        "[ipv6-addr:value ISSUBSET '{}/{l}']",
-                        std::net::Ipv6Addr::from(a & mask6(l))
-                    )
-                }
-            }
+            FoundKey::V4(a, l) => v4_pattern(a, l),
+            FoundKey::V6(a, l) => v6_pattern(a, l),
             FoundKey::Str(t, off) => {
                 let mut dbuf = [0u8; 256];
                 let dom = obs
                     .domain
                     .and_then(|d| normalize_domain(d, &mut dbuf))
                     .unwrap_or(b"");
-                let sfx = dom.get(usize::from(off)..).unwrap_or(b"");
-                match t {
-                    tag::DOMAIN => format!("[domain-name:value = '{}']", lossy(dom)),
-                    tag::DOMAIN_SUFFIX => {
-                        let s = lossy(sfx);
-                        format!("[domain-name:value = '{s}' OR domain-name:value LIKE '%.{s}']")
+                let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                let hex = |h: Option<&str>| h.unwrap_or("").trim().to_ascii_lowercase();
+                let value = match t {
+                    tag::DOMAIN => lossy(dom),
+                    tag::DOMAIN_SUFFIX | tag::DOMAIN_SUB => {
+                        lossy(dom.get(usize::from(off)..).unwrap_or(b""))
                     }
-                    tag::DOMAIN_SUB => format!("[domain-name:value LIKE '%.{}']", lossy(sfx)),
-                    tag::URL => format!("[url:value = '{}']", lossy(obs.url.unwrap_or(b""))),
-                    tag::MD5 => format!(
-                        "[file:hashes.MD5 = '{}']",
-                        obs.md5.unwrap_or("").to_ascii_lowercase()
-                    ),
-                    tag::SHA1 => format!(
-                        "[file:hashes.'SHA-1' = '{}']",
-                        obs.sha1.unwrap_or("").to_ascii_lowercase()
-                    ),
-                    tag::SHA256 => format!(
-                        "[file:hashes.'SHA-256' = '{}']",
-                        obs.sha256.unwrap_or("").to_ascii_lowercase()
-                    ),
-                    _ => "[x-unknown:value = '']".into(),
-                }
+                    tag::URL => lossy(obs.url.unwrap_or(b"")),
+                    tag::MD5 => hex(obs.md5),
+                    tag::SHA1 => hex(obs.sha1),
+                    tag::SHA256 => hex(obs.sha256),
+                    _ => String::new(),
+                };
+                str_pattern(t, &value)
             }
             FoundKey::None => String::new(),
         }
@@ -353,6 +330,7 @@ impl IntelSet {
                     matched: meta.pattern.clone().unwrap_or_default(),
                     ts_ns: obs.ts_ns,
                     indicator_index: c.meta,
+                    signature_id: meta.signature_id,
                 });
                 continue;
             }
@@ -385,6 +363,7 @@ impl IntelSet {
                         matched: meta.pattern.clone().unwrap_or_default(),
                         ts_ns: obs.ts_ns,
                         indicator_index: c.meta,
+                        signature_id: meta.signature_id,
                     });
                     c.window.clear();
                 }

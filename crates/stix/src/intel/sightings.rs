@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::custom;
 use super::observation::Observation;
 use super::{stable_uuid4, synth_indicator_id, IntelSet, SightingAcc};
 use super::{EXAMPLES_PER_SIGHTING, MAX_SIGHTINGS};
@@ -161,8 +162,12 @@ impl IntelSet {
                 if od["object_refs"].as_array().is_some_and(|a| a.is_empty()) {
                     continue;
                 }
-                for s in scos.iter() {
-                    push(&mut objects, s.clone());
+                for sco in scos.iter() {
+                    let ty = sco.get("type").and_then(Value::as_str).unwrap_or("");
+                    for def in custom::definitions(ty) {
+                        push(&mut objects, def);
+                    }
+                    push(&mut objects, sco.clone());
                 }
                 od_refs.push(Value::from(od_id));
                 push(&mut objects, od);

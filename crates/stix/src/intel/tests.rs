@@ -712,3 +712,87 @@ fn file_hash_algorithms_in_use() {
     set.load_stix_value(&v, &src, Path::new("b.json"), &mut w);
     assert_eq!(set.file_hashes_used(), (true, true, true));
 }
+
+/// Loads `text` as the plain list `name`.
+fn list_set(name: &str, text: &str) -> IntelSet {
+    let mut set = IntelSet::new();
+    let mut warns = Vec::new();
+    let source: Arc<str> = Arc::from(name);
+    set.load_list(text.as_bytes(), &source, Path::new(name), &mut warns);
+    set.finish_loading();
+    assert!(warns.is_empty(), "{warns:?}");
+    set
+}
+
+/// (signature id, matched pattern) of each hit of a C2 flow to 75.98.70.31.
+fn c2_hits(set: &mut IntelSet) -> Vec<(u32, String)> {
+    let mut hits = Vec::new();
+    set.observe(
+        &Observation {
+            src_ip: v4([10, 0, 0, 5]),
+            dst_ip: v4([75, 98, 70, 31]),
+            dst_port: Some(443),
+            ..Default::default()
+        },
+        &mut hits,
+    );
+    let mut out: Vec<(u32, String)> = hits
+        .iter()
+        .map(|h| (h.signature_id, h.matched.clone()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn each_list_line_has_its_own_stable_signature_id() {
+    let mut set = list_set("feed.txt", "10.0.0.0/8\n75.98.70.31\n");
+    let got = c2_hits(&mut set);
+    // Both lines hit (the CIDR on the source, the address on the
+    // destination), each under its own id ...
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_ne!(got[0].0, got[1].0);
+    for (sid, matched) in &got {
+        assert!((SID_BASE..SID_BASE + SID_SPAN).contains(sid));
+        // ... derived from the list name and the line's pattern, as documented.
+        assert_eq!(*sid, signature_id_of(&format!("feed.txt\n{matched}")));
+    }
+    let patterns: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
+    assert!(patterns.contains(&"[ipv4-addr:value ISSUBSET '10.0.0.0/8']"));
+    assert!(patterns.contains(&"[ipv4-addr:value = '75.98.70.31']"));
+    // Independent of the order of the lines and of the other lines.
+    let mut reversed = list_set("feed.txt", "# c2\n75.98.70.31\n10.0.0.0/8\n192.0.2.1\n");
+    assert_eq!(c2_hits(&mut reversed), got);
+    // The same value in another list is another indicator.
+    let mut other = list_set("other.txt", "75.98.70.31\n");
+    let o = c2_hits(&mut other);
+    assert_eq!(o.len(), 1);
+    assert!(!got.iter().any(|g| g.0 == o[0].0));
+}
+
+#[test]
+fn stix_indicators_have_signature_ids_from_their_ids() {
+    let (mut set, _) = load();
+    let mut hits = Vec::new();
+    set.observe(
+        &Observation {
+            dst_ip: v4([198, 51, 100, 7]),
+            ..Default::default()
+        },
+        &mut hits,
+    );
+    let h = hits
+        .iter()
+        .find(|h| h.meta.id.is_some())
+        .expect("the C2 indicator hits");
+    assert_eq!(h.signature_id, signature_id_of(&h.indicator_id()));
+    // Every hit of the set has a distinct id per indicator.
+    let mut ids: Vec<(u32, String)> = hits
+        .iter()
+        .map(|h| (h.signature_id, h.indicator_id()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let sids: std::collections::BTreeSet<u32> = ids.iter().map(|x| x.0).collect();
+    assert_eq!(sids.len(), ids.len(), "{ids:?}");
+}
