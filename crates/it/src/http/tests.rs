@@ -260,3 +260,72 @@ fn no_file_hashes_by_default() {
     assert!(!fi[0].1.contains("md5"), "{}", fi[0].1);
     assert!(buf(&s, "file.md5").is_empty());
 }
+
+/// Requests and responses pair by order on the connection, whichever way
+/// the exchanges interleave: keep-alive (each response before the next
+/// request), pipelined (all requests first), 100-continue, and responses
+/// without a body (HEAD, 204, 304).
+#[test]
+fn responses_pair_with_their_requests_in_order() {
+    let exchanges: &[(&[u8], &[u8], &str, u16)] = &[
+        (b"GET /a HTTP/1.1\r\nHost: plc\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nab", "/a", 200),
+        (b"HEAD /b HTTP/1.1\r\nHost: plc\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", "/b", 200),
+        (b"GET /c HTTP/1.1\r\nHost: plc\r\n\r\n", b"HTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\n\r\n", "/c", 304),
+        (b"DELETE /d HTTP/1.1\r\nHost: plc\r\n\r\n", b"HTTP/1.1 204 No Content\r\n\r\n", "/d", 204),
+        (
+            b"POST /e HTTP/1.1\r\nHost: plc\r\nExpect: 100-continue\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\nx=1",
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+            "/e",
+            201,
+        ),
+        (b"GET /f HTTP/1.1\r\nHost: plc\r\n\r\n", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n", "/f", 200),
+    ];
+    let want: Vec<String> = exchanges
+        .iter()
+        .map(|(_, _, uri, st)| format!("{uri} {st}"))
+        .collect();
+    let pairs = |s: &TestSink| -> Vec<String> {
+        s.events
+            .iter()
+            .filter(|e| e.0 == "http")
+            .map(|e| {
+                let v = &e.1;
+                let url = v
+                    .split("\"url\":\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next());
+                let st = v
+                    .split("\"status\":")
+                    .nth(1)
+                    .and_then(|r| r.split([',', '}']).next());
+                format!("{} {}", url.unwrap_or("-"), st.unwrap_or("-"))
+            })
+            .collect()
+    };
+    for piece in [1, 5, 1000] {
+        // keep-alive: request, its response, the next request ...
+        let mut p = new_parser();
+        let mut sink = TestSink::default();
+        let mut f = Feeder::default();
+        for (req, resp, _, _) in exchanges {
+            f.feed(p.as_mut(), Direction::ToServer, req, piece, &mut sink);
+            f.feed(p.as_mut(), Direction::ToClient, resp, piece, &mut sink);
+        }
+        p.on_close(&mut sink);
+        assert_eq!(pairs(&sink), want, "keep-alive, piece {piece}");
+        assert!(!sink
+            .anomalies
+            .iter()
+            .any(|a| a == "http.unsolicited_response"));
+        // pipelined: every request, then every response
+        let mut p = new_parser();
+        let mut sink = TestSink::default();
+        let mut f = Feeder::default();
+        let reqs: Vec<u8> = exchanges.iter().flat_map(|e| e.0.iter().copied()).collect();
+        let resps: Vec<u8> = exchanges.iter().flat_map(|e| e.1.iter().copied()).collect();
+        f.feed(p.as_mut(), Direction::ToServer, &reqs, piece, &mut sink);
+        f.feed(p.as_mut(), Direction::ToClient, &resps, piece, &mut sink);
+        p.on_close(&mut sink);
+        assert_eq!(pairs(&sink), want, "pipelined, piece {piece}");
+    }
+}

@@ -213,6 +213,68 @@ pub fn element_size(t: u8) -> Option<usize> {
     })
 }
 
+/// Whether an APDU may start at `b`: the start byte and a length of
+/// 4..=253. The control field is not judged (malformed frames are decoded
+/// and flagged, as tshark does); the confirmation is that the length lands
+/// on the end of the bytes or on another start (see [`resync`]). `None`:
+/// `b` is too short to tell.
+pub fn apci_plausible(b: &[u8]) -> Option<bool> {
+    if *b.first()? != START {
+        return Some(false);
+    }
+    Some((4..=253).contains(b.get(1)?))
+}
+
+/// Where framing resumes in bytes that do not start with an APDU (a capture
+/// that began mid-stream, a gap, garbage).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resync {
+    /// An APDU starts at this offset: plausible, and followed by the end of
+    /// the bytes or by the start of another plausible APDU.
+    At(usize),
+    /// A candidate starts at `from`, but deciding needs `needed` more bytes.
+    NeedMore { from: usize, needed: usize },
+    /// No APDU starts anywhere in the bytes.
+    NotFound,
+}
+
+/// Find the next APDU start: a 0x68 byte whose APCI is plausible and whose
+/// length lands on the end of the bytes or on a second plausible APCI (the
+/// confirmation, when the bytes hold one). A 0x68 inside data is skipped
+/// when its length leads nowhere.
+pub fn resync(b: &[u8]) -> Resync {
+    let mut p = 0;
+    while let Some(i) = b.get(p..).and_then(|r| r.iter().position(|&x| x == START)) {
+        let at = p + i;
+        let cand = &b[at..];
+        match apci_plausible(cand) {
+            None => {
+                return Resync::NeedMore {
+                    from: at,
+                    needed: 2 - cand.len(),
+                }
+            }
+            Some(false) => {}
+            Some(true) => {
+                let end = 2 + cand[1] as usize;
+                if cand.len() < end {
+                    return Resync::NeedMore {
+                        from: at,
+                        needed: end - cand.len(),
+                    };
+                }
+                // the last APDU of the bytes (nothing to confirm with), or
+                // the next one begins (None: too short to judge further)
+                if apci_plausible(&cand[end..]) != Some(false) {
+                    return Resync::At(at);
+                }
+            }
+        }
+        p = at + 1;
+    }
+    Resync::NotFound
+}
+
 pub fn type_name(t: u8) -> &'static str {
     match t {
         1 => "M_SP_NA_1",

@@ -26,6 +26,12 @@ pub struct Iec104State {
     /// Open U-format act per function (STARTDT, STOPDT, TESTFR): tx id.
     u_pending: [Option<u64>; 3],
     pub malformed: u64,
+    /// Per direction: framing lost (stream picked up mid-APDU, or after a
+    /// gap); the next bytes are searched for a confirmed APDU start.
+    lost: [bool; 2],
+    /// Per direction: an APDU was framed since the start or the last gap
+    /// (garbage after it is an anomaly; bytes before it are a pickup).
+    framed: [bool; 2],
 }
 
 pub fn operation(type_id: u8, cause: u8) -> Option<Operation> {
@@ -198,12 +204,30 @@ fn le24_first(objs: &[u8]) -> Option<u32> {
 
 impl AppParser for Iec104State {
     fn parse(&mut self, dir: Direction, data: &[u8], out: &mut dyn EventSink) -> ParseResult {
+        let d = dir.index();
         let mut off = 0usize;
         while off < data.len() {
             let rest = &data[off..];
+            if self.lost[d] {
+                match resync(rest) {
+                    Resync::At(p) => {
+                        off += p;
+                        self.lost[d] = false;
+                        continue;
+                    }
+                    Resync::NeedMore { from, needed } => {
+                        return ParseResult::Incomplete {
+                            consumed: off + from,
+                            needed,
+                        }
+                    }
+                    Resync::NotFound => return ParseResult::Done,
+                }
+            }
             match Apdu::new_checked(rest) {
                 Ok(a) => {
                     let n = a.total_len();
+                    self.framed[d] = true;
                     self.on_apdu(dir, &a, out);
                     off += n;
                 }
@@ -213,12 +237,21 @@ impl AppParser for Iec104State {
                         needed: n - rest.len(),
                     }
                 }
-                Err(_) => {
+                Err(_) if self.framed[d] => {
+                    // garbage inside a framed stream: flagged, and framing
+                    // resumes at the next start byte (as tshark reads it)
                     self.malformed += 1;
                     out.anomaly(ANOMALY_NAMES[A_LOST_SYNC as usize]);
-                    // skip to the next start byte
-                    let skip = memchr_68(&rest[1..]).map(|p| p + 1).unwrap_or(rest.len());
+                    let skip = rest[1..]
+                        .iter()
+                        .position(|&x| x == START)
+                        .map_or(rest.len(), |p| p + 1);
                     off += skip;
+                }
+                Err(_) => {
+                    // picked up mid-APDU: search with a length check and a
+                    // confirming second APDU
+                    self.lost[d] = true;
                 }
             }
         }
@@ -227,6 +260,9 @@ impl AppParser for Iec104State {
 
     fn on_gap(&mut self, dir: Direction, _out: &mut dyn EventSink) {
         self.next_ns[dir.index()] = None;
+        // the bytes after a gap may begin inside an APDU
+        self.lost[dir.index()] = true;
+        self.framed[dir.index()] = false;
     }
 
     fn on_close(&mut self, out: &mut dyn EventSink) {
@@ -237,10 +273,6 @@ impl AppParser for Iec104State {
             logger::log_unanswered(&p, an, out);
         }
     }
-}
-
-fn memchr_68(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&x| x == START)
 }
 
 #[cfg(test)]
@@ -303,5 +335,94 @@ mod tests {
             s.parse(Direction::ToServer, &data[c..], &mut sink);
             assert_eq!(sink.events.len(), 1, "cut {cut}");
         }
+    }
+
+    /// A direction picked up in the middle of an APDU: the tail of a
+    /// measurement whose data holds 0x68 bytes, then whole APDUs.
+    fn mid_stream() -> Vec<u8> {
+        let mut v = vec![
+            // tail of an I-frame (M_ME_NC_1 float): IOA 0x000068, a float
+            // 68 0c .. .. that looks like a start byte and length, QDS
+            0x68, 0x00, 0x00, // IOA (le): 0x68 is not a start here
+            0x68, 0x0c, 0x41, 0x42, // float: "68 0c" would claim 12 bytes
+            0x00, // QDS
+        ];
+        v.extend(cmd(0, 6)); // 68 0e ..: C_SC_NA_1 act, N(S) 0
+        v.extend([0x68, 0x04, 0x01, 0x00, 0x02, 0x00]); // S-frame, N(R) 1
+        v.extend(cmd(1, 6)); // a second command, N(S) 1
+        v
+    }
+
+    #[test]
+    fn resync_mid_apdu_any_split() {
+        let data = mid_stream();
+        assert_eq!(resync(&data), Resync::At(8));
+        // (segments as TCP cuts them: a false candidate that ends exactly
+        // where a segment ends cannot be told from a real last APDU)
+        for piece in [9, 10, 13, 16, 20, data.len()] {
+            let mut s = Iec104State::new();
+            // as the engine does: a direction seen from its middle starts lost
+            s.on_gap(Direction::ToServer, &mut TestSink::default());
+            let mut sink = TestSink::default();
+            let mut pending: Vec<u8> = Vec::new();
+            for c in data.chunks(piece) {
+                pending.extend_from_slice(c);
+                match s.parse(Direction::ToServer, &pending, &mut sink) {
+                    ParseResult::Incomplete { consumed, .. } => {
+                        pending.drain(..consumed);
+                    }
+                    _ => pending.clear(),
+                }
+            }
+            let cmds: Vec<_> = sink
+                .events
+                .iter()
+                .filter(|e| e.1.contains("C_SC_NA_1"))
+                .collect();
+            assert_eq!(cmds.len(), 2, "piece {piece}: {:?}", sink.events);
+            assert_eq!(sink.events.len(), 3, "piece {piece}: {:?}", sink.events);
+            assert!(
+                sink.anomalies.is_empty(),
+                "piece {piece}: {:?}",
+                sink.anomalies
+            );
+        }
+    }
+
+    #[test]
+    fn a_stray_start_byte_needs_its_length_to_land() {
+        // 68 04 01 00 looks like an S-frame, but what follows its 6 bytes
+        // (0x33) is not an APDU start: skipped; the real one at 7 is taken
+        let mut b = vec![0x10, 0x68, 0x04, 0x01, 0x00, 0x02, 0x00, 0x33];
+        let real = b.len();
+        b.extend(cmd(3, 6));
+        assert_eq!(resync(&b), Resync::At(real));
+        // the same candidate alone at the end of the bytes is taken
+        assert_eq!(resync(&b[..7]), Resync::At(1));
+        // an incomplete candidate waits for its bytes
+        assert_eq!(
+            resync(&[0x00, 0x68, 0x0e, 0x00]),
+            Resync::NeedMore {
+                from: 1,
+                needed: 13
+            }
+        );
+        assert_eq!(resync(&[0x00, 0x68, 0x02, 0x12]), Resync::NotFound);
+        assert_eq!(resync(&[]), Resync::NotFound);
+    }
+
+    #[test]
+    fn garbage_after_framing_is_flagged_per_skip() {
+        let mut s = Iec104State::new();
+        let mut sink = TestSink::default();
+        let mut data = cmd(0, 6);
+        data.extend([0x01, 0x68, 0x02, 0x68, 0x03, 0x02]); // garbage
+        data.extend(cmd(1, 6));
+        assert_eq!(
+            s.parse(Direction::ToServer, &data, &mut sink),
+            ParseResult::Done
+        );
+        assert_eq!(sink.events.len(), 2);
+        assert_eq!(sink.anomalies, ["iec104.lost_sync"; 3]);
     }
 }
