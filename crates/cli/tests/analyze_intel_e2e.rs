@@ -227,3 +227,54 @@ fn file_hash_indicators_match_http_files() {
     assert_eq!(sightings, 2, "{b:#}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue #15: two lines of one IOC list matching the same flow (a CIDR and
+/// a host inside it) raise two alerts with two distinct signature ids; all
+/// lines used to share 2000000000, so only the first line alerted.
+#[test]
+fn each_ioc_line_alerts_with_its_own_signature_id() {
+    let dir = std::env::temp_dir().join(format!("rw-intel-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("two-lines.txt");
+    std::fs::write(&list, "141.142.0.0/16\n192.150.187.43\n").unwrap();
+    let eve = dir.join("eve.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_reefwatch"))
+        .arg("analyze")
+        .arg(td("http-get-bro-org.pcap"))
+        .arg("--intel")
+        .arg(&list)
+        .arg("--eve")
+        .arg(&eve)
+        .arg("--sightings")
+        .arg(dir.join("sightings.json"))
+        .arg("-q")
+        .output()
+        .expect("run reefwatch");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<Value> = std::fs::read_to_string(&eve)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event_type"] == "alert")
+        .collect();
+    std::fs::remove_dir_all(&dir).ok();
+    let mut sids: Vec<u64> = alerts
+        .iter()
+        .map(|a| a["alert"]["signature_id"].as_u64().unwrap())
+        .collect();
+    sids.sort_unstable();
+    sids.dedup();
+    assert_eq!(sids.len(), 2, "{alerts:#?}");
+    assert!(sids
+        .iter()
+        .all(|s| (2_000_000_000..4_000_000_000).contains(s)));
+    let flows: std::collections::HashSet<u64> = alerts
+        .iter()
+        .map(|a| a["flow_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(flows.len(), 1, "both lines alert on the one flow");
+}

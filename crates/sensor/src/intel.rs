@@ -269,7 +269,7 @@ impl IntelCtx {
             if self.alerted.len() >= MAX_ALERTED {
                 self.alerted.clear();
             }
-            if !self.alerted.insert((hdr.flow_id, h.indicator_index)) {
+            if !self.alerted.insert((hdr.flow_id, h.signature_id)) {
                 continue;
             }
             self.alerts += 1;
@@ -282,7 +282,7 @@ impl IntelCtx {
             js.open_object("alert")
                 .set_str("action", "allowed")
                 .set_uint("gid", 1)
-                .set_uint("signature_id", 2_000_000_000u64 + h.indicator_index as u64)
+                .set_uint("signature_id", u64::from(h.signature_id))
                 .set_uint("rev", 1);
             match h.name() {
                 Some(name) => {

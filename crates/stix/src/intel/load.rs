@@ -325,15 +325,15 @@ impl IntelSet {
                 }
             }
             match classify_ioc(line, suffix_all) {
-                Some(k) => match {
+                Some(k) => {
                     let sid = self
                         .sids
                         .assign(&format!("{list_name}\n{}", k.list_pattern()));
-                    self.add_key(&k, mi, sid)
-                } {
-                    Ok(()) => self.stats.indicators += 1,
-                    Err(e) => warn(warns, Some(n), e),
-                },
+                    match self.add_key(&k, mi, sid) {
+                        Ok(()) => self.stats.indicators += 1,
+                        Err(e) => warn(warns, Some(n), e),
+                    }
+                }
                 None => warn(
                     warns,
                     Some(n),
