@@ -66,6 +66,18 @@ pub async fn serve_notify(
     o: HubOptions,
     ready: Option<std::sync::mpsc::Sender<SocketAddr>>,
 ) -> HubResult<()> {
+    // `stop` fires once, also when the signal comes during start-up; every
+    // connection watches it
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let signal = tokio::spawn(async move {
+        let name = shutdown_signal().await;
+        eprintln!(
+            "reefwatch hub: {name} received: stopping (in-flight requests finish, at most {} s)",
+            DRAIN_LIMIT.as_secs()
+        );
+        let _ = stop_tx.send(true);
+        Instant::now()
+    });
     let cfg = load_config(&o)?;
     let addr: SocketAddr = cfg.listen.parse().map_err(|e| {
         HubError::config(format!("{e}"), format!("listen address {:?}", cfg.listen))
@@ -119,17 +131,6 @@ pub async fn serve_notify(
     if let Some(r) = ready {
         let _ = r.send(local);
     }
-    // `stop` fires once; every connection watches it
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let signal = tokio::spawn(async move {
-        let name = shutdown_signal().await;
-        eprintln!(
-            "reefwatch hub: {name} received: stopping (in-flight requests finish, at most {} s)",
-            DRAIN_LIMIT.as_secs()
-        );
-        let _ = stop_tx.send(true);
-        Instant::now()
-    });
     let mut conns = tokio::task::JoinSet::new();
     let mut stop = stop_rx.clone();
     loop {
@@ -150,7 +151,7 @@ pub async fn serve_notify(
                     }
                 });
             }
-            _ = stop.changed() => break,
+            _ = stop.wait_for(|s| *s) => break,
         }
         // reap finished connections
         while conns.try_join_next().is_some() {}
