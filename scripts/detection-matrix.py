@@ -131,6 +131,10 @@ def tshark_flows(path):
         if not payload:
             flows[key]  # seen, no payload
             continue
+        # SMB inside NetBIOS datagrams (UDP 138, browser announcements) is
+        # not the SMB-over-TCP we decode: the flow is "nbdgm"
+        if payload[0] == "nbdgm":
+            payload = ["nbdgm"]
         ours = [TSHARK_TO_OURS[l] for l in payload if l in TSHARK_TO_OURS]
         if ours:
             flows[key][ours[0]] += 1
