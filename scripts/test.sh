@@ -52,17 +52,32 @@ if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ]; then
   done
 fi
 
+# detection matrix: every flow's app_proto against tshark's dissector on
+# all shared captures (when present); any false positive fails the suite.
+dm_fail=0
+if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ] && { [ -d ../shared/pcaps ] || [ -d /work/shared/pcaps ]; }; then
+  echo "== detection matrix (gating: 0 false positives)"
+  set +e
+  REEFWATCH=target/debug/reefwatch timeout 900 python3 scripts/detection-matrix.py --jobs 2 > target/detection-matrix.txt 2>&1
+  dmc=$?
+  set -e
+  grep -vE '^  (missed|excused):' target/detection-matrix.txt | head -120 || true
+  [ $dmc = 0 ] || { echo "(FAIL: detection matrix status $dmc)"; dm_fail=1; }
+fi
+
 # one closing line over all test binaries
-python3 - "$rc" "$conf_fail" <<'PY'
+python3 - "$rc" "$conf_fail" "$dm_fail" <<'PY'
 import re, sys
 rc = int(sys.argv[1])
 conf_fail = int(sys.argv[2])
+dm_fail = int(sys.argv[3])
 passed = failed = ignored = 0
 for line in open("target/test-output.txt", errors="replace"):
     m = re.search(r"test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored", line)
     if m:
         passed += int(m.group(1)); failed += int(m.group(2)); ignored += int(m.group(3))
 print(f"{passed} passed, {failed} failed, {ignored} skipped"
-      + ("; OT tshark conformance FAILED" if conf_fail else ""))
-sys.exit(1 if rc != 0 or failed or passed == 0 or conf_fail else 0)
+      + ("; OT tshark conformance FAILED" if conf_fail else "")
+      + ("; detection matrix FAILED (false positives)" if dm_fail else ""))
+sys.exit(1 if rc != 0 or failed or passed == 0 or conf_fail or dm_fail else 0)
 PY

@@ -2,18 +2,24 @@
 //!
 //! ```text
 //! reefwatch hub --data DIR --listen 127.0.0.1:9443
-//! reefwatch hub --data DIR org add cert-a --partner cert-b
-//! reefwatch hub --data DIR user add alice --org cert-a
-//! reefwatch hub --data DIR collection add "OT indicators" --read org:cert-a --write user:alice
-//! reefwatch hub --data DIR token rotate alice
+//! reefwatch hub --data DIR admin org add cert-a --partner cert-b
+//! reefwatch hub --data DIR admin user add alice --org cert-a
+//! reefwatch hub --data DIR admin user disable alice
+//! reefwatch hub --data DIR admin collection add "OT indicators" --read org:cert-a --write user:alice
+//! reefwatch hub --data DIR admin collection grant default --read '*'
+//! reefwatch hub --data DIR admin token list alice
+//! reefwatch hub --data DIR admin token revoke alice 3f2a9c81d0e4
 //! ```
+//! The administration commands also work without `admin` (`reefwatch hub
+//! user add …`), as before.
 use clap::{Args, Subcommand};
 use reefwatch_hub::{AdminCmd, HubOptions};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct HubArgs {
-    /// Data directory (created on first start: database, hub.toml).
+    /// Data directory (the first start creates it, owner-only, with the
+    /// database and a commented hub.toml of the defaults).
     #[arg(long, global = true, default_value = "reefwatch-hub")]
     data: PathBuf,
     /// Config file (TOML); default DIR/hub.toml when present.
@@ -46,6 +52,15 @@ pub struct HubArgs {
 
 #[derive(Subcommand, Debug)]
 enum HubCmd {
+    /// Administer the hub: users, organisations, collections, tokens.
+    #[command(subcommand)]
+    Admin(AdminSub),
+    #[command(flatten)]
+    Direct(AdminSub),
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminSub {
     /// Manage users.
     #[command(subcommand)]
     User(UserCmd),
@@ -80,6 +95,12 @@ enum UserCmd {
         #[arg(long)]
         identity: Option<String>,
     },
+    /// Remove a user (its objects stay; its password and tokens go).
+    Remove { name: String },
+    /// Refuse a user's logins (password and tokens), keeping the account.
+    Disable { name: String },
+    /// Allow a disabled user's logins again.
+    Enable { name: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -106,10 +127,10 @@ enum CollectionCmd {
         id: Option<String>,
         #[arg(long, default_value = "")]
         description: String,
-        /// Who may read: `*`, `user:NAME` or `org:NAME` (repeatable).
+        /// Who may read: `*`, `user:NAME` or `org:NAME` (repeatable; none: administrators only).
         #[arg(long)]
         read: Vec<String>,
-        /// Who may write: `*`, `user:NAME` or `org:NAME` (repeatable).
+        /// Who may write: `*`, `user:NAME` or `org:NAME` (repeatable; none: administrators only).
         #[arg(long)]
         write: Vec<String>,
         /// Replace created_by_ref with the hub's identity for other organisations.
@@ -118,12 +139,34 @@ enum CollectionCmd {
         #[arg(long, default_value = "api1")]
         api_root: String,
     },
+    /// Open a collection (id or alias) to more principals.
+    Grant {
+        collection: String,
+        /// `*`, `user:NAME` or `org:NAME` (repeatable).
+        #[arg(long)]
+        read: Vec<String>,
+        /// `*`, `user:NAME` or `org:NAME` (repeatable).
+        #[arg(long)]
+        write: Vec<String>,
+    },
+    /// Take principals off a collection's read / write lists.
+    Revoke {
+        collection: String,
+        #[arg(long)]
+        read: Vec<String>,
+        #[arg(long)]
+        write: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 enum TokenCmd {
     /// Issue a new API token for a user, revoking the old ones.
     Rotate { user: String },
+    /// List API tokens (their ids, never the tokens) of one user or all.
+    List { user: Option<String> },
+    /// Revoke one API token of a user, by the id `token list` shows.
+    Revoke { user: String, id: String },
 }
 
 pub fn run(a: HubArgs) -> i32 {
@@ -138,7 +181,7 @@ pub fn run(a: HubArgs) -> i32 {
         tls_key: a.tls_key,
         allow_plain_http: a.allow_plain_http,
     };
-    let cmd = match a.cmd {
+    let sub = match a.cmd {
         None => {
             return match reefwatch_hub::serve_blocking(opts) {
                 Ok(()) => 0,
@@ -148,19 +191,41 @@ pub fn run(a: HubArgs) -> i32 {
                 }
             }
         }
-        Some(HubCmd::User(UserCmd::Add {
+        Some(HubCmd::Admin(s)) | Some(HubCmd::Direct(s)) => s,
+    };
+    let cmd = match admin_cmd(sub) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match reefwatch_hub::admin_blocking(opts, cmd) {
+        Ok(out) => {
+            print!("{out}");
+            0
+        }
+        Err(e) => {
+            eprintln!("reefwatch hub: {e}");
+            1
+        }
+    }
+}
+
+/// The library's command for a parsed one (`Err(exit code)` when an
+/// argument cannot be used).
+fn admin_cmd(sub: AdminSub) -> Result<AdminCmd, i32> {
+    Ok(match sub {
+        AdminSub::User(UserCmd::Add {
             name,
             org,
             admin,
             password_env,
             identity,
-        })) => {
+        }) => {
             let password = match password_env {
                 Some(v) => match std::env::var(&v) {
                     Ok(p) if !p.is_empty() => Some(p),
                     _ => {
                         eprintln!("reefwatch hub: environment variable {v} is not set");
-                        return 2;
+                        return Err(2);
                     }
                 },
                 None => None,
@@ -173,16 +238,25 @@ pub fn run(a: HubArgs) -> i32 {
                 identity,
             }
         }
-        Some(HubCmd::Org(OrgCmd::Add {
+        AdminSub::User(UserCmd::Remove { name }) => AdminCmd::UserRemove { name },
+        AdminSub::User(UserCmd::Disable { name }) => AdminCmd::UserDisable {
+            name,
+            disabled: true,
+        },
+        AdminSub::User(UserCmd::Enable { name }) => AdminCmd::UserDisable {
+            name,
+            disabled: false,
+        },
+        AdminSub::Org(OrgCmd::Add {
             name,
             partners,
             identity,
-        })) => AdminCmd::OrgAdd {
+        }) => AdminCmd::OrgAdd {
             name,
             partners,
             identity,
         },
-        Some(HubCmd::Collection(CollectionCmd::Add {
+        AdminSub::Collection(CollectionCmd::Add {
             title,
             id,
             description,
@@ -190,7 +264,7 @@ pub fn run(a: HubArgs) -> i32 {
             write,
             anonymize,
             api_root,
-        })) => AdminCmd::CollectionAdd {
+        }) => AdminCmd::CollectionAdd {
             title,
             id,
             description,
@@ -199,17 +273,27 @@ pub fn run(a: HubArgs) -> i32 {
             anonymize,
             api_root,
         },
-        Some(HubCmd::Token(TokenCmd::Rotate { user })) => AdminCmd::TokenRotate { user },
-        Some(HubCmd::List) => AdminCmd::List,
-    };
-    match reefwatch_hub::admin_blocking(opts, cmd) {
-        Ok(out) => {
-            print!("{out}");
-            0
-        }
-        Err(e) => {
-            eprintln!("reefwatch hub: {e}");
-            1
-        }
-    }
+        AdminSub::Collection(CollectionCmd::Grant {
+            collection,
+            read,
+            write,
+        }) => AdminCmd::CollectionGrant {
+            collection,
+            read,
+            write,
+        },
+        AdminSub::Collection(CollectionCmd::Revoke {
+            collection,
+            read,
+            write,
+        }) => AdminCmd::CollectionRevoke {
+            collection,
+            read,
+            write,
+        },
+        AdminSub::Token(TokenCmd::Rotate { user }) => AdminCmd::TokenRotate { user },
+        AdminSub::Token(TokenCmd::List { user }) => AdminCmd::TokenList { user },
+        AdminSub::Token(TokenCmd::Revoke { user, id }) => AdminCmd::TokenRevoke { user, id },
+        AdminSub::List => AdminCmd::List,
+    })
 }

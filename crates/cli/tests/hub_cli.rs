@@ -155,7 +155,7 @@ fn admin_commands_reach_a_running_hub() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no user"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such user"));
     let _ = std::fs::remove_dir_all(&data);
 }
 

@@ -14,7 +14,10 @@
 //!   presented as `Authorization: Bearer TOKEN`.
 //! - Collection access: `read` / `write` lists of principals: `*` (any
 //!   authenticated user), `user:NAME`, `org:NAME`. Admin users may read and
-//!   write every collection (TLP still applies to them).
+//!   write every collection (TLP still applies to them). An empty list
+//!   means administrators (and, for the collections it adds, the creator)
+//!   only: the `default` collection of a first start is owner-only until
+//!   granted (`reefwatch hub admin collection grant default --read '*'`).
 //! - TLP:RED recipients: an object lists who may read it in the custom
 //!   property `x_reefwatch_recipients` (array of strings): `user:NAME`,
 //!   `org:NAME`, or the STIX identity id configured for a user or an
@@ -50,11 +53,26 @@ pub struct User {
     pub tokens: Vec<String>,
     #[serde(default)]
     pub identity: Option<String>,
+    /// A disabled user keeps its data and grants but cannot log in.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// How a token is named in listings and revocations: the first
+/// [`TOKEN_ID_LEN`] hex digits of its SHA-256 (not enough to use it).
+pub const TOKEN_ID_LEN: usize = 12;
+
+pub fn token_id(hash: &str) -> &str {
+    hash.get(..TOKEN_ID_LEN).unwrap_or(hash)
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, Default)]
 pub struct Collection {
     pub id: String,
+    /// A stable, human-readable name usable in URLs in place of the id
+    /// (`default` for the collection the first start creates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
     pub api_root: String,
     pub title: String,
     #[serde(default)]
@@ -125,6 +143,18 @@ impl Meta {
             }
         }
         m
+    }
+
+    /// Collection `id_or_alias` of API root `root` (an id wins over an
+    /// alias).
+    pub fn collection(&self, root: &str, id_or_alias: &str) -> Option<&Collection> {
+        match self.collections.get(id_or_alias) {
+            Some(c) if c.api_root == root => Some(c),
+            _ => self
+                .collections
+                .values()
+                .find(|c| c.api_root == root && c.alias.as_deref() == Some(id_or_alias)),
+        }
     }
 
     fn matches(&self, list: &[String], u: &User) -> bool {

@@ -46,9 +46,10 @@ async fn discovery_roots_collections(backend: &str) {
         (ro["can_read"].clone(), ro["can_write"].clone()),
         (json!(true), json!(false))
     );
+    // the bootstrap collection is owner-only: not listed for carol
     assert!(
-        cols.iter().any(|c| c["title"] == "default"),
-        "bootstrap collection"
+        !cols.iter().any(|c| c["title"] == "default"),
+        "bootstrap collection is not open to everyone"
     );
     let r = get(&h.app, "/api1/collections/c1/", "carol").await;
     assert_eq!(
@@ -738,4 +739,116 @@ async fn status_table_of_an_earlier_version_is_migrated() {
     assert_eq!(store.get_status("s2".into()).await.unwrap(), None);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+both!(default_collection_is_owner_only_with_an_alias);
+
+/// The first start's collection: administrators only until granted, and
+/// reachable as `/api1/collections/default/` as well as by its id.
+async fn default_collection_is_owner_only_with_an_alias(backend: &str) {
+    let h = hub(backend).await;
+    let r = get(&h.app, "/api1/collections/default/", "root").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    assert_ne!(id, "default");
+    assert_eq!(r.json()["alias"], "default");
+    let by_id = get(&h.app, &format!("/api1/collections/{id}/"), "root").await;
+    assert_eq!(by_id.json()["id"], id.as_str());
+    // written through the alias, read through the id
+    let w = post(
+        &h.app,
+        "default",
+        "root",
+        vec![indicator(9, "2020-01-01T00:00:00Z", &[])],
+    )
+    .await;
+    assert_eq!(w.status, StatusCode::ACCEPTED, "{}", w.body);
+    let objs = get(&h.app, &format!("/api1/collections/{id}/objects/"), "root").await;
+    assert_eq!(objs.objects().len(), 1);
+    // others: it does not exist for them
+    for u in ["carol", "alice"] {
+        assert_eq!(
+            get(&h.app, "/api1/collections/default/", u).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            post(
+                &h.app,
+                "default",
+                u,
+                vec![indicator(10, "2020-01-01T00:00:00Z", &[])]
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    h.cleanup().await;
+}
+
+both!(every_error_body_is_taxii_json);
+
+/// 413 (body over max_content_length, with and without Content-Length),
+/// 405 and path rejections: TAXII error message objects, like the rest.
+async fn every_error_body_is_taxii_json(backend: &str) {
+    let h = hub_with(
+        backend,
+        reefwatch_hub::server::Settings {
+            max_content_length: 2048,
+            ..Default::default()
+        },
+    )
+    .await;
+    let big: Vec<Value> = (0..40)
+        .map(|i| indicator(i, "2020-01-01T00:00:00Z", &[]))
+        .collect();
+    let r = post(&h.app, COLL, "alice", big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.headers["content-type"], TAXII);
+    assert_eq!(r.json()["http_status"], "413");
+    assert!(
+        r.json()["description"].as_str().unwrap().contains("2048"),
+        "{}",
+        r.body
+    );
+    let r = call(&h.app, Method::PUT, OBJ, Some("alice"), &[], None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers["content-type"], TAXII);
+    assert_eq!(r.json()["http_status"], "405");
+    let r = get(&h.app, "/nowhere/at/all/", "alice").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["http_status"], "404");
+    // one fault, said once
+    let r = get(&h.app, &format!("{OBJ}?limit=0"), "alice").await;
+    assert_eq!(r.json()["description"], "limit: not a positive integer");
+    h.cleanup().await;
+}
+
+both!(healthz_unauthenticated_and_disabled_users);
+
+async fn healthz_unauthenticated_and_disabled_users(backend: &str) {
+    let h = hub(backend).await;
+    let r = call(&h.app, Method::GET, "/healthz", None, &[], None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "ok");
+    assert_eq!(r.json()["backend"], backend);
+    assert_eq!(r.json()["store"], "reachable");
+    // a disabled user's token stops working
+    let mut u = h.state.meta().users["bob"].clone();
+    u.disabled = true;
+    h.state
+        .store
+        .meta_put("user:bob".into(), serde_json::to_string(&u).unwrap())
+        .await
+        .unwrap();
+    h.state.reload().await;
+    assert_eq!(
+        get(&h.app, "/taxii2/", "bob").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&h.app, "/taxii2/", "carol").await.status,
+        StatusCode::OK
+    );
+    h.cleanup().await;
 }

@@ -31,24 +31,49 @@ use std::pin::Pin;
 pub mod pg;
 pub mod sqlite;
 
+/// A storage failure, by backend; the HTTP side maps every one of them to
+/// a 500 (see [`crate::error::HubError`]).
 #[derive(Debug)]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    Sqlite(rusqlite::Error),
+    Postgres(tokio_postgres::Error),
+    /// A blocking database task could not complete (runtime shutting down,
+    /// or the task panicked).
+    Task(String),
+    /// A connection pool or lock is unusable (poisoned by a panic, closed).
+    Pool(&'static str),
+    /// A PostgreSQL schema name outside `[a-z_][a-z0-9_]*`.
+    InvalidSchema(String),
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            // tokio-postgres says only "db error" for a server error: the
+            // server's message is in the source.
+            StoreError::Postgres(e) => match e.as_db_error() {
+                Some(db) => write!(f, "postgres: {}: {}", db.severity(), db.message()),
+                None => write!(f, "postgres: {e}"),
+            },
+            StoreError::Task(e) => write!(f, "database task: {e}"),
+            StoreError::Pool(what) => write!(f, "database pool: {what}"),
+            StoreError::InvalidSchema(s) => {
+                write!(f, "invalid schema name {s:?} (use [a-z_][a-z0-9_]*)")
+            }
+        }
     }
 }
 impl std::error::Error for StoreError {}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError(format!("sqlite: {e}"))
+        StoreError::Sqlite(e)
     }
 }
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError(format!("postgres: {e}"))
+        StoreError::Postgres(e)
     }
 }
 
@@ -177,6 +202,8 @@ pub struct StatRow {
 
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
+    /// A round trip to the database (`/healthz`).
+    fn ping(&self) -> BoxFut<'_, ()>;
     fn meta_all(&self) -> BoxFut<'_, Vec<(String, String)>>;
     fn meta_put(&self, key: String, value: String) -> BoxFut<'_, ()>;
     fn meta_delete(&self, key: String) -> BoxFut<'_, bool>;
@@ -201,7 +228,7 @@ pub trait Store: Send + Sync + 'static {
 // Shared SQL building (placeholders differ: `?` for SQLite, `$n` for PG).
 
 #[derive(Clone, Debug)]
-pub enum P {
+pub enum Param {
     Int(i64),
     Text(String),
     TextList(Vec<String>),
@@ -210,7 +237,7 @@ pub enum P {
 
 pub struct Sql {
     pub text: String,
-    pub params: Vec<P>,
+    pub params: Vec<Param>,
     pg: bool,
 }
 
@@ -222,12 +249,12 @@ impl Sql {
             pg,
         }
     }
-    pub fn s(&mut self, t: &str) -> &mut Self {
+    pub fn push(&mut self, t: &str) -> &mut Self {
         self.text.push_str(t);
         self
     }
     /// Append one scalar placeholder.
-    pub fn p(&mut self, v: P) -> &mut Self {
+    pub fn bind(&mut self, v: Param) -> &mut Self {
         self.params.push(v);
         if self.pg {
             let n = self.params.len();
@@ -241,120 +268,127 @@ impl Sql {
     /// `col IN (...)` / `col = ANY($n)`.
     pub fn in_text(&mut self, col: &str, vals: &[String]) -> &mut Self {
         if vals.is_empty() {
-            return self.s("0=1");
+            return self.push("0=1");
         }
         if self.pg {
-            self.s(col)
-                .s(" = ANY(")
-                .p(P::TextList(vals.to_vec()))
-                .s(")")
+            self.push(col)
+                .push(" = ANY(")
+                .bind(Param::TextList(vals.to_vec()))
+                .push(")")
         } else {
-            self.s(col).s(" IN (");
+            self.push(col).push(" IN (");
             for (i, v) in vals.iter().enumerate() {
                 if i > 0 {
-                    self.s(",");
+                    self.push(",");
                 }
-                self.p(P::Text(v.clone()));
+                self.bind(Param::Text(v.clone()));
             }
-            self.s(")")
+            self.push(")")
         }
     }
     pub fn in_int(&mut self, col: &str, vals: &[i64]) -> &mut Self {
         if vals.is_empty() {
-            return self.s("0=1");
+            return self.push("0=1");
         }
         if self.pg {
-            self.s(col).s(" = ANY(").p(P::IntList(vals.to_vec())).s(")")
+            self.push(col)
+                .push(" = ANY(")
+                .bind(Param::IntList(vals.to_vec()))
+                .push(")")
         } else {
-            self.s(col).s(" IN (");
+            self.push(col).push(" IN (");
             for (i, v) in vals.iter().enumerate() {
                 if i > 0 {
-                    self.s(",");
+                    self.push(",");
                 }
-                self.p(P::Int(*v));
+                self.bind(Param::Int(*v));
             }
-            self.s(")")
+            self.push(")")
         }
     }
 
     /// TLP visibility of row alias `x` for `v`.
     fn visible(&mut self, x: &str, v: &Viewer) -> &mut Self {
-        self.s("(").s(x).s(".tlp <= 1 OR (").s(x).s(".tlp = 2 AND ");
+        self.push("(")
+            .push(x)
+            .push(".tlp <= 1 OR (")
+            .push(x)
+            .push(".tlp = 2 AND ");
         self.in_text(&format!("{x}.producer_org"), &v.amber_orgs);
-        self.s(") OR (")
-            .s(x)
-            .s(".tlp = 3 AND ")
-            .s(x)
-            .s(".producer_org = ")
-            .p(P::Text(v.org.clone()));
-        self.s(") OR (")
-            .s(x)
-            .s(".tlp >= 4 AND EXISTS (SELECT 1 FROM recipients rc WHERE rc.seq = ");
-        self.s(x).s(".date_added AND ");
+        self.push(") OR (")
+            .push(x)
+            .push(".tlp = 3 AND ")
+            .push(x)
+            .push(".producer_org = ")
+            .bind(Param::Text(v.org.clone()));
+        self.push(") OR (")
+            .push(x)
+            .push(".tlp >= 4 AND EXISTS (SELECT 1 FROM recipients rc WHERE rc.seq = ");
+        self.push(x).push(".date_added AND ");
         self.in_text("rc.principal", &v.principals);
-        self.s(")))")
+        self.push(")))")
     }
 }
 
 /// The page query shared by both backends.
 pub fn build_query(q: &Query, pg: bool) -> Sql {
     let mut s = Sql::new(pg);
-    s.s("SELECT o.date_added, o.id, o.version, o.spec_version, o.producer_org, o.tlp");
+    s.push("SELECT o.date_added, o.id, o.version, o.spec_version, o.producer_org, o.tlp");
     if q.with_json {
-        s.s(", o.json");
+        s.push(", o.json");
     }
-    s.s(" FROM objects o WHERE o.collection = ")
-        .p(P::Text(q.collection.clone()));
+    s.push(" FROM objects o WHERE o.collection = ")
+        .bind(Param::Text(q.collection.clone()));
     let after = match (q.cursor, q.filter.added_after) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
     if let Some(a) = after {
-        s.s(" AND o.date_added > ").p(P::Int(a));
+        s.push(" AND o.date_added > ").bind(Param::Int(a));
     }
     let f = &q.filter;
     if !f.ids.is_empty() {
-        s.s(" AND ").in_text("o.id", &f.ids);
+        s.push(" AND ").in_text("o.id", &f.ids);
     }
     if !f.types.is_empty() {
-        s.s(" AND ").in_text("o.type", &f.types);
+        s.push(" AND ").in_text("o.type", &f.types);
     }
     if !f.spec_versions.is_empty() {
-        s.s(" AND ").in_text("o.spec_version", &f.spec_versions);
+        s.push(" AND ").in_text("o.spec_version", &f.spec_versions);
     }
     if !f.versions.is_empty() && !f.versions.contains(&VersionSel::All) {
-        s.s(" AND (0=1");
+        s.push(" AND (0=1");
         let mut at = Vec::new();
         for v in &f.versions {
             match v {
                 VersionSel::First => {
-                    s.s(" OR o.is_first = 1");
+                    s.push(" OR o.is_first = 1");
                 }
                 VersionSel::Last => {
-                    s.s(" OR o.is_last = 1");
+                    s.push(" OR o.is_last = 1");
                 }
                 VersionSel::At(t) => at.push(*t),
                 VersionSel::All => {}
             }
         }
         if !at.is_empty() {
-            s.s(" OR ").in_int("o.version", &at);
+            s.push(" OR ").in_int("o.version", &at);
         }
-        s.s(")");
+        s.push(")");
     }
     if !q.viewer.unrestricted {
-        s.s(" AND ");
+        s.push(" AND ");
         s.visible("o", &q.viewer);
         // A scalar subquery (not NOT EXISTS): PostgreSQL would turn NOT
         // EXISTS into an anti-join over the whole refs table; this stays a
         // per-row correlated lookup (refs primary key, then objects(id)) in
         // both databases, so its cost is proportional to the page.
-        s.s(" AND (SELECT 1 FROM refs r JOIN objects t ON t.id = r.target WHERE r.seq = o.date_added AND t.tlp >= 2 AND NOT ");
+        s.push(" AND (SELECT 1 FROM refs r JOIN objects t ON t.id = r.target WHERE r.seq = o.date_added AND t.tlp >= 2 AND NOT ");
         s.visible("t", &q.viewer);
-        s.s(" LIMIT 1) IS NULL");
+        s.push(" LIMIT 1) IS NULL");
     }
-    s.s(" ORDER BY o.date_added LIMIT ")
-        .p(P::Int(q.limit as i64 + 1));
+    s.push(" ORDER BY o.date_added LIMIT ")
+        .bind(Param::Int(q.limit as i64 + 1));
     s
 }
 

@@ -80,14 +80,14 @@ async fn connect(url: &str, schema: &str) -> Res<Client> {
     Ok(client)
 }
 
-fn params(ps: &[P]) -> Vec<Box<dyn ToSql + Sync + Send>> {
+fn params(ps: &[Param]) -> Vec<Box<dyn ToSql + Sync + Send>> {
     ps.iter()
         .map(|p| -> Box<dyn ToSql + Sync + Send> {
             match p {
-                P::Int(i) => Box::new(*i),
-                P::Text(t) => Box::new(t.clone()),
-                P::TextList(v) => Box::new(v.clone()),
-                P::IntList(v) => Box::new(v.clone()),
+                Param::Int(i) => Box::new(*i),
+                Param::Text(t) => Box::new(t.clone()),
+                Param::TextList(v) => Box::new(v.clone()),
+                Param::IntList(v) => Box::new(v.clone()),
             }
         })
         .collect()
@@ -103,9 +103,7 @@ impl PgStore {
     /// Connect, create the schema and tables if needed.
     pub async fn connect(url: &str, schema: &str, readers: usize) -> Res<Self> {
         if !valid_schema(schema) {
-            return Err(StoreError(format!(
-                "invalid schema name {schema:?} (use [a-z_][a-z0-9_]*)"
-            )));
+            return Err(StoreError::InvalidSchema(schema.to_string()));
         }
         let (admin, conn) = tokio_postgres::connect(url, NoTls).await?;
         tokio::spawn(async move {
@@ -151,7 +149,7 @@ impl PgStore {
     /// Drop a schema (tests).
     pub async fn drop_schema(url: &str, schema: &str) -> Res<()> {
         if !valid_schema(schema) {
-            return Err(StoreError("invalid schema".into()));
+            return Err(StoreError::InvalidSchema(schema.to_string()));
         }
         let (c, conn) = tokio_postgres::connect(url, NoTls).await?;
         tokio::spawn(async move {
@@ -257,6 +255,13 @@ async fn add_tx(c: &mut Client, collection: &str, objs: &[NewObject]) -> Res<Vec
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn ping(&self) -> BoxFut<'_, ()> {
+        Box::pin(async move {
+            self.reader().simple_query("SELECT 1").await?;
+            Ok(())
+        })
     }
 
     fn meta_all(&self) -> BoxFut<'_, Vec<(String, String)>> {

@@ -76,12 +76,12 @@ fn open(path: &Path) -> Res<Connection> {
     Ok(c)
 }
 
-fn to_sql(p: &P) -> rusqlite::types::Value {
+fn to_sql(p: &Param) -> rusqlite::types::Value {
     match p {
-        P::Int(i) => rusqlite::types::Value::Integer(*i),
-        P::Text(t) => rusqlite::types::Value::Text(t.clone()),
+        Param::Int(i) => rusqlite::types::Value::Integer(*i),
+        Param::Text(t) => rusqlite::types::Value::Text(t.clone()),
         // Lists are expanded into scalars by `Sql` for SQLite.
-        P::TextList(_) | P::IntList(_) => rusqlite::types::Value::Null,
+        Param::TextList(_) | Param::IntList(_) => rusqlite::types::Value::Null,
     }
 }
 
@@ -116,11 +116,11 @@ impl SqliteStore {
             tokio::task::spawn_blocking(move || {
                 let mut c = w
                     .lock()
-                    .map_err(|_| StoreError("writer lock poisoned".into()))?;
+                    .map_err(|_| StoreError::Pool("writer lock poisoned"))?;
                 f(&mut c)
             })
             .await
-            .map_err(|e| StoreError(format!("join: {e}")))?
+            .map_err(|e| StoreError::Task(e.to_string()))?
         })
     }
 
@@ -134,13 +134,13 @@ impl SqliteStore {
             let permit = permits
                 .acquire_owned()
                 .await
-                .map_err(|_| StoreError("reader pool closed".into()))?;
+                .map_err(|_| StoreError::Pool("reader pool closed"))?;
             tokio::task::spawn_blocking(move || {
                 let c = rs
                     .lock()
-                    .map_err(|_| StoreError("reader pool poisoned".into()))?
+                    .map_err(|_| StoreError::Pool("reader pool poisoned"))?
                     .pop();
-                let c = c.ok_or_else(|| StoreError("reader pool empty".into()))?;
+                let c = c.ok_or_else(|| StoreError::Pool("reader pool empty"))?;
                 // Give the connection back even if `f` panics.
                 let lease = Lease {
                     c: Some(c),
@@ -152,7 +152,7 @@ impl SqliteStore {
                 r
             })
             .await
-            .map_err(|e| StoreError(format!("join: {e}")))?
+            .map_err(|e| StoreError::Task(e.to_string()))?
         })
     }
 }
@@ -268,6 +268,13 @@ fn query_rows(c: &Connection, q: &Query) -> Res<Page> {
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn ping(&self) -> BoxFut<'_, ()> {
+        self.with_reader(|c| {
+            c.query_row("SELECT count(*) FROM meta", [], |_| Ok(()))?;
+            Ok(())
+        })
     }
 
     fn meta_all(&self) -> BoxFut<'_, Vec<(String, String)>> {

@@ -88,6 +88,11 @@ pub const DAVE_ID: &str = "identity--dddddddd-dddd-4ddd-8ddd-dddddddddddd";
 /// alice also has password `alicepw`. Collections: c1 (rw for all),
 /// c-ro (read for all, write for admin only), c-anon (rw, anonymised).
 pub async fn hub(backend: &str) -> Hub {
+    hub_with(backend, Settings::default()).await
+}
+
+/// [`hub`] with other settings.
+pub async fn hub_with(backend: &str, settings: Settings) -> Hub {
     let (store, pg_schema, dir) = open(backend).await;
     let s = &*store;
     reefwatch_hub::bootstrap(s).await.unwrap();
@@ -134,6 +139,7 @@ pub async fn hub(backend: &str) -> Hub {
             password: (u == "alice").then(|| access::hash_password("alicepw")),
             tokens: vec![access::sha256_hex(format!("tok-{u}").as_bytes())],
             identity: (u == "dave").then(|| DAVE_ID.to_string()),
+            disabled: false,
         };
         put(s, &format!("user:{u}"), &user).await;
     }
@@ -144,6 +150,7 @@ pub async fn hub(backend: &str) -> Hub {
     ] {
         let c = Collection {
             id: id.into(),
+            alias: None,
             api_root: "api1".into(),
             title: id.into(),
             description: String::new(),
@@ -153,9 +160,7 @@ pub async fn hub(backend: &str) -> Hub {
         };
         put(s, &format!("collection:{id}"), &c).await;
     }
-    let state = AppState::new(store.clone(), Settings::default())
-        .await
-        .unwrap();
+    let state = AppState::new(store.clone(), settings).await.unwrap();
     Hub {
         app: server::router(state.clone()),
         state,

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Detection matrix: reefwatch's `app_proto` per flow against tshark.
+
+usage: scripts/detection-matrix.py [--jobs N] [--show N] [DIR...]
+  DIR: capture folders with a MANIFEST.tsv (default: ../shared/pcaps and
+  ../shared/pcaps-it, else /work/shared/...). Binary: $REEFWATCH, else
+  target/release/reefwatch, else target/debug/reefwatch.
+
+Method. Every capture listed in each MANIFEST.tsv is read twice, file by
+file, N at a time (default 2): by `reefwatch analyze FILE --eve -` (the
+`app_proto` of its `flow` events; nothing or "failed" means "no protocol")
+and by `tshark -T fields` (per frame: `frame.protocols` and the innermost
+addresses and ports). A flow is its transport and unordered pair of
+endpoints, within one file. tshark's label of a flow is the set of
+dissectors, mapped to our names by TSHARK_TO_OURS below, that it ran on the
+payload of the flow's frames: the layers after the innermost tcp/udp.
+Frames quoted inside ICMP errors are skipped.
+
+Verdicts per flow (tshark label T, the set above; ours R):
+  ok           R in T, or R is none and T has none of our protocols
+  missed       R is none, T names one of ours (listed, not a failure)
+  FALSE POS.   R is one of ours and R not in T (T is another of ours, or
+               a protocol we do not decode, or undissected data)
+Exit 1 on any false positive, 0 otherwise, 2 on a setup error.
+
+Exceptions (each is a place where tshark is wrong or guesses by port only;
+they are matched on file, flow and both labels, never on a whole class):
+EXCEPTIONS below, each with its reason.
+"""
+
+import concurrent.futures as cf
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+from collections import Counter, defaultdict
+
+# tshark dissector (a layer of frame.protocols) -> our app_proto. A layer
+# not listed is a protocol we do not decode; it names the flow's tshark
+# label in the table ("data" when tshark found no dissector).
+TSHARK_TO_OURS = {
+    "mbtcp": "modbus",
+    "modbus": "modbus",
+    "dnp3": "dnp3",
+    "104apci": "iec104",
+    "104asdu": "iec104",
+    "iec60870_104": "iec104",
+    "s7comm": "s7comm",
+    "s7comm-plus": "s7comm",
+    "s7comm_plus": "s7comm",
+    "enip": "enip",
+    "cip": "enip",
+    "dns": "dns",
+    "mdns": "dns",
+    "llmnr": "dns",
+    "http": "http",
+    "tls": "tls",
+    "ssl": "tls",
+    "ssh": "ssh",
+    "dhcp": "dhcp",
+    "bootp": "dhcp",
+    "ftp": "ftp",
+    "snmp": "snmp",
+    "rdp": "rdp",
+    "smb": "smb",
+    "smb2": "smb",
+    "ntp": "ntp",
+    "nbns": "nbns",
+    "telnet": "telnet",
+}
+OURS = sorted(set(TSHARK_TO_OURS.values()))
+
+# Layers that carry another protocol: skipped when naming a flow that has
+# none of ours (so MMS shows as "mms", not "tpkt").
+CARRIERS = {"tpkt", "cotp", "ses", "pres", "acse", "nbss", "data-text-lines",
+            "vssmonitoring", "eth", "ethertype", "_ws.malformed", "_ws.short",
+            "_ws.unreassembled", "_ws.expert"}
+
+# (file suffix, server port or None, tshark label, ours, reason)
+EXCEPTIONS = []
+
+FIELDS = ["frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+          "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
+          "tcp.len", "udp.length"]
+
+
+def last(v):
+    return v.split(",")[-1] if v else ""
+
+
+def norm_ip(s):
+    try:
+        return str(ipaddress.ip_address(s))
+    except ValueError:
+        return s
+
+
+def tshark_flows(path):
+    cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=a",
+           "-E", "separator=\t"]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    flows = defaultdict(Counter)
+    for line in p.stdout.splitlines():
+        c = line.split("\t")
+        if len(c) < len(FIELDS):
+            continue
+        layers = c[0].split(":")
+        # innermost transport
+        ti = max((i for i, l in enumerate(layers) if l in ("tcp", "udp")), default=-1)
+        if ti < 0:
+            continue
+        if any(l in ("icmp", "icmpv6") for l in layers[:ti]):
+            continue  # a header quoted in an ICMP error
+        proto = layers[ti].upper()
+        ip4 = last(c[1]), last(c[2])
+        ip6 = last(c[3]), last(c[4])
+        # the innermost IP layer is the one before the transport
+        ipl = next((l for l in reversed(layers[:ti]) if l in ("ip", "ipv6")), "ip")
+        src, dst = (ip6 if ipl == "ipv6" and ip6[0] else ip4)
+        if proto == "TCP":
+            sp, dp = last(c[5]), last(c[6])
+        else:
+            sp, dp = last(c[7]), last(c[8])
+        if not sp or not dp or not src:
+            continue
+        key = (proto, frozenset([(norm_ip(src), int(sp)), (norm_ip(dst), int(dp))]))
+        payload = layers[ti + 1:]
+        if not payload:
+            flows[key]  # seen, no payload
+            continue
+        # SMB inside NetBIOS datagrams (UDP 138, browser announcements) is
+        # not the SMB-over-TCP we decode: the flow is "nbdgm"
+        if payload[0] == "nbdgm":
+            payload = ["nbdgm"]
+        ours = [TSHARK_TO_OURS[l] for l in payload if l in TSHARK_TO_OURS]
+        if ours:
+            flows[key][ours[0]] += 1
+        else:
+            other = next((l for l in payload if l not in CARRIERS), payload[0])
+            flows[key]["~" + other] += 1
+    return flows, p.returncode
+
+
+def reefwatch_flows(binary, path):
+    p = subprocess.run([binary, "analyze", path, "--eve", "-", "-q"],
+                       capture_output=True, text=True, errors="replace")
+    flows = {}
+    for line in p.stdout.splitlines():
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("event_type") != "flow" or e.get("proto") not in ("TCP", "UDP"):
+            continue
+        key = (e["proto"], frozenset([(norm_ip(e["src_ip"]), e.get("src_port", 0)),
+                                      (norm_ip(e["dest_ip"]), e.get("dest_port", 0))]))
+        ap = e.get("app_proto", "")
+        if ap == "failed":
+            ap = ""
+        # a 5-tuple reused within the file: any labelled instance counts
+        if ap or key not in flows:
+            flows[key] = (ap, e.get("dest_port", 0))
+    return flows, p.returncode
+
+
+def one(binary, path):
+    (ts, trc), (rw, rrc) = tshark_flows(path), reefwatch_flows(binary, path)
+    return path, ts, rw, trc, rrc
+
+
+def tshark_label(counter):
+    ours = [k for k in counter if not k.startswith("~")]
+    if ours:
+        return set(ours), max(ours, key=lambda k: counter[k])
+    others = [k for k in counter if k.startswith("~")]
+    if others:
+        return set(), max(others, key=lambda k: counter[k])[1:]
+    return set(), "-"  # no payload seen by tshark
+
+
+def exception_for(path, port, tlabel, ours):
+    for suffix, eport, tl, o, reason in EXCEPTIONS:
+        if path.endswith(suffix) and (eport is None or eport == port) and tl == tlabel and o == ours:
+            return reason
+    return None
+
+
+def main(argv):
+    jobs, show, dirs = 2, 40, []
+    it = iter(argv)
+    for a in it:
+        if a == "--jobs":
+            jobs = int(next(it))
+        elif a == "--show":
+            show = int(next(it))
+        else:
+            dirs.append(a)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not dirs:
+        for base in (os.path.join(root, "..", "shared"), "/work/shared"):
+            if os.path.isdir(os.path.join(base, "pcaps")):
+                dirs = [os.path.join(base, d) for d in ("pcaps", "pcaps-it")]
+                break
+    if not dirs:
+        print("no capture folders found", file=sys.stderr)
+        return 2
+    binary = os.environ.get("REEFWATCH") or next(
+        (b for b in (os.path.join(root, "target", t, "reefwatch") for t in ("release", "debug"))
+         if os.access(b, os.X_OK)), None)
+    if not binary:
+        print("reefwatch binary not found (set REEFWATCH)", file=sys.stderr)
+        return 2
+    files = []
+    for d in dirs:
+        with open(os.path.join(d, "MANIFEST.tsv")) as m:
+            next(m)
+            files += [os.path.join(d, l.split("\t")[0]) for l in m if l.strip()]
+    table = Counter()
+    fps, missed, excused, errors = [], [], [], []
+    with cf.ThreadPoolExecutor(jobs) as ex:
+        for path, ts, rw, trc, rrc in ex.map(lambda f: one(binary, f), files):
+            rel = os.path.relpath(path, os.path.dirname(dirs[0]))
+            if rrc not in (0,):
+                errors.append(f"{rel}: reefwatch exit {rrc}")
+            for key, (ours, port) in rw.items():
+                tset, tname = tshark_label(ts.get(key, Counter()))
+                r = ours or "none"
+                shown = tname if tname in OURS else (f"({tname})" if tname != "-" else "-")
+                table[(shown, r)] += 1
+                if ours and ours not in tset:
+                    reason = exception_for(rel, port, tname, ours)
+                    ends = sorted(f"{a}:{p}" for a, p in key[1])
+                    item = f"{rel}  {key[0]} {' '.join(ends)}  tshark={tname} ours={ours}"
+                    (excused if reason else fps).append(item + (f"  [{reason}]" if reason else ""))
+                elif not ours and tset:
+                    ends = sorted(f"{a}:{p}" for a, p in key[1])
+                    missed.append(f"{rel}  {key[0]} {' '.join(ends)}  tshark={tname}")
+    rows = sorted({t for t, _ in table})
+    cols = [c for c in OURS if any(r == c for _, r in table)] + ["none"]
+    w = max(len(r) for r in rows + ["tshark \\ ours"]) + 1
+    print(f"detection matrix: {len(files)} captures, {sum(table.values())} TCP/UDP flows; "
+          "rows: tshark's label (parenthesised: a protocol we do not decode), columns: reefwatch's app_proto")
+    print("tshark \\ ours".ljust(w) + "".join(c.rjust(8) for c in cols))
+    for t in rows:
+        print(t.ljust(w) + "".join((str(table[(t, c)]) if table[(t, c)] else ".").rjust(8) for c in cols))
+    print(f"\nmissed (tshark names one of ours, we name none): {len(missed)}")
+    for m in missed[:show]:
+        print("  missed:", m)
+    print(f"excused by a documented exception: {len(excused)}")
+    for m in excused:
+        print("  excused:", m)
+    for e in errors:
+        print("  error:", e)
+    print(f"FALSE POSITIVES: {len(fps)}")
+    for m in fps[:max(show, 200)]:
+        print("  fp:", m)
+    return 1 if fps else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
