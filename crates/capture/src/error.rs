@@ -102,10 +102,7 @@ impl fmt::Display for CaptureError {
                 "{file}: read error: {source} at byte offset {offset} (packet {packet})"
             ),
             CaptureError::NotACapture { file, what } => {
-                write!(
-                    f,
-                    "{file}: not a capture file: {what} at byte offset 0 (packet 1)"
-                )
+                write!(f, "{file}: not a capture file: {what}")
             }
             CaptureError::Truncated {
                 file,
@@ -155,7 +152,7 @@ impl RawError {
             RawError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
                 CaptureError::Truncated {
                     file,
-                    what: format!("compressed stream ends early ({e})"),
+                    what: format!("gzip stream ({e})"),
                     offset,
                     packet,
                 }
@@ -168,7 +165,7 @@ impl RawError {
             {
                 CaptureError::Corrupt {
                     file,
-                    what: format!("compressed stream is invalid ({e})"),
+                    what: format!("gzip stream ({e})"),
                     offset,
                     packet,
                 }

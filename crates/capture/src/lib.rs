@@ -282,7 +282,7 @@ impl CaptureReader {
                 .map_err(|e| at_start(e.into()))?
             {
                 return Err(at_start(RawError::Truncated(format!(
-                    "pcap file header cut short ({} of 24 bytes)",
+                    "pcap file header: {} of 24 bytes",
                     input.avail().len()
                 ))));
             }
@@ -293,7 +293,7 @@ impl CaptureReader {
         } else if head.len() >= 4 && bytes::u32_at(head, 0, false) == pcapng::BT_SHB {
             if !input.fill(12).map_err(|e| at_start(e.into()))? {
                 return Err(at_start(RawError::Truncated(format!(
-                    "pcapng section header cut short ({} of 28 bytes)",
+                    "pcapng section header: {} of 28 bytes",
                     input.avail().len()
                 ))));
             }
@@ -515,16 +515,14 @@ impl CaptureReader {
                     return Ok(None);
                 }
                 return fail(RawError::Truncated(format!(
-                    "pcapng block header cut short ({left} of 8 bytes)"
+                    "pcapng block header: {left} of 8 bytes"
                 )));
             }
             let head = input.avail();
             let btype = bytes::u32_at(head, pcapng::field::TYPE, ng.be);
             if btype == pcapng::BT_SHB {
                 if !input.fill(12).map_err(io)? {
-                    return fail(RawError::Truncated(
-                        "pcapng section header cut short".into(),
-                    ));
+                    return fail(RawError::Truncated("pcapng section header".into()));
                 }
                 match pcapng::shb_byte_order(input.avail()) {
                     Some(be) => ng.be = be,
@@ -555,7 +553,7 @@ impl CaptureReader {
             let len = len as usize;
             if !input.fill(len).map_err(io)? {
                 return fail(RawError::Truncated(format!(
-                    "pcapng block (type {btype:#x}) of {len} bytes cut short ({} bytes left)",
+                    "pcapng block (type {btype:#x}) of {len} bytes: {} bytes left",
                     input.avail().len()
                 )));
             }
@@ -717,9 +715,7 @@ fn pcap_next(input: &mut Input, h: &pcap::PcapHeader) -> RecResult {
             return Ok(None);
         }
         return Err((
-            RawError::Truncated(format!(
-                "pcap record header cut short ({left} of {hl} bytes)"
-            )),
+            RawError::Truncated(format!("pcap record header: {left} of {hl} bytes")),
             off,
         ));
     }
@@ -738,7 +734,7 @@ fn pcap_next(input: &mut Input, h: &pcap::PcapHeader) -> RecResult {
     if !input.fill(total).map_err(io)? {
         return Err((
             RawError::Truncated(format!(
-                "pcap record of {} bytes cut short ({} bytes left)",
+                "pcap record of {} bytes: {} bytes left",
                 r.incl_len,
                 input.avail().len().saturating_sub(hl)
             )),
@@ -814,22 +810,72 @@ pub const MAX_DIR_DEPTH: usize = 32;
 /// (unknown magic: READMEs, manifests) are skipped silently; other failures
 /// are returned as errors. Symbolic links to directories are not followed.
 pub fn expand_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<CaptureError>) {
+    let e = expand_inputs_reporting(paths);
+    (e.files, e.errors)
+}
+
+/// What [`expand_inputs_reporting`] found.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// captures to read, in order
+    pub files: Vec<PathBuf>,
+    /// inputs that cannot be read (a directory with no capture is one)
+    pub errors: Vec<CaptureError>,
+    /// files in a directory named like a capture (`.pcap`, `.pcapng`,
+    /// `.cap`, `.gz`, …) that are not one, with the reason; other
+    /// non-capture files of a directory are skipped without a word
+    pub skipped: Vec<CaptureError>,
+}
+
+/// Whether a file name says "capture".
+fn capture_named(p: &Path) -> bool {
+    let n = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let n = n.strip_suffix(".gz").unwrap_or(&n);
+    [".pcap", ".pcapng", ".cap", ".ntar", ".dmp", ".gz"]
+        .iter()
+        .any(|x| n.ends_with(x))
+}
+
+/// [`expand_inputs`], also telling which files of a directory were
+/// skipped and why. A FIFO or other non-regular file is not peeked at
+/// (reading it would consume it): it is read first, like stdin.
+pub fn expand_inputs_reporting(paths: &[PathBuf]) -> Expanded {
     let mut found: Vec<(Option<i64>, PathBuf)> = Vec::new();
     let mut errors = Vec::new();
+    let mut skipped = Vec::new();
     for p in paths {
         if p.as_os_str() != "-" && p.is_dir() {
             let mut files = Vec::new();
             walk(p, 0, &mut files, &mut errors);
             files.sort();
+            let before = found.len();
             for f in files {
                 match first_ts(&f) {
                     Ok(ts) => found.push((ts, f)),
-                    Err(e) if e.is_not_a_capture() => {}
+                    Err(e) if e.is_not_a_capture() => {
+                        if capture_named(&f) {
+                            skipped.push(e);
+                        }
+                    }
                     Err(e) => errors.push(e),
                 }
             }
-        } else if p.as_os_str() == "-" {
-            // stdin cannot be peeked without consuming it; keep it first.
+            if found.len() == before {
+                errors.push(CaptureError::Io {
+                    file: p.display().to_string(),
+                    offset: None,
+                    packet: 1,
+                    source: std::io::Error::other("no capture file in this directory"),
+                });
+            }
+        } else if p.as_os_str() == "-"
+            || std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir())
+        {
+            // stdin or a FIFO cannot be peeked without consuming it; keep
+            // it first.
             found.push((Some(i64::MIN), p.clone()));
         } else {
             match first_ts(p) {
@@ -844,7 +890,11 @@ pub fn expand_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<CaptureError>) {
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.1.cmp(&b.1),
     });
-    (found.into_iter().map(|(_, p)| p).collect(), errors)
+    Expanded {
+        files: found.into_iter().map(|(_, p)| p).collect(),
+        errors,
+        skipped,
+    }
 }
 
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, errors: &mut Vec<CaptureError>) {

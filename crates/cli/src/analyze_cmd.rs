@@ -1,5 +1,6 @@
 //! `reefwatch analyze …`
 use clap::{Args, ValueEnum};
+use reefwatch_sensor::eve::EveDest;
 use reefwatch_sensor::{analyze, AnalyzeOptions, AppLayerMode, EngineConfig};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -25,7 +26,7 @@ pub struct AnalyzeArgs {
     /// order, flow ids, evictions under the flow and memory caps (split
     /// between threads), and a capture file still growing (read as it was
     /// when opened).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = parse_threads)]
     pub threads: usize,
     /// Format of the end-of-run summary.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
@@ -82,22 +83,48 @@ pub struct AnalyzeArgs {
     pub sensor_name: String,
 }
 
+/// `--threads`: a count of at least 1.
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{s}' is not a thread count")),
+    }
+}
+
+/// Open the EVE destination: `none`, `-` (stdout) or a file.
+fn open_eve(spec: &str) -> Result<Option<EveDest>, String> {
+    use reefwatch_sensor::eve::EveWriter;
+    let (file, name) = match spec {
+        "none" => return Ok(None),
+        "-" => {
+            use std::os::fd::AsFd;
+            // stdout's own descriptor, unbuffered: the writer gathers
+            // whole lines and can cut a regular file back to the last one
+            let fd = std::io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(|e| format!("cannot write EVE to stdout: {e}"))?;
+            (std::fs::File::from(fd), "stdout")
+        }
+        path => match std::fs::File::create(path) {
+            Ok(f) => (f, path),
+            Err(e) => return Err(format!("cannot create EVE file {path}: {e}")),
+        },
+    };
+    Ok(Some(Arc::new(Mutex::new(
+        Box::new(EveWriter::new(file, name)) as Box<dyn Write + Send>,
+    ))))
+}
+
 pub fn run(a: AnalyzeArgs) -> i32 {
     let to_stdout = a.eve == "-";
-    let eve: Option<reefwatch_sensor::eve::EveDest> = match a.eve.as_str() {
-        "none" => None,
-        "-" => Some(Arc::new(Mutex::new(
-            Box::new(std::io::stdout()) as Box<dyn Write + Send>
-        ))),
-        path => match std::fs::File::create(path) {
-            Ok(f) => Some(Arc::new(Mutex::new(
-                Box::new(std::io::BufWriter::with_capacity(1 << 20, f)) as Box<dyn Write + Send>,
-            ))),
-            Err(e) => {
-                eprintln!("reefwatch: cannot create EVE file {path}: {e}");
-                return 2;
-            }
-        },
+    let eve = match open_eve(&a.eve) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("reefwatch: {e}");
+            return 2;
+        }
     };
     use reefwatch_sensor::it_config::FileHashes;
     let logged_hashes = match FileHashes::parse(&a.file_hashes) {
@@ -172,11 +199,13 @@ pub fn run(a: AnalyzeArgs) -> i32 {
         let st = set.stats();
         if !a.quiet {
             eprintln!(
-                "reefwatch: intel: {} indicators ({} fast-path keys, {} full patterns) loaded in {:.2} s",
+                "reefwatch: intel: {} indicators loaded in {:.2} s: {} matched by lookup, \
+                 {} by full pattern evaluation ({} lookup keys)",
                 st.indicators,
-                st.fast_keys,
+                t0.elapsed().as_secs_f64(),
+                st.indicators.saturating_sub(st.complex),
                 st.complex,
-                t0.elapsed().as_secs_f64()
+                st.fast_keys
             );
         }
         let (md5, sha1, sha256) = set.file_hashes_used();
@@ -198,11 +227,9 @@ pub fn run(a: AnalyzeArgs) -> i32 {
         intel: intel.clone(),
     };
     let summary = analyze(opts);
-    if let Some(d) = eve {
-        if let Ok(mut w) = d.lock() {
-            let _ = w.flush();
-        }
-    }
+    // the last reference: the file is closed here (close(2) reports
+    // nothing more on local file systems once the flush has succeeded)
+    drop(eve);
     let mut code = summary.exit_code();
     if let Some(set) = intel {
         let bundle = match set.lock() {
@@ -230,9 +257,15 @@ pub fn run(a: AnalyzeArgs) -> i32 {
     for e in &summary.errors {
         eprintln!("reefwatch: error: {e}");
     }
+    if let Some(e) = &summary.eve_write_error {
+        eprintln!("reefwatch: error: {e}");
+    }
     if !a.quiet {
+        // on one terminal the problems just printed are not repeated
+        let same_screen =
+            to_stdout || (std::io::stdout().is_terminal() && std::io::stderr().is_terminal());
         let text = match a.summary {
-            SummaryFormat::Text => summary.to_text(),
+            SummaryFormat::Text => summary.to_text_with(!same_screen),
             SummaryFormat::Json => summary.to_json() + "\n",
         };
         if to_stdout {

@@ -2,7 +2,10 @@
 //! bounded buffering of split messages, and the [`EventSink`] the parsers
 //! write through.
 
-use crate::eve::{set_ip, EveOut};
+// the header writer lives in eve.rs; re-exported for worker.rs, which
+// should import it from crate::eve (then drop this line)
+use crate::eve::EveOut;
+pub use crate::eve::{write_header, FlowHdr};
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
     ProtocolDef, Transport,
@@ -60,20 +63,6 @@ impl Registry {
     }
 }
 
-/// What the sink needs to write an event header.
-#[derive(Clone, Copy)]
-pub struct FlowHdr<'a> {
-    pub flow_id: u64,
-    pub client: &'a [u8; 16],
-    pub server: &'a [u8; 16],
-    pub cport: u16,
-    pub sport: u16,
-    pub v6: bool,
-    pub proto: &'static str,
-    pub ts_ns: i64,
-    pub pcap_cnt: u64,
-}
-
 /// Counters kept by the worker about app-layer activity.
 #[derive(Default, Debug, Clone)]
 pub struct AppCounters {
@@ -91,23 +80,6 @@ impl AppCounters {
         } else if self.anomalies.len() < 512 {
             self.anomalies.push((name, 1));
         }
-    }
-}
-
-/// Write the common EVE header for an event about a flow.
-pub fn write_header(js: &mut JsonBuilder, h: &FlowHdr<'_>, event_type: &str, app_proto: &str) {
-    js.set_uint("flow_id", h.flow_id);
-    if h.pcap_cnt > 0 {
-        js.set_uint("pcap_cnt", h.pcap_cnt);
-    }
-    js.set_str("event_type", event_type);
-    set_ip(js, "src_ip", h.client, h.v6);
-    js.set_uint("src_port", h.cport as u64);
-    set_ip(js, "dest_ip", h.server, h.v6);
-    js.set_uint("dest_port", h.sport as u64);
-    js.set_str("proto", h.proto);
-    if !app_proto.is_empty() {
-        js.set_str("app_proto", app_proto);
     }
 }
 

@@ -3,7 +3,7 @@
 
 use reefwatch_applayer::JsonBuilder;
 use reefwatch_stix::time::civil_from_days;
-use std::io::Write;
+use std::io::{self, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 
 /// Shared destination of EVE lines.
@@ -19,6 +19,9 @@ pub struct EveOut {
     ts_cache: TsCache,
     pub events: u64,
     pub write_error: Option<String>,
+    /// hand each event to `dest` at once (a stream or live input: the
+    /// destination is flushed by time, not when a block is full)
+    flush_each: bool,
 }
 
 impl EveOut {
@@ -30,7 +33,14 @@ impl EveOut {
             ts_cache: TsCache::default(),
             events: 0,
             write_error: None,
+            flush_each: false,
         }
+    }
+
+    /// The same writer handing each event to the destination at once.
+    pub fn live(mut self, live: bool) -> Self {
+        self.flush_each = live;
+        self
     }
 
     pub fn enabled(&self) -> bool {
@@ -62,7 +72,7 @@ impl EveOut {
         self.buf.extend_from_slice(self.js.as_bytes());
         self.buf.push(b'\n');
         self.events += 1;
-        if self.buf.len() >= FLUSH_AT {
+        if self.flush_each || self.buf.len() >= FLUSH_AT {
             self.flush();
         }
     }
@@ -89,6 +99,179 @@ impl EveOut {
 impl Drop for EveOut {
     fn drop(&mut self) {
         self.flush();
+    }
+}
+
+/// What the sink needs to write an event header.
+#[derive(Clone, Copy)]
+pub struct FlowHdr<'a> {
+    pub flow_id: u64,
+    pub client: &'a [u8; 16],
+    pub server: &'a [u8; 16],
+    pub cport: u16,
+    pub sport: u16,
+    pub v6: bool,
+    pub proto: &'static str,
+    pub ts_ns: i64,
+    pub pcap_cnt: u64,
+}
+
+/// Write the common EVE header for an event about a flow.
+pub fn write_header(js: &mut JsonBuilder, h: &FlowHdr<'_>, event_type: &str, app_proto: &str) {
+    js.set_uint("flow_id", h.flow_id);
+    if h.pcap_cnt > 0 {
+        js.set_uint("pcap_cnt", h.pcap_cnt);
+    }
+    js.set_str("event_type", event_type);
+    set_ip(js, "src_ip", h.client, h.v6);
+    js.set_uint("src_port", h.cport as u64);
+    set_ip(js, "dest_ip", h.server, h.v6);
+    js.set_uint("dest_port", h.sport as u64);
+    js.set_str("proto", h.proto);
+    if !app_proto.is_empty() {
+        js.set_str("app_proto", app_proto);
+    }
+}
+
+/// A destination [`EveWriter`] can take back a line cut short by a failed
+/// write.
+pub trait EveTarget: Write + Send {
+    /// Remove the last `n` bytes written.
+    fn unwrite(&mut self, n: u64) -> io::Result<()>;
+}
+
+impl EveTarget for std::fs::File {
+    fn unwrite(&mut self, n: u64) -> io::Result<()> {
+        if !self.metadata()?.is_file() {
+            return Err(io::Error::other("not a regular file"));
+        }
+        // after a write (also with O_APPEND) the offset is the end of it
+        let end = self.stream_position()?;
+        let keep = end
+            .checked_sub(n)
+            .ok_or_else(|| io::Error::other("file shorter than the cut line"))?;
+        self.set_len(keep)?;
+        self.seek(SeekFrom::Start(keep))?;
+        Ok(())
+    }
+}
+
+/// Bytes [`EveWriter`] gathers before writing them out.
+const WRITER_BUF: usize = 1 << 20;
+
+/// The EVE file (or stdout): writes whole lines only, and on the first
+/// failed write stops for good, removes the part of a line the failing
+/// write left (a regular file is cut back to its last whole line) and
+/// returns, from then on, an error saying what failed and how much of the
+/// output is there.
+pub struct EveWriter<T: EveTarget> {
+    target: T,
+    /// name used in the error (the path, or "stdout")
+    name: String,
+    buf: Vec<u8>,
+    /// whole lines written (bytes, events)
+    written: u64,
+    lines: u64,
+    failed: Option<(io::ErrorKind, String)>,
+}
+
+impl<T: EveTarget> EveWriter<T> {
+    pub fn new(target: T, name: &str) -> Self {
+        EveWriter {
+            target,
+            name: name.to_string(),
+            buf: Vec::new(),
+            written: 0,
+            lines: 0,
+            failed: None,
+        }
+    }
+
+    /// Events (whole lines) written so far.
+    pub fn lines_written(&self) -> u64 {
+        self.lines
+    }
+
+    fn error(&self) -> Option<io::Error> {
+        self.failed
+            .as_ref()
+            .map(|(k, m)| io::Error::new(*k, m.clone()))
+    }
+
+    /// Write out every whole line buffered.
+    fn drain(&mut self) -> io::Result<()> {
+        if let Some(e) = self.error() {
+            return Err(e);
+        }
+        let upto = match self.buf.iter().rposition(|&b| b == b'\n') {
+            Some(i) => i + 1,
+            None => return Ok(()),
+        };
+        let mut done = 0;
+        let mut err = None;
+        while done < upto {
+            match self.target.write(&self.buf[done..upto]) {
+                Ok(0) => {
+                    err = Some(io::Error::from(io::ErrorKind::WriteZero));
+                    break;
+                }
+                Ok(k) => done += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+        let whole = self.buf[..done]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        self.written += whole as u64;
+        self.lines += self.buf[..whole].iter().filter(|&&b| b == b'\n').count() as u64;
+        let Some(e) = err else {
+            self.buf.drain(..upto);
+            return Ok(());
+        };
+        let partial = (done - whole) as u64;
+        let undo = match partial {
+            0 => String::new(),
+            n => match self.target.unwrite(n) {
+                Ok(()) => String::new(),
+                Err(u) => {
+                    format!("; the {n} bytes of its last, cut line could not be removed ({u})")
+                }
+            },
+        };
+        let msg = format!(
+            "writing EVE to {} failed: {e}; it holds the first {} events ({} bytes){undo}",
+            self.name, self.lines, self.written
+        );
+        self.failed = Some((e.kind(), msg));
+        self.buf = Vec::new();
+        Err(self.error().unwrap_or(e))
+    }
+}
+
+impl<T: EveTarget> Write for EveWriter<T> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some(e) = self.error() {
+            return Err(e);
+        }
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= WRITER_BUF {
+            self.drain()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
+        if let Err(e) = self.target.flush() {
+            let msg = format!("writing EVE to {} failed: {e}", self.name);
+            self.failed = Some((e.kind(), msg));
+        }
+        self.error().map_or(Ok(()), Err)
     }
 }
 

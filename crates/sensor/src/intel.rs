@@ -6,8 +6,7 @@
 //! (dns/http/tls/file/… fields), never per packet. The set is shared by the
 //! workers behind a mutex taken only for those calls.
 
-use crate::app::{write_header, FlowHdr};
-use crate::eve::EveOut;
+use crate::eve::{write_header, EveOut, FlowHdr};
 use reefwatch_stix::intel::{Hit, IntelSet, Observation};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};

@@ -39,15 +39,44 @@ pub struct AnalyzeOptions {
     pub intel: Option<intel::SharedIntel>,
 }
 
+/// How often EVE of a live run is flushed.
+const LIVE_FLUSH: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Flush `dest` every [`LIVE_FLUSH`] until the returned sender is dropped.
+fn spawn_flusher(dest: EveDest) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let h = std::thread::spawn(move || {
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(LIVE_FLUSH) {
+            let mut w = dest.lock().unwrap_or_else(|p| p.into_inner());
+            // an error is kept by the writer and reported at the end
+            let _ = w.flush();
+        }
+    });
+    (tx, h)
+}
+
 /// Run an analysis to the end and return its summary.
 pub fn analyze(opts: AnalyzeOptions) -> Summary {
     let started = Instant::now();
     let reg = Arc::new(Registry::builtin());
     let mut summary = Summary::default();
-    let (files, errors) = reefwatch_capture::expand_inputs(&opts.inputs);
-    for e in errors {
+    let found = reefwatch_capture::expand_inputs_reporting(&opts.inputs);
+    let files = found.files;
+    for e in found.errors {
         summary.note_error(&e);
     }
+    for e in found.skipped {
+        summary.warnings.push(format!("skipped {e}"));
+    }
+    // a stream or live input (stdin, a FIFO): EVE handed out as made and
+    // flushed at least every second, not held until the end
+    let live = files
+        .iter()
+        .any(|f| f.as_os_str() == "-" || !std::fs::metadata(f).is_ok_and(|m| m.is_file()));
+    let flusher = match &opts.eve {
+        Some(d) if live => Some(spawn_flusher(d.clone())),
+        _ => None,
+    };
     let total_len: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
@@ -71,7 +100,7 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
     if threads == 1 {
         let mut w = Worker::with_intel(
             reg.clone(),
-            EveOut::new(opts.eve.clone()),
+            EveOut::new(opts.eve.clone()).live(live),
             opts.engine,
             opts.intel.clone(),
         );
@@ -110,8 +139,17 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
         .engine
         .app_layer
         .parses(opts.eve.is_some(), opts.intel.is_some());
+    if let Some((stop, h)) = flusher {
+        drop(stop);
+        let _ = h.join();
+    }
     if let Some(d) = &opts.eve {
         summary.write_stats_event(d);
+        // the final flush: a failure here is as much an error as any
+        let mut w = d.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = w.flush() {
+            summary.eve_write_error = Some(e.to_string());
+        }
     }
     summary
 }

@@ -86,7 +86,15 @@ impl Summary {
             .map_or(0.0, |f| (self.traffic.last_ts - f) as f64 / 1e9)
     }
 
+    /// The text summary, with its warnings and errors.
     pub fn to_text(&self) -> String {
+        self.to_text_with(true)
+    }
+
+    /// The text summary; `with_problems`: list the warnings and errors
+    /// (false when they were just printed on the same screen: then only
+    /// their count is given).
+    pub fn to_text_with(&self, with_problems: bool) -> String {
         use std::fmt::Write;
         let mut s = String::new();
         let mbps = if self.wall_secs > 0.0 {
@@ -121,12 +129,18 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "  time      {:>10.3} s   capture span {:.3} s   {:.0} pkt/s   {:.1} Mbit/s",
-            self.wall_secs,
-            self.capture_secs(),
-            pps,
-            mbps
+            "  time      {:>10.3} s   {:.0} pkt/s   {:.1} Mbit/s",
+            self.wall_secs, pps, mbps
         );
+        if let Some(first) = self.traffic.first_ts {
+            let _ = writeln!(
+                s,
+                "  captured  {} to {} ({})",
+                utc_text(first),
+                utc_text(self.traffic.last_ts),
+                human_duration(self.capture_secs())
+            );
+        }
         if self.eve_events > 0 {
             let _ = writeln!(
                 s,
@@ -159,7 +173,12 @@ impl Summary {
                 let _ = writeln!(
                     s,
                     "    {:<22} {:>9} {:>12} {:>6.2} {:>12} {:>6.2}",
-                    p.name, p.flows, p.pkts, pp, p.bytes, bp
+                    summary_label(p.name),
+                    p.flows,
+                    p.pkts,
+                    pp,
+                    p.bytes,
+                    bp
                 );
             }
         }
@@ -184,14 +203,21 @@ impl Summary {
                 self.traffic.tcp_midstream, self.traffic.tcp_gaps, self.traffic.reassembly_refused
             );
         }
-        for w in &self.warnings {
-            let _ = writeln!(s, "  warning: {w}");
-        }
-        for e in &self.errors {
-            let _ = writeln!(s, "  error: {e}");
-        }
-        if let Some(e) = &self.eve_write_error {
-            let _ = writeln!(s, "  error: writing EVE failed: {e}");
+        let n_err = self.errors.len() + usize::from(self.eve_write_error.is_some());
+        if with_problems {
+            for w in &self.warnings {
+                let _ = writeln!(s, "  warning: {w}");
+            }
+            for e in self.errors.iter().chain(self.eve_write_error.iter()) {
+                let _ = writeln!(s, "  error: {e}");
+            }
+        } else if n_err + self.warnings.len() > 0 {
+            let _ = writeln!(
+                s,
+                "  problems  {} warning(s), {} error(s), printed above",
+                self.warnings.len(),
+                n_err
+            );
         }
         s
     }
@@ -206,6 +232,10 @@ impl Summary {
             .set_uint("non_ip", self.traffic.non_ip)
             .set_float("wall_seconds", self.wall_secs)
             .set_float("capture_seconds", self.capture_secs());
+        if let Some(first) = self.traffic.first_ts {
+            js.set_str("first_packet", &utc_text(first))
+                .set_str("last_packet", &utc_text(self.traffic.last_ts));
+        }
         js.open_object("flows")
             .set_uint("total", self.traffic.flows)
             .set_uint("tcp", self.traffic.flows_tcp)
@@ -219,7 +249,7 @@ impl Summary {
         js.open_array("protocols");
         for p in &self.traffic.by_proto {
             js.start_object()
-                .set_str("app_proto", p.name)
+                .set_str("app_proto", summary_label(p.name))
                 .set_uint("flows", p.flows)
                 .set_uint("packets", p.pkts)
                 .set_uint("bytes", p.bytes)
@@ -241,7 +271,7 @@ impl Summary {
         }
         js.close();
         js.open_array("errors");
-        for e in &self.errors {
+        for e in self.errors.iter().chain(self.eve_write_error.iter()) {
             js.append_str(e);
         }
         js.close();
@@ -321,6 +351,55 @@ impl Summary {
         js.close();
         eve.end();
         eve.flush();
+    }
+}
+
+/// The summary's name for an `app_proto`: EVE says `failed`, as
+/// Suricata does, for a flow with data whose protocol was not recognised;
+/// a person reads that as "unknown".
+fn summary_label(app_proto: &str) -> &str {
+    match app_proto {
+        "failed" => "unknown",
+        p => p,
+    }
+}
+
+/// A timestamp as `2024-01-31 12:00:00.123 UTC`.
+fn utc_text(ts_ns: i64) -> String {
+    let sec = ts_ns.div_euclid(1_000_000_000);
+    let ms = ts_ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let (y, m, d) = reefwatch_stix::time::civil_from_days(sec.div_euclid(86_400));
+    let rem = sec.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{ms:03} UTC",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// A duration for people: `3.2 s`, `4 min 12 s`, `2 h 5 min`, `20 y 147 d`.
+fn human_duration(secs: f64) -> String {
+    let s = secs.max(0.0);
+    if s < 60.0 {
+        return format!("{s:.3} s");
+    }
+    let t = s as u64;
+    let (y, d, h, m, sec) = (
+        t / 31_557_600,
+        (t % 31_557_600) / 86_400,
+        (t % 86_400) / 3600,
+        (t % 3600) / 60,
+        t % 60,
+    );
+    if y > 0 {
+        format!("{y} y {d} d")
+    } else if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m} min")
+    } else {
+        format!("{m} min {sec} s")
     }
 }
 
