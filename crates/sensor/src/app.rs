@@ -5,7 +5,7 @@
 // the header writer lives in eve.rs; re-exported for worker.rs, which
 // should import it from crate::eve (then drop this line)
 use crate::eve::EveOut;
-pub use crate::eve::{write_header, FlowHdr};
+use crate::eve::{write_header, FlowHdr};
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
     ProtocolDef, Transport,

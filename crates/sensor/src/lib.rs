@@ -128,7 +128,7 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
         });
         summary.add_worker(w.finish());
     } else {
-        threads::run(&opts, reg, files, threads, bar.clone(), &mut summary);
+        threads::run(&opts, reg, files, threads, live, bar.clone(), &mut summary);
     }
     if let Some(b) = bar {
         b.finish_and_clear();

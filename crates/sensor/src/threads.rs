@@ -118,6 +118,7 @@ pub(crate) fn run(
     reg: Arc<Registry>,
     files: Vec<PathBuf>,
     threads: usize,
+    live: bool,
     bar: Option<indicatif::ProgressBar>,
     summary: &mut Summary,
 ) {
@@ -169,13 +170,18 @@ pub(crate) fn run(
         let sh = shared.clone();
         let w = Worker::with_intel(
             reg.clone(),
-            EveOut::new(opts.eve.clone()),
+            EveOut::new(opts.eve.clone()).live(live),
             cfg,
             opts.intel.clone(),
         );
         handles.push(std::thread::spawn(move || agent(&sh, me + 1, rx, w)));
     }
-    let w0 = Worker::with_intel(reg, EveOut::new(opts.eve.clone()), cfg, opts.intel.clone());
+    let w0 = Worker::with_intel(
+        reg,
+        EveOut::new(opts.eve.clone()).live(live),
+        cfg,
+        opts.intel.clone(),
+    );
     // agent 0 runs on the caller's thread: a panic there is reported as
     // one in any other
     let a0 = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| agent(&shared, 0, rx0, w0)));

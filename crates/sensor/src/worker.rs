@@ -2,8 +2,9 @@
 //! `--threads N` each worker owns the flows hashed to it; nothing on this
 //! path takes a lock except the EVE flush of a full 1 MiB block.
 
-use crate::app::{write_header, AppCounters, AppState, FlowHdr, Registry, Sink};
+use crate::app::{AppCounters, AppState, Registry, Sink};
 use crate::eve::{set_ip, EveOut};
+use crate::eve::{write_header, FlowHdr};
 use reefwatch_applayer::Transport;
 use reefwatch_decode::{
     fast_ethernet_ipv4, Decoder, FastHdr, Packet, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP,
