@@ -200,17 +200,26 @@ impl<T: EveTarget> EveWriter<T> {
 
     /// Write out every whole line buffered.
     fn drain(&mut self) -> io::Result<()> {
+        let buf = std::mem::take(&mut self.buf);
+        let upto = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let r = self.write_lines(&buf[..upto]);
+        if self.failed.is_none() {
+            self.buf = buf;
+            self.buf.drain(..upto);
+        }
+        r
+    }
+
+    /// Write `lines` (whole lines) to the target; on a failure, take back
+    /// the cut line and keep the error for good.
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
         if let Some(e) = self.error() {
             return Err(e);
         }
-        let upto = match self.buf.iter().rposition(|&b| b == b'\n') {
-            Some(i) => i + 1,
-            None => return Ok(()),
-        };
         let mut done = 0;
         let mut err = None;
-        while done < upto {
-            match self.target.write(&self.buf[done..upto]) {
+        while done < lines.len() {
+            match self.target.write(&lines[done..]) {
                 Ok(0) => {
                     err = Some(io::Error::from(io::ErrorKind::WriteZero));
                     break;
@@ -223,14 +232,13 @@ impl<T: EveTarget> EveWriter<T> {
                 }
             }
         }
-        let whole = self.buf[..done]
+        let whole = lines[..done]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
         self.written += whole as u64;
-        self.lines += self.buf[..whole].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.lines += lines[..whole].iter().filter(|&&b| b == b'\n').count() as u64;
         let Some(e) = err else {
-            self.buf.drain(..upto);
             return Ok(());
         };
         let partial = (done - whole) as u64;
@@ -257,6 +265,13 @@ impl<T: EveTarget> Write for EveWriter<T> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if let Some(e) = self.error() {
             return Err(e);
+        }
+        if self.buf.is_empty() && data.len() >= WRITER_BUF {
+            // a worker's whole block: its lines go out without a second copy
+            let upto = data.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            self.write_lines(&data[..upto])?;
+            self.buf.extend_from_slice(&data[upto..]);
+            return Ok(data.len());
         }
         self.buf.extend_from_slice(data);
         if self.buf.len() >= WRITER_BUF {
@@ -394,5 +409,113 @@ mod tests {
         b[15] = 1;
         let n = format_ip(&b, true, &mut out);
         assert_eq!(&out[..n], b"2001::1");
+    }
+
+    /// A destination that takes `room` bytes, then fails with "no space"
+    /// (one short write first, as a full disk does).
+    struct Full {
+        data: Vec<u8>,
+        room: usize,
+    }
+    impl Write for Full {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            let left = self.room - self.data.len();
+            if left == 0 {
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+            let n = b.len().min(left);
+            self.data.extend_from_slice(&b[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    impl EveTarget for Full {
+        fn unwrite(&mut self, n: u64) -> io::Result<()> {
+            let keep = self.data.len() - n as usize;
+            self.data.truncate(keep);
+            Ok(())
+        }
+    }
+
+    /// Lines `{"n":i}` padded to `len` bytes with the newline.
+    fn lines(count: usize, len: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in 0..count {
+            let head = format!("{{\"n\":{i},\"p\":\"");
+            out.extend_from_slice(head.as_bytes());
+            out.resize(out.len() + len - head.len() - 3, b'x');
+            out.extend_from_slice(b"\"}\n");
+        }
+        out
+    }
+
+    /// Whatever the block size (a worker's 1 MiB block written straight
+    /// through, or small writes gathered), a destination that fills up
+    /// keeps whole lines only and the error names how many are there.
+    #[test]
+    fn a_full_destination_keeps_whole_lines_and_says_so() {
+        for (chunk, room) in [
+            (WRITER_BUF + 100, 16_384),
+            (100, 16_384),
+            (WRITER_BUF + 100, 1 << 21),
+        ] {
+            let all = lines((2 * WRITER_BUF + 200) / 100, 100);
+            let mut w = EveWriter::new(
+                Full {
+                    data: Vec::new(),
+                    room,
+                },
+                "eve.json",
+            );
+            let mut err = None;
+            for c in all.chunks(chunk) {
+                if let Err(e) = w.write(c) {
+                    err = Some(e);
+                    break;
+                }
+            }
+            let e = err
+                .or_else(|| w.flush().err())
+                .expect("the destination filled up");
+            let kept = &w.target.data;
+            assert!(kept.len() <= room);
+            assert_eq!(kept.len() % 100, 0, "whole lines only ({chunk}, {room})");
+            assert_eq!(&all[..kept.len()], &kept[..]);
+            assert_eq!(w.lines_written() as usize, kept.len() / 100);
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&format!(
+                    "the first {} events ({} bytes)",
+                    kept.len() / 100,
+                    kept.len()
+                )),
+                "{msg}"
+            );
+            // and it stays failed
+            assert!(w.write(b"{}\n").is_err() && w.flush().is_err());
+        }
+    }
+
+    /// With room enough, every byte arrives, in order, on both paths.
+    #[test]
+    fn writer_passes_everything_through() {
+        for chunk in [WRITER_BUF + 7, 300, 1] {
+            let all = lines(30_000, 90);
+            let mut w = EveWriter::new(
+                Full {
+                    data: Vec::new(),
+                    room: usize::MAX / 2,
+                },
+                "x",
+            );
+            for c in all.chunks(chunk) {
+                w.write_all(c).unwrap();
+            }
+            w.flush().unwrap();
+            assert_eq!(w.target.data, all, "chunk {chunk}");
+            assert_eq!(w.lines_written(), 30_000);
+        }
     }
 }
