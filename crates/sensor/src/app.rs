@@ -2,10 +2,7 @@
 //! bounded buffering of split messages, and the [`EventSink`] the parsers
 //! write through.
 
-// the header writer lives in eve.rs; re-exported for worker.rs, which
-// should import it from crate::eve (then drop this line)
-use crate::eve::EveOut;
-use crate::eve::{write_header, FlowHdr};
+use crate::eve::{write_header, EveOut, FlowHdr};
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
     ProtocolDef, Transport,

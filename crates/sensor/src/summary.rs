@@ -136,8 +136,8 @@ impl Summary {
             let _ = writeln!(
                 s,
                 "  captured  {} to {} ({})",
-                utc_text(first),
-                utc_text(self.traffic.last_ts),
+                utc(first),
+                utc(self.traffic.last_ts),
                 human_duration(self.capture_secs())
             );
         }
@@ -233,8 +233,8 @@ impl Summary {
             .set_float("wall_seconds", self.wall_secs)
             .set_float("capture_seconds", self.capture_secs());
         if let Some(first) = self.traffic.first_ts {
-            js.set_str("first_packet", &utc_text(first))
-                .set_str("last_packet", &utc_text(self.traffic.last_ts));
+            js.set_str("first_packet", &utc(first))
+                .set_str("last_packet", &utc(self.traffic.last_ts));
         }
         js.open_object("flows")
             .set_uint("total", self.traffic.flows)
@@ -364,18 +364,9 @@ fn summary_label(app_proto: &str) -> &str {
     }
 }
 
-/// A timestamp as `2024-01-31 12:00:00.123 UTC`.
-fn utc_text(ts_ns: i64) -> String {
-    let sec = ts_ns.div_euclid(1_000_000_000);
-    let ms = ts_ns.rem_euclid(1_000_000_000) / 1_000_000;
-    let (y, m, d) = reefwatch_stix::time::civil_from_days(sec.div_euclid(86_400));
-    let rem = sec.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{ms:03} UTC",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+/// A packet time as an RFC 3339 UTC timestamp (milliseconds).
+fn utc(ts_ns: i64) -> String {
+    reefwatch_stix::time::format_timestamp(i128::from(ts_ns))
 }
 
 /// A duration for people: `3.2 s`, `4 min 12 s`, `2 h 5 min`, `20 y 147 d`.
