@@ -242,18 +242,7 @@ pub async fn admin(o: HubOptions, cmd: AdminCmd) -> HubResult<String> {
         }
         AdminCmd::UserRemove { name } => {
             let u = user_of(&meta, &name)?;
-            if u.admin
-                && meta
-                    .users
-                    .values()
-                    .filter(|x| x.admin && !x.disabled)
-                    .count()
-                    == 1
-            {
-                return Err(HubError::Forbidden(format!(
-                    "{name:?} is the last enabled administrator"
-                )));
-            }
+            keep_one_admin(&meta, &u, &name)?;
             s.meta_delete(format!("user:{name}")).await?;
             out.push_str(&format!(
                 "removed user {name} ({} tokens revoked)\n",
@@ -262,18 +251,8 @@ pub async fn admin(o: HubOptions, cmd: AdminCmd) -> HubResult<String> {
         }
         AdminCmd::UserDisable { name, disabled } => {
             let mut u = user_of(&meta, &name)?;
-            if disabled
-                && u.admin
-                && meta
-                    .users
-                    .values()
-                    .filter(|x| x.admin && !x.disabled)
-                    .count()
-                    == 1
-            {
-                return Err(HubError::Forbidden(format!(
-                    "{name:?} is the last enabled administrator"
-                )));
+            if disabled {
+                keep_one_admin(&meta, &u, &name)?;
             }
             u.disabled = disabled;
             put(&*s, format!("user:{name}"), &u).await?;
@@ -370,6 +349,22 @@ fn user_of(meta: &access::Meta, name: &str) -> HubResult<access::User> {
         .ok_or_else(|| HubError::NotFound(format!("user {name:?}")))
 }
 
+/// Refuse to remove or disable `u` when it is the last enabled
+/// administrator (a disabled one, or a plain user, can always go).
+fn keep_one_admin(meta: &access::Meta, u: &access::User, name: &str) -> HubResult<()> {
+    let enabled_admins = meta
+        .users
+        .values()
+        .filter(|x| x.admin && !x.disabled)
+        .count();
+    if u.admin && !u.disabled && enabled_admins == 1 {
+        return Err(HubError::Forbidden(format!(
+            "{name:?} is the last enabled administrator"
+        )));
+    }
+    Ok(())
+}
+
 /// A collection by id or alias (in any API root).
 fn collection_of(meta: &access::Meta, id_or_alias: &str) -> HubResult<access::Collection> {
     meta.collections
@@ -381,4 +376,38 @@ fn collection_of(meta: &access::Meta, id_or_alias: &str) -> HubResult<access::Co
         })
         .cloned()
         .ok_or_else(|| HubError::NotFound(format!("collection {id_or_alias:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str, admin: bool, disabled: bool) -> access::User {
+        access::User {
+            name: name.into(),
+            admin,
+            disabled,
+            ..Default::default()
+        }
+    }
+
+    /// The last enabled administrator stays; a disabled administrator
+    /// beside it, or a plain user, may go.
+    #[test]
+    fn one_enabled_admin_is_kept() {
+        let mut meta = access::Meta::default();
+        for u in [
+            user("root", true, false),
+            user("old", true, true),
+            user("bob", false, false),
+        ] {
+            meta.users.insert(u.name.clone(), u);
+        }
+        assert!(keep_one_admin(&meta, &meta.users["root"], "root").is_err());
+        assert!(keep_one_admin(&meta, &meta.users["old"], "old").is_ok());
+        assert!(keep_one_admin(&meta, &meta.users["bob"], "bob").is_ok());
+        meta.users
+            .insert("second".into(), user("second", true, false));
+        assert!(keep_one_admin(&meta, &meta.users["root"], "root").is_ok());
+    }
 }
