@@ -220,7 +220,7 @@ fn tls_and_config_file() {
             ..auth.clone()
         };
         let e = fetch_collection(&coll, &wrong).unwrap_err();
-        assert!(e.contains("TLS"), "{e}");
+        assert!(e.to_string().contains("TLS"), "{e}");
     }
     // TLS 1.2+ only: negotiated version is 1.2 or 1.3, and a TLS 1.1 client is refused
     let probe = r#"
