@@ -92,3 +92,54 @@ fn truncated_capture_warns_with_offset_and_succeeds() {
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["packets"], 146);
 }
+
+#[test]
+fn a_stream_input_shows_its_events_before_the_input_ends() {
+    // `tcpdump -w - | reefwatch analyze -`: the capture arrives and the
+    // pipe stays open; its events must come out (flushed by time, at least
+    // every second), not be held in a block until the end of input
+    for threads in ["1", "2"] {
+        let mut child = bin()
+            .args(["analyze", "-", "--eve", "-", "-q", "--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(&std::fs::read(td("core/modbus_example.pcap")).unwrap())
+            .unwrap();
+        stdin.flush().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut seen_modbus = false;
+        while !seen_modbus {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = rx.recv_timeout(left).unwrap_or_else(|_| {
+                panic!("threads {threads}: no modbus event while the input is open")
+            });
+            let e: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_ne!(e["event_type"], "stats", "threads {threads}: ended early");
+            seen_modbus = e["event_type"] == "modbus";
+        }
+        // the input is still open: the end-of-input events have not come
+        drop(stdin);
+        let rest: Vec<String> = rx.iter().collect();
+        reader.join().unwrap();
+        assert!(child.wait().unwrap().success());
+        assert!(rest
+            .last()
+            .is_some_and(|l| l.contains("\"event_type\":\"stats\"")));
+    }
+}
