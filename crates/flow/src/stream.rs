@@ -50,7 +50,7 @@ impl MemBudget {
             refused: 0,
         }
     }
-    fn take(&mut self, n: usize) -> bool {
+    pub(crate) fn take(&mut self, n: usize) -> bool {
         if self.used + n > self.cap {
             self.refused += 1;
             false
@@ -59,7 +59,7 @@ impl MemBudget {
             true
         }
     }
-    fn give(&mut self, n: usize) {
+    pub(crate) fn give(&mut self, n: usize) {
         self.used = self.used.saturating_sub(n);
     }
 }
@@ -214,6 +214,17 @@ impl Stream {
                 self.force_gap(cfg, mem, out);
             }
         }
+    }
+
+    /// Whether a segment starting at `seq` continues the delivered bytes
+    /// (no hole before it).
+    pub fn continues_at(&self, seq: u32) -> bool {
+        self.rel(seq).is_some_and(|r| r <= self.next)
+    }
+
+    /// Whether every byte below `ack` (from the peer) has been delivered.
+    pub fn delivered_to(&self, ack: u32) -> bool {
+        self.rel(ack).is_some_and(|a| a <= self.next)
     }
 
     /// Whether `ack` (from the peer) acknowledges bytes of this direction

@@ -63,6 +63,44 @@ pub struct TcpTrack {
     /// gaps per direction of streams already released
     released_gaps: [u32; 2],
     streams: Option<Box<[Stream; 2]>>,
+    /// segments held back because they acknowledge peer bytes the capture
+    /// has not shown yet (see [`Held`])
+    held: Option<Box<Held>>,
+}
+
+/// Bounds on [`Held`]: segments, bytes, and later packets of the flow
+/// waited for the peer's bytes before they are taken as lost.
+const HOLD_SEGMENTS: usize = 16;
+const HOLD_BYTES: usize = 64 << 10;
+const HOLD_PACKETS: u32 = 16;
+
+/// Data segments of one direction that acknowledge bytes of the other
+/// direction not seen yet. A capture taken from a mirror port or two taps
+/// often shows a response a moment before the request it answers; handed
+/// to the parser in capture order, the response has no request and every
+/// later response pairs with the request before its own. Such segments
+/// wait (copied, within the flow's reassembly budget) until the peer's
+/// bytes they acknowledge arrive, then go to the parser after them; if
+/// those bytes do not come within [`HOLD_PACKETS`] packets of the flow,
+/// or the hold is full, they were lost: the segments are delivered as
+/// before, the flow marked lossy.
+#[derive(Debug)]
+struct Held {
+    dir: usize,
+    /// the highest acknowledgement among the held segments
+    ack: u32,
+    waited: u32,
+    bytes: usize,
+    segs: Vec<HeldSeg>,
+}
+
+#[derive(Debug)]
+struct HeldSeg {
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    pkt: u64,
+    data: Vec<u8>,
 }
 
 impl TcpTrack {
@@ -88,6 +126,182 @@ impl TcpTrack {
             self.streams_mut()[dir].on_syn(seq);
         }
         self.advance_state(dir, flags);
+        if self.held.is_some() {
+            self.on_segment_while_held(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
+            return;
+        }
+        if self.should_hold(dir, ack, flags, payload)
+            && self.hold(dir, seq, ack, flags, payload, pkt, mem)
+        {
+            return;
+        }
+        self.feed(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
+    }
+
+    /// Whether a data segment acknowledges bytes of the peer that the
+    /// capture has not shown (yet), on a flow not known to be lossy.
+    fn should_hold(&self, dir: usize, ack: u32, flags: u8, payload: &[u8]) -> bool {
+        !payload.is_empty()
+            && flags & (ACK | SYN | RST) == ACK
+            && !self.lossy
+            && self
+                .streams
+                .as_ref()
+                .is_some_and(|s| s[dir ^ 1].is_started() && s[dir ^ 1].acks_unseen(ack))
+    }
+
+    /// Hold a segment back (see [`Held`]); false when the hold is full or
+    /// the budget refuses the copy.
+    #[allow(clippy::too_many_arguments)]
+    fn hold(
+        &mut self,
+        dir: usize,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+        pkt: u64,
+        mem: &mut MemBudget,
+    ) -> bool {
+        let h = self.held.get_or_insert_with(|| {
+            Box::new(Held {
+                dir,
+                ack,
+                waited: 0,
+                bytes: 0,
+                segs: Vec::new(),
+            })
+        });
+        if h.dir != dir
+            || h.segs.len() >= HOLD_SEGMENTS
+            || h.bytes + payload.len() > HOLD_BYTES
+            || !mem.take(payload.len())
+        {
+            if h.segs.is_empty() {
+                self.held = None;
+            }
+            return false;
+        }
+        if ack.wrapping_sub(h.ack) as i32 > 0 {
+            h.ack = ack;
+        }
+        h.bytes += payload.len();
+        h.segs.push(HeldSeg {
+            seq,
+            ack,
+            flags,
+            pkt,
+            data: payload.to_vec(),
+        });
+        true
+    }
+
+    /// A segment of a flow with held segments: the peer's bytes it brings
+    /// may release them; one of the held direction joins them; any other
+    /// counts towards the wait.
+    #[allow(clippy::too_many_arguments)]
+    fn on_segment_while_held(
+        &mut self,
+        dir: usize,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+        pkt: u64,
+        cfg: &StreamConfig,
+        mem: &mut MemBudget,
+        out: &mut dyn FnMut(usize, Chunk<'_>),
+    ) {
+        let held_dir = self.held.as_ref().map_or(dir, |h| h.dir);
+        if dir == held_dir {
+            // behind the held ones, in order; FIN and RST release the hold
+            if flags & (FIN | RST | SYN) == 0
+                && (payload.is_empty() || self.hold(dir, seq, ack, flags, payload, pkt, mem))
+            {
+                self.count_wait(cfg, mem, out);
+                return;
+            }
+            self.release_held(true, cfg, mem, out);
+            self.feed(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
+            return;
+        }
+        let (held_ack, peer) = match &self.held {
+            Some(h) => (h.ack, h.dir ^ 1),
+            None => return,
+        };
+        // the peer's bytes arrive with a hole before them: a loss, not a
+        // reordering; the held segments go first, as captured
+        let hole = !payload.is_empty()
+            && self
+                .streams
+                .as_ref()
+                .is_some_and(|s| !s[peer].continues_at(seq));
+        if hole || flags & (FIN | RST | SYN) != 0 {
+            self.release_held(true, cfg, mem, out);
+            self.feed(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
+            return;
+        }
+        self.feed(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
+        let arrived = self
+            .streams
+            .as_ref()
+            .is_none_or(|s| s[peer].delivered_to(held_ack));
+        if arrived {
+            self.release_held(false, cfg, mem, out);
+        } else {
+            self.count_wait(cfg, mem, out);
+        }
+    }
+
+    fn count_wait(
+        &mut self,
+        cfg: &StreamConfig,
+        mem: &mut MemBudget,
+        out: &mut dyn FnMut(usize, Chunk<'_>),
+    ) {
+        if let Some(h) = self.held.as_mut() {
+            h.waited += 1;
+            if h.waited >= HOLD_PACKETS {
+                self.release_held(true, cfg, mem, out);
+            }
+        }
+    }
+
+    /// Deliver the held segments in their order; `lost`: the peer's bytes
+    /// they acknowledge did not come (the capture lost them).
+    fn release_held(
+        &mut self,
+        lost: bool,
+        cfg: &StreamConfig,
+        mem: &mut MemBudget,
+        out: &mut dyn FnMut(usize, Chunk<'_>),
+    ) {
+        let Some(h) = self.held.take() else {
+            return;
+        };
+        if lost {
+            self.lossy = true;
+        }
+        for s in h.segs {
+            mem.give(s.data.len());
+            self.feed(h.dir, s.seq, s.ack, s.flags, &s.data, s.pkt, cfg, mem, out);
+        }
+    }
+
+    /// Reassembly of one segment whose flags are already accounted.
+    #[allow(clippy::too_many_arguments)]
+    fn feed(
+        &mut self,
+        dir: usize,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+        pkt: u64,
+        cfg: &StreamConfig,
+        mem: &mut MemBudget,
+        out: &mut dyn FnMut(usize, Chunk<'_>),
+    ) {
         if !payload.is_empty() {
             if self.state == TcpState::None {
                 self.midstream = true;
@@ -152,11 +366,14 @@ impl TcpTrack {
         self.advance_state(dir, flags);
     }
 
-    /// Whether either stream holds segments waiting behind a hole.
+    /// Whether either stream holds segments waiting behind a hole, or
+    /// segments are held for the peer's bytes.
     pub fn has_queued(&self) -> bool {
-        self.streams
-            .as_ref()
-            .is_some_and(|s| s.iter().any(|x| x.has_queued()))
+        self.held.is_some()
+            || self
+                .streams
+                .as_ref()
+                .is_some_and(|s| s.iter().any(|x| x.has_queued()))
     }
 
     /// Connection state only, for a flow whose bytes nobody wants any
@@ -223,6 +440,7 @@ impl TcpTrack {
         mem: &mut MemBudget,
         out: &mut dyn FnMut(usize, Chunk<'_>),
     ) {
+        self.release_held(true, cfg, mem, out);
         if let Some(streams) = self.streams.as_mut() {
             for (dir, s) in streams.iter_mut().enumerate() {
                 s.flush(cfg, mem, &mut |c| out(dir, c));
@@ -233,6 +451,9 @@ impl TcpTrack {
     /// Give back the streams' queued memory and drop them (their gap
     /// counts are kept).
     pub fn release(&mut self, mem: &mut MemBudget) {
+        if let Some(h) = self.held.take() {
+            mem.give(h.bytes);
+        }
         if let Some(mut streams) = self.streams.take() {
             for (dir, s) in streams.iter_mut().enumerate() {
                 s.release(mem);
@@ -249,6 +470,95 @@ impl TcpTrack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Handshake of a client at seq 100 and a server at 500; returns the
+    /// order in which (direction, bytes, packet) reached the parser.
+    fn replay(segs: &[(usize, u32, u32, u8, &[u8])]) -> (Vec<(usize, Vec<u8>, u64)>, TcpTrack) {
+        let cfg = StreamConfig::default();
+        let mut mem = MemBudget::new(1 << 20);
+        let mut t = TcpTrack::default();
+        let mut got = Vec::new();
+        let mut sink = |d: usize, c: Chunk<'_>| match c {
+            Chunk::Data(b, pkt) => got.push((d, b.to_vec(), pkt)),
+            Chunk::Gap(n) => got.push((d, format!("gap {n}").into_bytes(), 0)),
+        };
+        let hs: [(usize, u32, u32, u8, &[u8]); 3] = [
+            (0, 100, 0, SYN, b""),
+            (1, 500, 101, SYN | ACK, b""),
+            (0, 101, 501, ACK, b""),
+        ];
+        for (n, &(d, seq, ack, fl, data)) in hs.iter().chain(segs).enumerate() {
+            t.on_segment(
+                d,
+                seq,
+                ack,
+                fl,
+                data,
+                n as u64 + 1,
+                &cfg,
+                &mut mem,
+                &mut sink,
+            );
+        }
+        t.flush(&cfg, &mut mem, &mut sink);
+        assert_eq!(mem.used, 0, "the hold gave its budget back");
+        (got, t)
+    }
+
+    #[test]
+    fn a_response_captured_before_its_request_reaches_the_parser_after_it() {
+        // packet 5, the response, acknowledges the request (packet 6) that
+        // the capture shows after it (a mirror port's reordering)
+        let (got, t) = replay(&[
+            (0, 101, 501, ACK, b"req1"),
+            (1, 501, 105, ACK, b"resp1"),
+            (1, 506, 109, ACK, b"resp2"),
+            (0, 105, 506, ACK, b"req2"),
+            (0, 109, 511, FIN | ACK, b""),
+        ]);
+        let order: Vec<_> = got.iter().map(|(d, b, p)| (*d, b.as_slice(), *p)).collect();
+        assert_eq!(
+            order,
+            [
+                (0, &b"req1"[..], 4),
+                (1, &b"resp1"[..], 5),
+                (0, &b"req2"[..], 7),
+                // keeps its own packet number
+                (1, &b"resp2"[..], 6),
+            ]
+        );
+        assert!(!t.lossy, "a reordering is not a loss");
+    }
+
+    #[test]
+    fn bytes_lost_for_good_release_the_hold_as_captured() {
+        // the request acknowledged by packet 5 never comes: after the
+        // bounded wait the response is delivered and the flow is lossy
+        let mut segs: Vec<(usize, u32, u32, u8, &[u8])> = vec![(1, 501, 105, ACK, b"resp")];
+        for _ in 0..HOLD_PACKETS {
+            segs.push((0, 105, 505, ACK, b""));
+        }
+        let (got, t) = replay(&segs);
+        assert_eq!(got, [(1, b"resp".to_vec(), 4)]);
+        assert!(t.lossy);
+        // both directions with holes (a capture that lost segments of each):
+        // delivered in capture order, as without the hold
+        let (got, t) = replay(&[(0, 113, 520, ACK, b"job"), (1, 520, 152, ACK, b"ack")]);
+        let order: Vec<_> = got
+            .iter()
+            .map(|(d, b, _)| (*d, String::from_utf8_lossy(b).into_owned()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (0, "gap 12".to_string()),
+                (0, "job".to_string()),
+                (1, "gap 19".to_string()),
+                (1, "ack".to_string()),
+            ]
+        );
+        assert!(t.lossy);
+    }
 
     #[test]
     fn handshake_data_fin() {
