@@ -94,6 +94,24 @@ struct Held {
     segs: Vec<HeldSeg>,
 }
 
+/// One segment as [`TcpTrack::on_segment`] takes it.
+#[derive(Clone, Copy)]
+struct Seg<'p> {
+    dir: usize,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &'p [u8],
+    pkt: u64,
+}
+
+/// What reassembly writes to: limits, the worker's budget, the parser.
+struct Io<'a> {
+    cfg: &'a StreamConfig,
+    mem: &'a mut MemBudget,
+    out: &'a mut dyn FnMut(usize, Chunk<'_>),
+}
+
 #[derive(Debug)]
 struct HeldSeg {
     seq: u32,
@@ -126,72 +144,66 @@ impl TcpTrack {
             self.streams_mut()[dir].on_syn(seq);
         }
         self.advance_state(dir, flags);
+        let seg = Seg {
+            dir,
+            seq,
+            ack,
+            flags,
+            payload,
+            pkt,
+        };
+        let io = &mut Io { cfg, mem, out };
         if self.held.is_some() {
-            self.on_segment_while_held(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
-            return;
+            self.on_segment_while_held(seg, io);
+        } else if !(self.should_hold(&seg) && self.hold(&seg, io.mem)) {
+            self.feed(seg, io);
         }
-        if self.should_hold(dir, ack, flags, payload)
-            && self.hold(dir, seq, ack, flags, payload, pkt, mem)
-        {
-            return;
-        }
-        self.feed(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
     }
 
     /// Whether a data segment acknowledges bytes of the peer that the
     /// capture has not shown (yet), on a flow not known to be lossy.
-    fn should_hold(&self, dir: usize, ack: u32, flags: u8, payload: &[u8]) -> bool {
-        !payload.is_empty()
-            && flags & (ACK | SYN | RST) == ACK
+    fn should_hold(&self, s: &Seg<'_>) -> bool {
+        !s.payload.is_empty()
+            && s.flags & (ACK | SYN | RST) == ACK
             && !self.lossy
-            && self
-                .streams
-                .as_ref()
-                .is_some_and(|s| s[dir ^ 1].is_started() && s[dir ^ 1].acks_unseen(ack))
+            && self.streams.as_ref().is_some_and(|st| {
+                let peer = &st[s.dir ^ 1];
+                peer.is_started() && peer.acks_unseen(s.ack)
+            })
     }
 
     /// Hold a segment back (see [`Held`]); false when the hold is full or
     /// the budget refuses the copy.
-    #[allow(clippy::too_many_arguments)]
-    fn hold(
-        &mut self,
-        dir: usize,
-        seq: u32,
-        ack: u32,
-        flags: u8,
-        payload: &[u8],
-        pkt: u64,
-        mem: &mut MemBudget,
-    ) -> bool {
+    fn hold(&mut self, s: &Seg<'_>, mem: &mut MemBudget) -> bool {
         let h = self.held.get_or_insert_with(|| {
             Box::new(Held {
-                dir,
-                ack,
+                dir: s.dir,
+                ack: s.ack,
                 waited: 0,
                 bytes: 0,
                 segs: Vec::new(),
             })
         });
-        if h.dir != dir
+        if h.dir != s.dir
             || h.segs.len() >= HOLD_SEGMENTS
-            || h.bytes + payload.len() > HOLD_BYTES
-            || !mem.take(payload.len())
+            || h.bytes + s.payload.len() > HOLD_BYTES
+            || !mem.take(s.payload.len())
         {
             if h.segs.is_empty() {
                 self.held = None;
             }
             return false;
         }
-        if ack.wrapping_sub(h.ack) as i32 > 0 {
-            h.ack = ack;
+        if s.ack.wrapping_sub(h.ack) as i32 > 0 {
+            h.ack = s.ack;
         }
-        h.bytes += payload.len();
+        h.bytes += s.payload.len();
         h.segs.push(HeldSeg {
-            seq,
-            ack,
-            flags,
-            pkt,
-            data: payload.to_vec(),
+            seq: s.seq,
+            ack: s.ack,
+            flags: s.flags,
+            pkt: s.pkt,
+            data: s.payload.to_vec(),
         });
         true
     }
@@ -199,83 +211,54 @@ impl TcpTrack {
     /// A segment of a flow with held segments: the peer's bytes it brings
     /// may release them; one of the held direction joins them; any other
     /// counts towards the wait.
-    #[allow(clippy::too_many_arguments)]
-    fn on_segment_while_held(
-        &mut self,
-        dir: usize,
-        seq: u32,
-        ack: u32,
-        flags: u8,
-        payload: &[u8],
-        pkt: u64,
-        cfg: &StreamConfig,
-        mem: &mut MemBudget,
-        out: &mut dyn FnMut(usize, Chunk<'_>),
-    ) {
-        let held_dir = self.held.as_ref().map_or(dir, |h| h.dir);
-        if dir == held_dir {
-            // behind the held ones, in order; FIN and RST release the hold
-            if flags & (FIN | RST | SYN) == 0
-                && (payload.is_empty() || self.hold(dir, seq, ack, flags, payload, pkt, mem))
-            {
-                self.count_wait(cfg, mem, out);
-                return;
-            }
-            self.release_held(true, cfg, mem, out);
-            self.feed(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
-            return;
-        }
-        let (held_ack, peer) = match &self.held {
-            Some(h) => (h.ack, h.dir ^ 1),
-            None => return,
+    fn on_segment_while_held(&mut self, s: Seg<'_>, io: &mut Io<'_>) {
+        let Some((held_dir, held_ack)) = self.held.as_ref().map(|h| (h.dir, h.ack)) else {
+            return self.feed(s, io);
         };
+        let ends = s.flags & (FIN | RST | SYN) != 0;
+        if s.dir == held_dir {
+            // behind the held ones, in order; FIN and RST release the hold
+            if !ends && (s.payload.is_empty() || self.hold(&s, io.mem)) {
+                return self.count_wait(io);
+            }
+            self.release_held(true, io);
+            return self.feed(s, io);
+        }
         // the peer's bytes arrive with a hole before them: a loss, not a
         // reordering; the held segments go first, as captured
-        let hole = !payload.is_empty()
+        let hole = !s.payload.is_empty()
             && self
                 .streams
                 .as_ref()
-                .is_some_and(|s| !s[peer].continues_at(seq));
-        if hole || flags & (FIN | RST | SYN) != 0 {
-            self.release_held(true, cfg, mem, out);
-            self.feed(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
-            return;
+                .is_some_and(|st| !st[s.dir].continues_at(s.seq));
+        if hole || ends {
+            self.release_held(true, io);
+            return self.feed(s, io);
         }
-        self.feed(dir, seq, ack, flags, payload, pkt, cfg, mem, out);
+        self.feed(s, io);
         let arrived = self
             .streams
             .as_ref()
-            .is_none_or(|s| s[peer].delivered_to(held_ack));
+            .is_none_or(|st| st[s.dir].delivered_to(held_ack));
         if arrived {
-            self.release_held(false, cfg, mem, out);
+            self.release_held(false, io);
         } else {
-            self.count_wait(cfg, mem, out);
+            self.count_wait(io);
         }
     }
 
-    fn count_wait(
-        &mut self,
-        cfg: &StreamConfig,
-        mem: &mut MemBudget,
-        out: &mut dyn FnMut(usize, Chunk<'_>),
-    ) {
+    fn count_wait(&mut self, io: &mut Io<'_>) {
         if let Some(h) = self.held.as_mut() {
             h.waited += 1;
             if h.waited >= HOLD_PACKETS {
-                self.release_held(true, cfg, mem, out);
+                self.release_held(true, io);
             }
         }
     }
 
     /// Deliver the held segments in their order; `lost`: the peer's bytes
     /// they acknowledge did not come (the capture lost them).
-    fn release_held(
-        &mut self,
-        lost: bool,
-        cfg: &StreamConfig,
-        mem: &mut MemBudget,
-        out: &mut dyn FnMut(usize, Chunk<'_>),
-    ) {
+    fn release_held(&mut self, lost: bool, io: &mut Io<'_>) {
         let Some(h) = self.held.take() else {
             return;
         };
@@ -283,25 +266,32 @@ impl TcpTrack {
             self.lossy = true;
         }
         for s in h.segs {
-            mem.give(s.data.len());
-            self.feed(h.dir, s.seq, s.ack, s.flags, &s.data, s.pkt, cfg, mem, out);
+            io.mem.give(s.data.len());
+            let seg = Seg {
+                dir: h.dir,
+                seq: s.seq,
+                ack: s.ack,
+                flags: s.flags,
+                payload: &s.data,
+                pkt: s.pkt,
+            };
+            self.feed(seg, io);
         }
     }
 
     /// Reassembly of one segment whose flags are already accounted.
-    #[allow(clippy::too_many_arguments)]
-    fn feed(
-        &mut self,
-        dir: usize,
-        seq: u32,
-        ack: u32,
-        flags: u8,
-        payload: &[u8],
-        pkt: u64,
-        cfg: &StreamConfig,
-        mem: &mut MemBudget,
-        out: &mut dyn FnMut(usize, Chunk<'_>),
-    ) {
+    fn feed(&mut self, s: Seg<'_>, io: &mut Io<'_>) {
+        let Seg {
+            dir,
+            seq,
+            ack,
+            flags,
+            payload,
+            pkt,
+        } = s;
+        let cfg = io.cfg;
+        let mem = &mut *io.mem;
+        let out = &mut *io.out;
         if !payload.is_empty() {
             if self.state == TcpState::None {
                 self.midstream = true;
@@ -440,7 +430,7 @@ impl TcpTrack {
         mem: &mut MemBudget,
         out: &mut dyn FnMut(usize, Chunk<'_>),
     ) {
-        self.release_held(true, cfg, mem, out);
+        self.release_held(true, &mut Io { cfg, mem, out });
         if let Some(streams) = self.streams.as_mut() {
             for (dir, s) in streams.iter_mut().enumerate() {
                 s.flush(cfg, mem, &mut |c| out(dir, c));
