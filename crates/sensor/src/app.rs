@@ -179,6 +179,11 @@ struct AppWork {
     /// (`probe_buf`), after it the start of a message split across
     /// segments (`pending`). One buffer serves both.
     buf: [Vec<u8>; 2],
+    /// Per direction, while the probe asks for more: where each piece of
+    /// `buf` ends and the packet that carried it, so that once detected
+    /// the pieces reach the parser in packet order with their own
+    /// `pcap_cnt` (the events they complete belong to those packets)
+    pieces: [Vec<(u32, u64)>; 2],
     probe_failed: [bool; 2],
     need: [u32; 2],
     dead: [bool; 2],
@@ -313,6 +318,7 @@ impl AppWork {
         if buffered {
             let room = MAX_PROBE_BYTES.saturating_sub(self.buf[d].len());
             self.buf[d].extend_from_slice(&data[..data.len().min(room)]);
+            self.pieces[d].push((self.buf[d].len() as u32, sink.hdr.pcap_cnt));
         }
         let (result, need_more) = {
             let bytes: &[u8] = if buffered { &self.buf[d] } else { data };
@@ -335,16 +341,10 @@ impl AppWork {
                     return;
                 }
                 self.parser = Some((reg.defs[id as usize].new_parser)());
-                // feed what the other direction buffered first, then this one
-                let other = d ^ 1;
-                let ob = std::mem::take(&mut self.buf[other]);
-                if !ob.is_empty() {
-                    self.feed(other, &ob, transport, sink);
+                if buffered || !self.buf[d ^ 1].is_empty() {
+                    self.replay_pieces(d, transport, sink);
                 }
-                let mine = std::mem::take(&mut self.buf[d]);
-                if buffered {
-                    self.feed(d, &mine, transport, sink);
-                } else {
+                if !buffered {
                     self.feed(d, data, transport, sink);
                 }
             }
@@ -357,15 +357,54 @@ impl AppWork {
                 if need_more && transport == Transport::Tcp && len < MAX_PROBE_BYTES {
                     if !buffered {
                         self.buf[d].extend_from_slice(&data[..data.len().min(MAX_PROBE_BYTES)]);
+                        self.pieces[d].push((self.buf[d].len() as u32, sink.hdr.pcap_cnt));
                     }
                 } else {
                     self.probe_failed[d] = true;
                     self.buf[d] = Vec::new();
+                    self.pieces[d] = Vec::new();
                     if self.probe_failed[0] && self.probe_failed[1] {
                         *proto = PROTO_FAILED;
                     }
                 }
             }
+        }
+    }
+
+    /// The bytes both directions kept for the probe, to the new parser:
+    /// piece by piece in packet order (the other direction's first on a
+    /// tie, as it was buffered first), each with its packet's number.
+    fn replay_pieces(&mut self, d: usize, transport: Transport, sink: &mut Sink<'_, '_>) {
+        let bufs = [
+            std::mem::take(&mut self.buf[0]),
+            std::mem::take(&mut self.buf[1]),
+        ];
+        let marks = [
+            std::mem::take(&mut self.pieces[0]),
+            std::mem::take(&mut self.pieces[1]),
+        ];
+        let mut order: Vec<(u64, bool, usize, usize, usize)> = Vec::new();
+        for dir in 0..2 {
+            let mut start = 0usize;
+            for &(end, pkt) in &marks[dir] {
+                let end = (end as usize).min(bufs[dir].len());
+                if end > start {
+                    order.push((pkt, dir == d, dir, start, end));
+                }
+                start = end;
+            }
+            if start < bufs[dir].len() {
+                order.push((u64::MAX, dir == d, dir, start, bufs[dir].len()));
+            }
+        }
+        order.sort_by_key(|&(pkt, mine, ..)| (pkt, mine));
+        let cur = sink.hdr.pcap_cnt;
+        for (pkt, _, dir, start, end) in order {
+            if pkt != u64::MAX && pkt != 0 {
+                sink.hdr.pcap_cnt = pkt;
+            }
+            self.feed(dir, &bufs[dir][start..end], transport, sink);
+            sink.hdr.pcap_cnt = cur;
         }
     }
 

@@ -392,6 +392,22 @@ fn data_after_a_capture_hole_keeps_its_packet_number() {
 }
 
 #[test]
+fn iec104_picked_up_mid_stream() {
+    // 090813_diverse cut to start mid-stream (scripts/gen/cut-midstream.py):
+    // no handshake, each side's first bytes the end of an APDU. The frames
+    // in which tshark 4.0 decodes APDUs (`tshark -Y iec60870_104 -T fields
+    // -e frame.number -e iec60870_104.type`, one per APDU) are the events'
+    // pcap_cnt, each once.
+    let (_, ev) = run(&[testdata("ot/iec104/iec104-090813-midstream-cut.pcap")], 1);
+    let got = pcap_cnts(&ev, "iec104", |_| true);
+    let mut want: Vec<u64> = (5..=121).step_by(2).collect();
+    want.extend((124..=152).step_by(2));
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, want, "{got:?}");
+}
+
+#[test]
 fn dnp3_frames_with_a_bad_header_crc_on_port_20000() {
     // opendnp3 conformance 6.6.2.4: frames 4 and 8 carry a link header
     // with a corrupt CRC, frames 6 and 10 a valid header (len=5, which
