@@ -18,12 +18,21 @@
 //!
 //! Parsers must be bounded: they keep at most [`MAX_TXS_PER_FLOW`] open
 //! transactions and never buffer more than the engine hands them.
+//!
+//! Parts every parser shares: [`TxTable`] (open transactions, bounded, with
+//! per-flow ids), [`Anomalies`] (a protocol's anomaly bits, named in one
+//! table) and [`bytes`] (bounds-checked readers and a cursor).
 #![forbid(unsafe_code)]
 
+pub mod anomaly;
+pub mod bytes;
 pub mod fuzzing;
 pub mod json;
+pub mod tx;
 
+pub use anomaly::Anomalies;
 pub use json::JsonBuilder;
+pub use tx::TxTable;
 
 /// Upper bound on open (unanswered) transactions a parser keeps per flow.
 /// Past it the oldest is logged as unanswered and dropped.

@@ -44,7 +44,6 @@ pub mod telnet;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod tls;
-#[allow(dead_code)]
 pub(crate) mod util;
 
 use reefwatch_applayer::ProtocolDef;

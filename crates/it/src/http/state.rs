@@ -1,5 +1,5 @@
 //! HTTP/1.x per-flow state: a queue of transactions (pipelining, bounded
-//! by [`MAX_TXS_PER_FLOW`]), body framing (Content-Length, chunked,
+//! by [`reefwatch_applayer::MAX_TXS_PER_FLOW`]), body framing (Content-Length, chunked,
 //! until-close), body inspection up to a configured depth, file hashing and
 //! optional gzip/deflate decoding.
 
@@ -7,8 +7,7 @@ use super::body::{normalize_host, normalize_uri, uri_needs_normalizing, Decoder,
 use super::logger;
 use super::parser::{self, Head, Headers, RequestLine, StatusLine, MAX_HEAD_LEN};
 use crate::util::{parse_dec, parse_hex, StackBuf};
-use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult, MAX_TXS_PER_FLOW};
-use std::collections::VecDeque;
+use reefwatch_applayer::{Anomalies, AppParser, Direction, EventSink, ParseResult, TxTable};
 
 /// A logged string kept in the transaction's arena.
 #[derive(Clone, Copy, Default, Debug)]
@@ -85,8 +84,8 @@ enum Phase {
 }
 
 pub struct HttpState {
-    txs: VecDeque<Tx>,
-    next_id: u64,
+    /// Open transactions, oldest first; ids count from 0.
+    txs: TxTable<Tx>,
     phase: [Phase; 2],
     /// tx id currently receiving bytes, per direction
     cur: [Option<u64>; 2],
@@ -113,8 +112,8 @@ fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
 fn body_framing(
     block: &[u8],
     mut out: Option<&mut dyn EventSink>,
-) -> (Option<Body>, Option<u64>, u32) {
-    let mut flags = 0;
+) -> (Option<Body>, Option<u64>, Anomalies) {
+    let mut flags = Anomalies::default();
     let mut cl: Option<u64> = None;
     let mut chunked = false;
     for h in Headers::new(block) {
@@ -122,18 +121,17 @@ fn body_framing(
             match parse_dec(h.value) {
                 Some(v) => {
                     if cl.is_some_and(|c| c != v) {
-                        flags |= parser::anomaly::DUPLICATE_CL;
+                        flags.set(parser::A_DUPLICATE_CL);
                     }
                     cl = Some(v);
                 }
-                None => flags |= parser::anomaly::INVALID_CL,
+                None => flags.set(parser::A_INVALID_CL),
             }
         } else if header_is(&h, b"transfer-encoding") && contains_ci(h.value, b"chunked") {
             chunked = true;
         }
     }
     if chunked && cl.is_some() {
-        flags |= parser::anomaly::CL_AND_TE;
         if let Some(o) = out.as_mut() {
             o.anomaly("http.request_smuggling");
         }
@@ -146,24 +144,6 @@ fn body_framing(
     (mode, cl, flags)
 }
 
-fn report_flags(out: &mut dyn EventSink, flags: u32) {
-    use parser::anomaly::*;
-    for (bit, name) in [
-        (BARE_LF, "http.missing_cr"),
-        (FOLDED_HEADER, "http.folded_header"),
-        (TOO_MANY_HEADERS, "http.too_many_headers"),
-        (INVALID_HEADER, "http.invalid_header"),
-        (MISSING_PROTOCOL, "http.missing_protocol"),
-        (INVALID_STATUS, "http.invalid_response_status"),
-        (DUPLICATE_CL, "http.duplicate_content_length"),
-        (INVALID_CL, "http.invalid_content_length"),
-    ] {
-        if flags & bit != 0 {
-            out.anomaly(name);
-        }
-    }
-}
-
 /// Wrapper so `expose` can be called with the sink only when a buffer is non-empty.
 fn expose(out: &mut dyn EventSink, name: &'static str, v: &[u8]) {
     if !v.is_empty() {
@@ -174,8 +154,7 @@ fn expose(out: &mut dyn EventSink, name: &'static str, v: &[u8]) {
 impl HttpState {
     pub fn new() -> Self {
         HttpState {
-            txs: VecDeque::new(),
-            next_id: 0,
+            txs: TxTable::with_first_id(0),
             phase: [Phase::Head, Phase::Head],
             cur: [None, None],
             head_scanned: [0, 0],
@@ -184,22 +163,19 @@ impl HttpState {
 
     fn tx_mut(&mut self, id: Option<u64>) -> Option<&mut Tx> {
         let id = id?;
-        self.txs.iter_mut().find(|t| t.id == id)
+        self.txs.find_mut(|t| t.id == id)
     }
 
     fn new_tx(&mut self, out: &mut dyn EventSink) -> u64 {
-        if self.txs.len() >= MAX_TXS_PER_FLOW {
-            out.anomaly("http.too_many_transactions");
-            if let Some(mut old) = self.txs.pop_front() {
-                self.complete(&mut old, out);
-            }
-        }
-        let id = self.next_id;
-        self.next_id += 1;
-        self.txs.push_back(Tx {
+        let id = self.txs.next_id();
+        let evicted = self.txs.push(Tx {
             id,
             ..Default::default()
         });
+        if let Some(mut old) = evicted {
+            out.anomaly("http.too_many_transactions");
+            self.complete(&mut old, out);
+        }
         id
     }
 
@@ -246,10 +222,8 @@ impl HttpState {
 
     /// Finish the response of the tx at the head of the queue and log it.
     fn finish_response(&mut self, id: u64, out: &mut dyn EventSink) {
-        if let Some(i) = self.txs.iter().position(|t| t.id == id) {
-            if let Some(mut tx) = self.txs.remove(i) {
-                self.complete(&mut tx, out);
-            }
+        if let Some(mut tx) = self.txs.take(|t| t.id == id) {
+            self.complete(&mut tx, out);
         }
         self.cur[1] = None;
     }
@@ -320,7 +294,7 @@ impl HttpState {
                 expose(out, n, h.value);
             }
         }
-        flags |= hs.flags;
+        flags.merge(hs.flags);
         if !host_raw.is_empty() {
             expose(out, "http.host.raw", host_raw);
         }
@@ -328,8 +302,8 @@ impl HttpState {
         let port = normalize_host(host_raw, &mut host);
         expose(out, "http.host", host.as_bytes());
         let (mode, _cl, f2) = body_framing(head.header_block, Some(out));
-        flags |= f2;
-        report_flags(out, flags);
+        flags.merge(f2);
+        flags.report(parser::ANOMALY_NAMES, out);
         let is_head = rl.method.eq_ignore_ascii_case(b"HEAD");
         let is_connect = rl.method.eq_ignore_ascii_case(b"CONNECT");
         let hash = crate::config::current().file_hashes;
@@ -411,18 +385,18 @@ impl HttpState {
                 expose(out, n, h.value);
             }
         }
-        flags |= hs.flags;
+        flags.merge(hs.flags);
         let status = sl.status.unwrap_or(0);
         // interim responses do not complete the transaction
         if (100..200).contains(&status) && status != 101 {
-            report_flags(out, flags);
+            flags.report(parser::ANOMALY_NAMES, out);
             return Ok(Phase::Head);
         }
         let (mode, _cl, f2) = body_framing(head.header_block, None);
-        flags |= f2;
-        report_flags(out, flags);
+        flags.merge(f2);
+        flags.report(parser::ANOMALY_NAMES, out);
         // which transaction: the oldest without a response
-        let id = match self.txs.iter().find(|t| !t.resp_started).map(|t| t.id) {
+        let id = match self.txs.find(|t| !t.resp_started).map(|t| t.id) {
             Some(id) => id,
             None => {
                 out.anomaly("http.unsolicited_response");
@@ -727,7 +701,7 @@ impl AppParser for HttpState {
                             self.phase[d] = p;
                         }
                         Err(()) => {
-                            if self.txs.is_empty() && self.next_id == 0 {
+                            if self.txs.is_empty() && self.txs.peek_next_id() == 0 {
                                 return ParseResult::Error;
                             }
                             self.phase[d] = Phase::Resync;
@@ -774,7 +748,7 @@ impl AppParser for HttpState {
     fn on_close(&mut self, out: &mut dyn EventSink) {
         // log every open transaction, oldest first
         let cur = self.cur[1];
-        while let Some(mut tx) = self.txs.pop_front() {
+        while let Some(mut tx) = self.txs.pop_oldest() {
             if tx.resp_started || tx.has_request {
                 // a response cut short of its announced length
                 if let (Phase::Body(Body::Length(_) | Body::Chunked(_)), Some(f), true) =

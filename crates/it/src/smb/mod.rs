@@ -10,9 +10,8 @@ pub mod parser;
 use parser::*;
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, ParseResult, ProbeInput, ProbeResult, ProtocolDef, Transport,
-    MAX_TXS_PER_FLOW,
+    TxTable,
 };
-use std::collections::VecDeque;
 
 /// Most bytes of one message looked at; the rest is skipped.
 const MAX_INSPECT: usize = 64 * 1024;
@@ -35,7 +34,8 @@ struct Req {
 
 #[derive(Default)]
 struct SmbState {
-    reqs: VecDeque<Req>,
+    /// Requests awaiting their response (the oldest drops out when full).
+    reqs: TxTable<Req>,
     dialect: Option<u16>,
     smb1_dialect: Option<String>,
     /// tree id -> share name (bounded)
@@ -88,22 +88,16 @@ impl SmbState {
             }
             _ => {}
         }
-        if self.reqs.len() >= MAX_TXS_PER_FLOW {
-            self.reqs.pop_front();
-        }
-        self.reqs.push_back(r);
+        let _ = self.reqs.push(r);
     }
 
     fn response(&mut self, h: &Header<'_>, out: &mut dyn EventSink) {
         if h.status() == 0x0000_0103 && h.is_async() {
             return; // interim STATUS_PENDING
         }
-        let idx = self
+        let req = self
             .reqs
-            .iter()
-            .position(|r| r.message_id == h.message_id() && r.command == h.command());
-        let req = idx
-            .and_then(|i| self.reqs.remove(i))
+            .take(|r| r.message_id == h.message_id() && r.command == h.command())
             .unwrap_or_else(|| Req {
                 message_id: h.message_id(),
                 command: h.command(),
@@ -240,18 +234,14 @@ impl SmbState {
                         .map(|d| String::from_utf8_lossy(d).into_owned())
                         .collect();
                 }
-                if self.reqs.len() >= MAX_TXS_PER_FLOW {
-                    self.reqs.pop_front();
-                }
-                self.reqs.push_back(r);
+                let _ = self.reqs.push(r);
             }
             (Direction::ToClient, true) => {
                 let mid = h.multiplex_id() as u64 | 1 << 63;
-                let idx = self
+                let req = self
                     .reqs
-                    .iter()
-                    .position(|r| r.message_id == mid && r.command == h.command() as u16);
-                let req = idx.and_then(|i| self.reqs.remove(i)).unwrap_or_default();
+                    .take(|r| r.message_id == mid && r.command == h.command() as u16)
+                    .unwrap_or_default();
                 if h.command() == 0x72 {
                     // negotiate response: index of the chosen dialect
                     let (words, _) = h.words_and_data();

@@ -9,7 +9,8 @@
 
 use super::parser::*;
 use super::state::{LinkInfo, PendingRequest};
-use crate::common::{Anomalies, Operation};
+use crate::common::Operation;
+use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};
 
 /// Points logged per object at most.

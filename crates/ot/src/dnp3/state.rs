@@ -5,7 +5,8 @@
 
 use super::logger;
 use super::parser::*;
-use crate::common::{Anomalies, Operation, TxTable};
+use crate::common::Operation;
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 #[derive(Debug, Clone, Copy)]

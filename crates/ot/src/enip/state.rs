@@ -6,7 +6,9 @@
 
 use super::logger::{self, Msg};
 use super::parser::*;
-use crate::common::{le16, le32, Anomalies, Operation, TxTable};
+use crate::common::Operation;
+use reefwatch_applayer::bytes::{le16, le32};
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 #[derive(Debug, Clone, Copy)]

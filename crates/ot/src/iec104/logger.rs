@@ -8,7 +8,8 @@
 
 use super::parser::*;
 use super::state::PendingCommand;
-use crate::common::{Anomalies, Operation};
+use crate::common::Operation;
+use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};
 
 const MAX_OBJECTS: usize = 256;

@@ -5,7 +5,8 @@
 
 use super::logger;
 use super::parser::*;
-use crate::common::{Anomalies, Operation, TxTable};
+use crate::common::Operation;
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 #[derive(Debug, Clone, Copy)]
@@ -199,7 +200,7 @@ impl Iec104State {
 }
 
 fn le24_first(objs: &[u8]) -> Option<u32> {
-    crate::common::le24(objs, 0)
+    reefwatch_applayer::bytes::le24(objs, 0)
 }
 
 impl AppParser for Iec104State {

@@ -4,7 +4,8 @@
 
 use super::logger::{self, Msg};
 use super::parser::*;
-use crate::common::{Anomalies, Operation, TxTable};
+use crate::common::Operation;
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 /// Largest COTP-reassembled payload kept.
