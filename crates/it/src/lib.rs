@@ -16,7 +16,8 @@
 //! | NetBIOS-NS | UDP | — (Suricata has none) | `nbns.name`, `nbns.name_suffix` |
 //! | Telnet | TCP | — (Suricata has none) | `telnet.username` |
 //!
-//! Buffers are borrowed from the parsed bytes (or from a stack buffer for
+//! Each buffer is a [`reefwatch_applayer::BufferId`] (the keyword names above
+//! are its table's). Buffers are borrowed from the parsed bytes (or from a stack buffer for
 //! normalised values such as `http.uri`) and delivered before the
 //! transaction's event; body buffers arrive piece by piece as the body
 //! streams in, up to the configured depth ([`config`]). Cleartext logins

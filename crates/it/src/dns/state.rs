@@ -3,6 +3,7 @@
 
 use super::logger;
 use super::parser::{self, read_name, NameBuf, Packet, ANOMALY_NAMES};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{
     Anomalies, AppParser, Direction, EventSink, ParseResult, Transport, TxTable,
 };
@@ -57,7 +58,7 @@ impl DnsState {
         let mut an = Anomalies::default();
         for q in qs.by_ref() {
             an.merge(Anomalies(read_name(msg, q.name_off, &mut name)));
-            out.buffer("dns.query", name.as_bytes());
+            out.buffer(BufferId::DnsQuery, name.as_bytes());
         }
         an.merge(qs.anomalies);
         if let Some(end) = p.questions_end() {

@@ -3,6 +3,7 @@
 
 use super::logger;
 use super::parser::{epsv_port, pasv_port, port_cmd_port, Command, ReplyLine, MAX_LINE};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult, TxTable};
 
 /// Reply lines kept per transaction.
@@ -76,8 +77,8 @@ impl FtpState {
         let Some(c) = Command::parse(line) else {
             return false;
         };
-        out.buffer("ftp.command", c.command);
-        out.buffer("ftp.command_data", c.data);
+        out.buffer(BufferId::FtpCommand, c.command);
+        out.buffer(BufferId::FtpCommandData, c.data);
         if c.command.eq_ignore_ascii_case(b"USER") {
             self.user_seen = true;
         } else if c.command.eq_ignore_ascii_case(b"PASS") && self.user_seen {
@@ -111,9 +112,9 @@ impl FtpState {
     fn on_reply(&mut self, line: &[u8], out: &mut dyn EventSink) {
         let r = ReplyLine::parse(line);
         if let Some(code) = r.code {
-            out.buffer("ftp.completion_code", code);
+            out.buffer(BufferId::FtpCompletionCode, code);
         }
-        out.buffer("ftp.reply", line);
+        out.buffer(BufferId::FtpReply, line);
         if self.txs.iter().all(|t| t.reply_received) || self.txs.is_empty() {
             // banner or unsolicited reply: a transaction without a command
             let tx = Tx {

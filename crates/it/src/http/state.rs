@@ -7,6 +7,7 @@ use super::body::{normalize_host, normalize_uri, uri_needs_normalizing, Decoder,
 use super::logger;
 use super::parser::{self, Head, Headers, RequestLine, StatusLine, MAX_HEAD_LEN};
 use crate::util::{parse_dec, parse_hex, StackBuf};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{Anomalies, AppParser, Direction, EventSink, ParseResult, TxTable};
 
 /// A logged string kept in the transaction's arena.
@@ -145,9 +146,9 @@ fn body_framing(
 }
 
 /// Wrapper so `expose` can be called with the sink only when a buffer is non-empty.
-fn expose(out: &mut dyn EventSink, name: &'static str, v: &[u8]) {
+fn expose(out: &mut dyn EventSink, id: BufferId, v: &[u8]) {
     if !v.is_empty() {
-        out.buffer(name, v);
+        out.buffer(id, v);
     }
 }
 
@@ -196,19 +197,19 @@ impl HttpState {
                         // as lower-case hex text, like Suricata's
                         // file.md5/sha1/sha256 keywords compare them
                         let mut hex = String::with_capacity(64);
-                        let mut put = |name: &'static str, h: &[u8]| {
+                        let mut put = |id: BufferId, h: &[u8]| {
                             hex.clear();
                             crate::util::hex_lower(h, &mut hex);
-                            out.buffer(name, hex.as_bytes());
+                            out.buffer(id, hex.as_bytes());
                         };
                         if let Some(h) = d.md5 {
-                            put("file.md5", &h);
+                            put(BufferId::FileMd5, &h);
                         }
                         if let Some(h) = d.sha1 {
-                            put("file.sha1", &h);
+                            put(BufferId::FileSha1, &h);
                         }
                         if let Some(h) = d.sha256 {
-                            put("file.sha256", &h);
+                            put(BufferId::FileSha256, &h);
                         }
                     }
                     out.event_toplevel("fileinfo", &mut |js| {
@@ -236,21 +237,21 @@ impl HttpState {
         let mut hs = Headers::new(head.header_block);
         let want = out.wants_events();
         // sticky buffers, borrowed from the stream
-        expose(out, "http.request_line", rl.line);
-        expose(out, "http.method", rl.method);
-        expose(out, "http.uri.raw", rl.uri);
+        expose(out, BufferId::HttpRequestLine, rl.line);
+        expose(out, BufferId::HttpMethod, rl.method);
+        expose(out, BufferId::HttpUriRaw, rl.uri);
         // the 8 KiB (zeroed) scratch only for URIs that change
         if uri_needs_normalizing(rl.uri) {
             let mut nu = StackBuf::<8192>::new();
             let _ = normalize_uri(rl.uri, &mut nu); // Some: it needs normalising
-            expose(out, "http.uri", nu.as_bytes());
+            expose(out, BufferId::HttpUri, nu.as_bytes());
         } else {
-            expose(out, "http.uri", rl.uri);
+            expose(out, BufferId::HttpUri, rl.uri);
         }
-        expose(out, "http.protocol", rl.protocol);
-        expose(out, "http.header", head.header_block);
-        expose(out, "http.header.raw", head.header_block);
-        expose(out, "http.start", head.raw);
+        expose(out, BufferId::HttpProtocol, rl.protocol);
+        expose(out, BufferId::HttpHeader, head.header_block);
+        expose(out, BufferId::HttpHeaderRaw, head.header_block);
+        expose(out, BufferId::HttpStart, head.raw);
         let id = self.new_tx(out);
         let mut host_raw: &[u8] = &[];
         let mut ua: &[u8] = &[];
@@ -258,32 +259,32 @@ impl HttpState {
         let mut referer: &[u8] = &[];
         let mut xff: &[u8] = &[];
         for h in hs.by_ref() {
-            let name: Option<&'static str> = if header_is(&h, b"host") {
+            let name: Option<BufferId> = if header_is(&h, b"host") {
                 if host_raw.is_empty() {
                     host_raw = h.value;
                 }
                 None
             } else if header_is(&h, b"user-agent") {
                 ua = h.value;
-                Some("http.user_agent")
+                Some(BufferId::HttpUserAgent)
             } else if header_is(&h, b"cookie") {
-                Some("http.cookie")
+                Some(BufferId::HttpCookie)
             } else if header_is(&h, b"referer") {
                 referer = h.value;
-                Some("http.referer")
+                Some(BufferId::HttpReferer)
             } else if header_is(&h, b"content-type") {
                 ct = h.value;
-                Some("http.content_type")
+                Some(BufferId::HttpContentType)
             } else if header_is(&h, b"content-length") {
-                Some("http.content_len")
+                Some(BufferId::HttpContentLen)
             } else if header_is(&h, b"accept") {
-                Some("http.accept")
+                Some(BufferId::HttpAccept)
             } else if header_is(&h, b"accept-encoding") {
-                Some("http.accept_enc")
+                Some(BufferId::HttpAcceptEnc)
             } else if header_is(&h, b"accept-language") {
-                Some("http.accept_lang")
+                Some(BufferId::HttpAcceptLang)
             } else if header_is(&h, b"connection") {
-                Some("http.connection")
+                Some(BufferId::HttpConnection)
             } else if header_is(&h, b"x-forwarded-for") {
                 xff = h.value;
                 None
@@ -296,11 +297,11 @@ impl HttpState {
         }
         flags.merge(hs.flags);
         if !host_raw.is_empty() {
-            expose(out, "http.host.raw", host_raw);
+            expose(out, BufferId::HttpHostRaw, host_raw);
         }
         let mut host = StackBuf::<256>::new();
         let port = normalize_host(host_raw, &mut host);
-        expose(out, "http.host", host.as_bytes());
+        expose(out, BufferId::HttpHost, host.as_bytes());
         let (mode, _cl, f2) = body_framing(head.header_block, Some(out));
         flags.merge(f2);
         flags.report(parser::ANOMALY_NAMES, out);
@@ -352,29 +353,29 @@ impl HttpState {
             return Err(());
         };
         let want = out.wants_events();
-        expose(out, "http.response_line", sl.line);
-        expose(out, "http.stat_code", sl.status_raw);
-        expose(out, "http.stat_msg", sl.reason);
-        expose(out, "http.header", head.header_block);
-        expose(out, "http.header.raw", head.header_block);
-        expose(out, "http.start", head.raw);
+        expose(out, BufferId::HttpResponseLine, sl.line);
+        expose(out, BufferId::HttpStatCode, sl.status_raw);
+        expose(out, BufferId::HttpStatMsg, sl.reason);
+        expose(out, BufferId::HttpHeader, head.header_block);
+        expose(out, BufferId::HttpHeaderRaw, head.header_block);
+        expose(out, BufferId::HttpStart, head.raw);
         let mut hs = Headers::new(head.header_block);
         let mut ct: &[u8] = &[];
         let mut location: &[u8] = &[];
         let mut encoding: &[u8] = &[];
         for h in hs.by_ref() {
-            let name: Option<&'static str> = if header_is(&h, b"content-type") {
+            let name: Option<BufferId> = if header_is(&h, b"content-type") {
                 ct = h.value;
-                Some("http.content_type")
+                Some(BufferId::HttpContentType)
             } else if header_is(&h, b"location") {
                 location = h.value;
-                Some("http.location")
+                Some(BufferId::HttpLocation)
             } else if header_is(&h, b"server") {
-                Some("http.server")
+                Some(BufferId::HttpServer)
             } else if header_is(&h, b"set-cookie") {
-                Some("http.cookie")
+                Some(BufferId::HttpCookie)
             } else if header_is(&h, b"content-length") {
-                Some("http.content_len")
+                Some(BufferId::HttpContentLen)
             } else if header_is(&h, b"content-encoding") {
                 encoding = h.value;
                 None
@@ -462,8 +463,8 @@ impl HttpState {
                 if room > 0 {
                     let piece = &data[..data.len().min(room)];
                     tx.req_inspected += piece.len();
-                    out.buffer("http.request_body", piece);
-                    out.buffer("file.data", piece);
+                    out.buffer(BufferId::HttpRequestBody, piece);
+                    out.buffer(BufferId::FileData, piece);
                 }
                 if let Some(f) = tx.req_file.as_mut() {
                     f.update(data);
@@ -482,8 +483,8 @@ impl HttpState {
                     if room > 0 && !plain.is_empty() {
                         let piece = &plain[..plain.len().min(room)];
                         tx.resp_inspected += piece.len();
-                        out.buffer("http.response_body", piece);
-                        out.buffer("file.data", piece);
+                        out.buffer(BufferId::HttpResponseBody, piece);
+                        out.buffer(BufferId::FileData, piece);
                     }
                     if dec.failed() {
                         out.anomaly("http.body_decode_failed");
@@ -497,8 +498,8 @@ impl HttpState {
                 if room > 0 {
                     let piece = &data[..data.len().min(room)];
                     tx.resp_inspected += piece.len();
-                    out.buffer("http.response_body", piece);
-                    out.buffer("file.data", piece);
+                    out.buffer(BufferId::HttpResponseBody, piece);
+                    out.buffer(BufferId::FileData, piece);
                 }
                 if let Some(f) = tx.resp_file.as_mut() {
                     f.update(data);

@@ -8,6 +8,7 @@
 pub mod parser;
 
 use parser::*;
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, ParseResult, ProbeInput, ProbeResult, ProtocolDef, Transport,
     TxTable,
@@ -59,15 +60,15 @@ impl SmbState {
             CMD_SESSION_SETUP => {
                 if let Some((d, u, host)) = session_setup_blob(h).and_then(ntlmssp_auth) {
                     let (d, u, host) = (utf16(d), utf16(u), utf16(host));
-                    out.buffer("smb.ntlmssp_user", u.as_bytes());
-                    out.buffer("smb.ntlmssp_domain", d.as_bytes());
+                    out.buffer(BufferId::SmbNtlmsspUser, u.as_bytes());
+                    out.buffer(BufferId::SmbNtlmsspDomain, d.as_bytes());
                     r.ntlmssp = Some((d, u, host));
                 }
             }
             CMD_TREE_CONNECT => {
                 if let Some(p) = tree_connect_path(h) {
                     let s = utf16(p);
-                    out.buffer("smb.share", s.as_bytes());
+                    out.buffer(BufferId::SmbShare, s.as_bytes());
                     r.share = Some(s);
                 }
             }
@@ -79,9 +80,9 @@ impl SmbState {
                         .iter()
                         .any(|(t, sh)| *t == r.tree_id && sh.ends_with("IPC$"))
                     {
-                        out.buffer("smb.named_pipe", s.as_bytes());
+                        out.buffer(BufferId::SmbNamedPipe, s.as_bytes());
                     }
-                    out.buffer("file.name", s.as_bytes());
+                    out.buffer(BufferId::FileName, s.as_bytes());
                     r.filename = Some(s);
                     r.disposition = Some(disp);
                 }
@@ -454,7 +455,7 @@ mod tests {
             sink.events[0].1,
             r#"{"id":0,"command":"SMB2_COMMAND_TREE_CONNECT","status":"STATUS_SUCCESS","status_code":"0x0","session_id":4386,"tree_id":7,"share":"\\\\srv\\C$","share_type":"FILE"}"#
         );
-        assert!(sink.buffers.iter().any(|b| b.0 == "smb.share"));
+        assert!(sink.buffers.iter().any(|b| b.0 == BufferId::SmbShare));
     }
 
     #[test]
@@ -508,6 +509,6 @@ mod tests {
             ),
             ParseResult::Done
         );
-        assert!(sink.buffers.iter().any(|b| b.0 == "smb.share"));
+        assert!(sink.buffers.iter().any(|b| b.0 == BufferId::SmbShare));
     }
 }

@@ -3,6 +3,7 @@
 
 use super::logger;
 use super::parser::{packet, Banner, KexInit, MAX_BANNER_LEN, MSG_KEXINIT, MSG_NEWKEYS};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 #[derive(Default)]
@@ -75,8 +76,8 @@ impl AppParser for SshState {
                 pos += nl + 1;
                 match Banner::parse(line) {
                     Some(b) => {
-                        out.buffer("ssh.proto", b.proto_version);
-                        out.buffer("ssh.software", b.software_version);
+                        out.buffer(BufferId::SshProto, b.proto_version);
+                        out.buffer(BufferId::SshSoftware, b.software_version);
                         side.banner_seen = true;
                         side.proto_version = b.proto_version.to_vec();
                         side.software_version = b.software_version.to_vec();
@@ -104,17 +105,17 @@ impl AppParser for SshState {
                                 let h = crate::tls::ja::md5_hex(&String::from_utf8_lossy(&s));
                                 out.buffer(
                                     if client {
-                                        "ssh.hassh.string"
+                                        BufferId::SshHasshString
                                     } else {
-                                        "ssh.hassh.server.string"
+                                        BufferId::SshHasshServerString
                                     },
                                     &s,
                                 );
                                 out.buffer(
                                     if client {
-                                        "ssh.hassh"
+                                        BufferId::SshHassh
                                     } else {
-                                        "ssh.hassh.server"
+                                        BufferId::SshHasshServer
                                     },
                                     h.as_bytes(),
                                 );
