@@ -24,8 +24,9 @@
 //! (FTP, Telnet) raise `*.cleartext_credentials` anomalies.
 //!
 //! Each protocol lives in its own folder with `parser.rs` (zero-copy wire
-//! views), `state.rs` (per-flow transactions, bounded) and `logger.rs`
-//! (EVE fields); the small ones keep all three in `mod.rs`.
+//! views), `tx.rs` (the transaction type), `state.rs` (per-flow
+//! transactions, bounded; calls the logger) and `logger.rs` (EVE fields,
+//! from `tx.rs`'s types only); the small ones keep them in `mod.rs`.
 #![forbid(unsafe_code)]
 
 pub mod config;

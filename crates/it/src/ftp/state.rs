@@ -3,25 +3,12 @@
 
 use super::logger;
 use super::parser::{epsv_port, pasv_port, port_cmd_port, Command, ReplyLine, MAX_LINE};
+use super::tx::Tx;
 use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult, TxTable};
 
 /// Reply lines kept per transaction.
 pub const MAX_REPLY_LINES: usize = 64;
-
-#[derive(Default)]
-pub struct Tx {
-    pub id: u64,
-    pub command: Vec<u8>,
-    pub command_data: Vec<u8>,
-    pub has_command: bool,
-    pub replies: Vec<Vec<u8>>,
-    pub codes: Vec<[u8; 3]>,
-    pub dynamic_port: Option<u16>,
-    pub mode: Option<&'static str>,
-    pub reply_received: bool,
-    in_multiline: bool,
-}
 
 pub struct FtpState {
     /// Open transactions, oldest first; ids count from 0.

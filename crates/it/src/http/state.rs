@@ -6,58 +6,10 @@
 use super::body::{normalize_host, normalize_uri, uri_needs_normalizing, Decoder, FileTracker};
 use super::logger;
 use super::parser::{self, Head, Headers, RequestLine, StatusLine, MAX_HEAD_LEN};
+use super::tx::Tx;
 use crate::util::{parse_dec, parse_hex, StackBuf};
 use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{Anomalies, AppParser, Direction, EventSink, ParseResult, TxTable};
-
-/// A logged string kept in the transaction's arena.
-#[derive(Clone, Copy, Default, Debug)]
-pub struct R(u32, u32);
-
-#[derive(Default)]
-pub struct Tx {
-    pub id: u64,
-    pub arena: Vec<u8>,
-    pub has_request: bool,
-    pub method: R,
-    pub uri: R,
-    pub protocol: R,
-    pub host: R,
-    pub port: Option<u16>,
-    pub user_agent: R,
-    pub req_content_type: R,
-    pub referer: R,
-    pub xff: R,
-    pub resp_protocol: R,
-    pub status: Option<u16>,
-    pub resp_content_type: R,
-    pub location: R,
-    pub is_head: bool,
-    pub is_connect: bool,
-    pub req_done: bool,
-    pub resp_started: bool,
-    pub req_body_len: u64,
-    pub resp_body_len: u64,
-    pub req_file: Option<Box<FileTracker>>,
-    pub resp_file: Option<Box<FileTracker>>,
-    decoder: Option<Box<Decoder>>,
-    req_inspected: usize,
-    resp_inspected: usize,
-}
-
-impl Tx {
-    pub fn get(&self, r: R) -> &[u8] {
-        self.arena
-            .get(r.0 as usize..(r.0 + r.1) as usize)
-            .unwrap_or(&[])
-    }
-    fn put(&mut self, v: &[u8]) -> R {
-        let v = &v[..v.len().min(8192)];
-        let r = R(self.arena.len() as u32, v.len() as u32);
-        self.arena.extend_from_slice(v);
-        r
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Chunk {

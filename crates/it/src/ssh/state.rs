@@ -3,20 +3,9 @@
 
 use super::logger;
 use super::parser::{packet, Banner, KexInit, MAX_BANNER_LEN, MSG_KEXINIT, MSG_NEWKEYS};
+use super::tx::Side;
 use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
-
-#[derive(Default)]
-pub struct Side {
-    pub proto_version: Vec<u8>,
-    pub software_version: Vec<u8>,
-    pub hassh_string: Vec<u8>,
-    pub hassh: String,
-    pub banner_seen: bool,
-    pub kex_seen: bool,
-    encrypted: bool,
-    pre_banner_lines: u32,
-}
 
 #[derive(Default)]
 pub struct SshState {
@@ -34,8 +23,8 @@ impl SshState {
         if done || force {
             self.logged = true;
             if out.wants_events() && self.sides.iter().any(|s| s.banner_seen) {
-                let me = &*self;
-                out.event("ssh", &mut |js| logger::log_ssh(js, me));
+                let sides = &self.sides;
+                out.event("ssh", &mut |js| logger::log_ssh(js, sides));
             }
         }
     }

@@ -5,32 +5,13 @@
 use super::ja;
 use super::logger;
 use super::parser::*;
+use super::tx::{ClientInfo, ServerInfo, TlsRecord};
 use super::x509::{self, CertInfo};
 use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 /// Most handshake bytes buffered while a message spans records.
 pub const MAX_HANDSHAKE_BUF: usize = 256 * 1024;
-
-#[derive(Default)]
-pub struct ClientInfo {
-    pub version: u16,
-    pub sni: Option<Vec<u8>>,
-    pub ja3_string: String,
-    pub ja3_hash: String,
-    pub ja4: String,
-    pub alpns: Vec<Vec<u8>>,
-}
-
-#[derive(Default)]
-pub struct ServerInfo {
-    pub version: u16,
-    pub selected_version: Option<u16>,
-    pub cipher: u16,
-    pub ja3s_string: String,
-    pub ja3s_hash: String,
-    pub alpn: Option<Vec<u8>>,
-}
 
 #[derive(Default)]
 pub struct TlsState {
@@ -79,8 +60,14 @@ impl TlsState {
         }
         self.logged = true;
         if out.wants_events() && (self.client.is_some() || self.server.is_some() || self.sslv2) {
-            let me = &*self;
-            out.event("tls", &mut |js| logger::log_tls(js, me));
+            let rec = TlsRecord {
+                client: self.client.as_ref(),
+                server: self.server.as_ref(),
+                cert: self.cert.as_ref(),
+                version: self.negotiated_version(),
+                session_resumed: self.session_resumed(),
+            };
+            out.event("tls", &mut |js| logger::log_tls(js, &rec));
         }
     }
 

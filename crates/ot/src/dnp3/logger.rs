@@ -8,7 +8,7 @@
 //! `anomalies`; and `type: "link"` events for link-layer-only frames.
 
 use super::parser::*;
-use super::state::{LinkInfo, PendingRequest};
+use super::tx::{LinkInfo, PendingRequest};
 use crate::common::Operation;
 use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};

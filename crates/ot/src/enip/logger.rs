@@ -9,7 +9,7 @@
 //! requests, `operation`, `anomalies`.
 
 use super::parser::*;
-use super::state::PendingRequest;
+use super::tx::PendingRequest;
 use crate::common::{set_trimmed, Operation};
 use reefwatch_applayer::bytes::le16;
 use reefwatch_applayer::Anomalies;

@@ -7,7 +7,7 @@
 //! pairing, U act ↔ con), `operation`, `anomalies`.
 
 use super::parser::*;
-use super::state::PendingCommand;
+use super::tx::PendingCommand;
 use crate::common::Operation;
 use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};

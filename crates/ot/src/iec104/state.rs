@@ -5,20 +5,10 @@
 
 use super::logger;
 use super::parser::*;
+use super::tx::PendingCommand;
 use crate::common::Operation;
 use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
-
-#[derive(Debug, Clone, Copy)]
-pub struct PendingCommand {
-    pub id: u64,
-    pub type_id: u8,
-    pub common_address: u16,
-    pub ioa: u32,
-    pub cause: u8,
-    pub confirmed: bool,
-    pub operation: Option<Operation>,
-}
 
 #[derive(Debug, Default)]
 pub struct Iec104State {

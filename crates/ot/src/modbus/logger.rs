@@ -6,7 +6,7 @@
 //! a full transaction record.
 
 use super::parser::*;
-use super::state::PendingRequest;
+use super::tx::PendingRequest;
 use crate::common::{set_trimmed, Operation};
 use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};
