@@ -3,28 +3,29 @@
 
 use super::body::{Decoder, FileTracker};
 
-/// A logged string kept in the transaction's arena.
+/// A logged string of the transaction: a byte range (offset, length) of its
+/// arena, read back with [`Tx::get`].
 #[derive(Clone, Copy, Default, Debug)]
-pub struct R(u32, u32);
+pub struct Span(u32, u32);
 
 #[derive(Default)]
 pub struct Tx {
     pub id: u64,
     pub arena: Vec<u8>,
     pub has_request: bool,
-    pub method: R,
-    pub uri: R,
-    pub protocol: R,
-    pub host: R,
+    pub method: Span,
+    pub uri: Span,
+    pub protocol: Span,
+    pub host: Span,
     pub port: Option<u16>,
-    pub user_agent: R,
-    pub req_content_type: R,
-    pub referer: R,
-    pub xff: R,
-    pub resp_protocol: R,
+    pub user_agent: Span,
+    pub req_content_type: Span,
+    pub referer: Span,
+    pub xff: Span,
+    pub resp_protocol: Span,
     pub status: Option<u16>,
-    pub resp_content_type: R,
-    pub location: R,
+    pub resp_content_type: Span,
+    pub location: Span,
     pub is_head: bool,
     pub is_connect: bool,
     pub req_done: bool,
@@ -39,14 +40,14 @@ pub struct Tx {
 }
 
 impl Tx {
-    pub fn get(&self, r: R) -> &[u8] {
+    pub fn get(&self, r: Span) -> &[u8] {
         self.arena
             .get(r.0 as usize..(r.0 + r.1) as usize)
             .unwrap_or(&[])
     }
-    pub(super) fn put(&mut self, v: &[u8]) -> R {
+    pub(super) fn put(&mut self, v: &[u8]) -> Span {
         let v = &v[..v.len().min(8192)];
-        let r = R(self.arena.len() as u32, v.len() as u32);
+        let r = Span(self.arena.len() as u32, v.len() as u32);
         self.arena.extend_from_slice(v);
         r
     }
