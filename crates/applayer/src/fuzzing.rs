@@ -3,6 +3,7 @@
 //! `Incomplete` remainders bounded, gaps, close), with a sink that
 //! exercises every callback (events are built into a real JsonBuilder).
 
+use crate::BufferId;
 use crate::{
     AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProtocolDef, Transport,
 };
@@ -38,7 +39,7 @@ impl EventSink for CheckSink {
     fn event_toplevel(&mut self, t: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.event(t, body)
     }
-    fn buffer(&mut self, _name: &'static str, data: &[u8]) {
+    fn buffer(&mut self, _id: BufferId, data: &[u8]) {
         self.bytes += data.len();
     }
     fn anomaly(&mut self, _name: &'static str) {}

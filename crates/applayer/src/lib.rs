@@ -10,20 +10,32 @@
 //! * [`EventSink::event`] writes one EVE record (`"event_type": "modbus"`,
 //!   and the protocol's object) — the sink writes the common header
 //!   (timestamp, flow_id, pcap_cnt, addresses) so parsers never do;
-//! * [`EventSink::buffer`] exposes a named sticky buffer (`http.uri`,
-//!   `dns.query`, `tls.sni` …) as a borrowed slice, for detection and
-//!   intelligence matching without a copy;
+//! * [`EventSink::buffer`] exposes a sticky buffer by its typed id
+//!   ([`BufferId::HttpUri`], [`BufferId::DnsQuery`], [`BufferId::TlsSni`] …,
+//!   each with its Suricata keyword in one table) as a borrowed slice, for
+//!   detection and intelligence matching without a copy;
 //! * [`EventSink::anomaly`] flags a parsed-but-odd or malformed message; the
 //!   flow goes on.
 //!
 //! Parsers must be bounded: they keep at most [`MAX_TXS_PER_FLOW`] open
 //! transactions and never buffer more than the engine hands them.
+//!
+//! Parts every parser shares: [`TxTable`] (open transactions, bounded, with
+//! per-flow ids), [`Anomalies`] (a protocol's anomaly bits, named in one
+//! table) and [`bytes`] (bounds-checked readers and a cursor).
 #![forbid(unsafe_code)]
 
+pub mod anomaly;
+pub mod buffer;
+pub mod bytes;
 pub mod fuzzing;
 pub mod json;
+pub mod tx;
 
+pub use anomaly::Anomalies;
+pub use buffer::BufferId;
 pub use json::JsonBuilder;
+pub use tx::TxTable;
 
 /// Upper bound on open (unanswered) transactions a parser keeps per flow.
 /// Past it the oldest is logged as unanswered and dropped.
@@ -110,9 +122,10 @@ pub trait EventSink {
     fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder));
 
     /// Expose a sticky buffer of the transaction being parsed, e.g.
-    /// `("http.uri", b"/index.html")`. Borrowed: never copied by the parser.
-    /// Names follow Suricata's keywords. Called before the transaction's event.
-    fn buffer(&mut self, _name: &'static str, _data: &[u8]) {}
+    /// `(BufferId::HttpUri, b"/index.html")`. Borrowed: never copied by the
+    /// parser. [`BufferId::name`] is Suricata's keyword. Called before the
+    /// transaction's event.
+    fn buffer(&mut self, _id: BufferId, _data: &[u8]) {}
 
     /// Record a protocol anomaly (short snake_case name, e.g.
     /// `"modbus.invalid_length"`). Parsing continues.
@@ -161,7 +174,7 @@ impl core::fmt::Debug for ProtocolDef {
 pub struct TestSink {
     /// `(event_type, json of the protocol object)`
     pub events: Vec<(String, String)>,
-    pub buffers: Vec<(String, Vec<u8>)>,
+    pub buffers: Vec<(BufferId, Vec<u8>)>,
     pub anomalies: Vec<String>,
 }
 
@@ -179,8 +192,8 @@ impl EventSink for TestSink {
     fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.event(event_type, body)
     }
-    fn buffer(&mut self, name: &'static str, data: &[u8]) {
-        self.buffers.push((name.to_string(), data.to_vec()));
+    fn buffer(&mut self, id: BufferId, data: &[u8]) {
+        self.buffers.push((id, data.to_vec()));
     }
     fn anomaly(&mut self, name: &'static str) {
         self.anomalies.push(name.to_string());

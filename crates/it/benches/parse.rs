@@ -3,6 +3,7 @@
 //! `cargo bench -p reefwatch-it --bench parse`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProtocolDef, Transport,
 };
@@ -25,7 +26,7 @@ impl EventSink for Sink {
     fn event_toplevel(&mut self, t: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.event(t, body)
     }
-    fn buffer(&mut self, _name: &'static str, data: &[u8]) {
+    fn buffer(&mut self, _id: BufferId, data: &[u8]) {
         self.n += data.len();
     }
     fn anomaly(&mut self, _name: &'static str) {}

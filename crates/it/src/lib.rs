@@ -16,15 +16,17 @@
 //! | NetBIOS-NS | UDP | — (Suricata has none) | `nbns.name`, `nbns.name_suffix` |
 //! | Telnet | TCP | — (Suricata has none) | `telnet.username` |
 //!
-//! Buffers are borrowed from the parsed bytes (or from a stack buffer for
+//! Each buffer is a [`reefwatch_applayer::BufferId`] (the keyword names above
+//! are its table's). Buffers are borrowed from the parsed bytes (or from a stack buffer for
 //! normalised values such as `http.uri`) and delivered before the
 //! transaction's event; body buffers arrive piece by piece as the body
 //! streams in, up to the configured depth ([`config`]). Cleartext logins
 //! (FTP, Telnet) raise `*.cleartext_credentials` anomalies.
 //!
 //! Each protocol lives in its own folder with `parser.rs` (zero-copy wire
-//! views), `state.rs` (per-flow transactions, bounded) and `logger.rs`
-//! (EVE fields); the small ones keep all three in `mod.rs`.
+//! views), `tx.rs` (the transaction type), `state.rs` (per-flow
+//! transactions, bounded; calls the logger) and `logger.rs` (EVE fields,
+//! from `tx.rs`'s types only); the small ones keep them in `mod.rs`.
 #![forbid(unsafe_code)]
 
 pub mod config;
@@ -44,7 +46,6 @@ pub mod telnet;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod tls;
-#[allow(dead_code)]
 pub(crate) mod util;
 
 use reefwatch_applayer::ProtocolDef;

@@ -1,129 +1,12 @@
-//! Small bounds-checked readers and formatting helpers shared by the parsers.
-//! Nothing here panics on any input.
+//! Formatting and text helpers shared by the IT parsers (stack strings,
+//! addresses, hex, decimal/hex numbers, BER), beside the applayer's
+//! bounds-checked byte readers. Nothing here panics on any input.
 
 use core::fmt::Write as _;
 
-/// Big-endian u16 at `off`, or `None` when out of range.
-#[inline]
-pub fn be16(b: &[u8], off: usize) -> Option<u16> {
-    let s = b.get(off..off.checked_add(2)?)?;
-    Some(u16::from_be_bytes([s[0], s[1]]))
-}
-
-/// Big-endian u24 at `off`.
-#[inline]
-pub fn be24(b: &[u8], off: usize) -> Option<u32> {
-    let s = b.get(off..off.checked_add(3)?)?;
-    Some(u32::from_be_bytes([0, s[0], s[1], s[2]]))
-}
-
-/// Big-endian u32 at `off`.
-#[inline]
-pub fn be32(b: &[u8], off: usize) -> Option<u32> {
-    let s = b.get(off..off.checked_add(4)?)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// Little-endian u16 at `off`.
-#[inline]
-pub fn le16(b: &[u8], off: usize) -> Option<u16> {
-    let s = b.get(off..off.checked_add(2)?)?;
-    Some(u16::from_le_bytes([s[0], s[1]]))
-}
-
-/// Little-endian u32 at `off`.
-#[inline]
-pub fn le32(b: &[u8], off: usize) -> Option<u32> {
-    let s = b.get(off..off.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// Little-endian u64 at `off`.
-#[inline]
-pub fn le64(b: &[u8], off: usize) -> Option<u64> {
-    let s = b.get(off..off.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_le_bytes(a))
-}
-
-/// `len` bytes at `off`.
-#[inline]
-pub fn slice(b: &[u8], off: usize, len: usize) -> Option<&[u8]> {
-    b.get(off..off.checked_add(len)?)
-}
-
-/// A bounded cursor over a byte slice. Every read is checked; a failed read
-/// returns `None` and leaves the cursor where it was.
-#[derive(Clone, Copy, Debug)]
-pub struct Cursor<'a> {
-    pub buf: &'a [u8],
-    pub pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
-        Cursor { buf, pos: 0 }
-    }
-    pub fn remaining(&self) -> usize {
-        self.buf.len().saturating_sub(self.pos)
-    }
-    pub fn rest(&self) -> &'a [u8] {
-        self.buf.get(self.pos..).unwrap_or(&[])
-    }
-    pub fn u8(&mut self) -> Option<u8> {
-        let v = *self.buf.get(self.pos)?;
-        self.pos += 1;
-        Some(v)
-    }
-    pub fn be16(&mut self) -> Option<u16> {
-        let v = be16(self.buf, self.pos)?;
-        self.pos += 2;
-        Some(v)
-    }
-    pub fn be24(&mut self) -> Option<u32> {
-        let v = be24(self.buf, self.pos)?;
-        self.pos += 3;
-        Some(v)
-    }
-    pub fn be32(&mut self) -> Option<u32> {
-        let v = be32(self.buf, self.pos)?;
-        self.pos += 4;
-        Some(v)
-    }
-    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let v = slice(self.buf, self.pos, n)?;
-        self.pos += n;
-        Some(v)
-    }
-    /// A vector prefixed by a one-byte length.
-    pub fn vec8(&mut self) -> Option<&'a [u8]> {
-        let save = self.pos;
-        let n = self.u8()? as usize;
-        self.take(n).or_else(|| {
-            self.pos = save;
-            None
-        })
-    }
-    /// A vector prefixed by a two-byte length.
-    pub fn vec16(&mut self) -> Option<&'a [u8]> {
-        let save = self.pos;
-        let n = self.be16()? as usize;
-        self.take(n).or_else(|| {
-            self.pos = save;
-            None
-        })
-    }
-    /// A vector prefixed by a three-byte length.
-    pub fn vec24(&mut self) -> Option<&'a [u8]> {
-        let save = self.pos;
-        let n = self.be24()? as usize;
-        self.take(n).or_else(|| {
-            self.pos = save;
-            None
-        })
-    }
-}
+// The byte readers and the cursor are the applayer's, shared with the OT
+// parsers; re-exported so the IT parsers reach them beside the text helpers.
+pub use reefwatch_applayer::bytes::{be16, be24, be32, le16, le32, le64, slice, Cursor};
 
 /// A fixed-capacity byte string on the stack (no allocation); pushes past
 /// the capacity are dropped and remembered in `truncated`.
@@ -263,8 +146,7 @@ pub fn parse_hex(s: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-/// Whether `b` is mostly printable ASCII text (for probes).
-#[allow(dead_code)]
+/// Whether `c` is an HTTP token character (RFC 9110 `tchar`).
 pub fn is_token_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
@@ -325,19 +207,6 @@ pub fn oid_to_string(oid: &[u8], out: &mut StackBuf<256>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn readers_are_bounded() {
-        let b = [1u8, 2, 3];
-        assert_eq!(be16(&b, 1), Some(0x0203));
-        assert_eq!(be16(&b, 2), None);
-        assert_eq!(be32(&b, 0), None);
-        assert_eq!(be16(&b, usize::MAX), None);
-        let mut c = Cursor::new(&[2u8, 0xaa, 0xbb, 5]);
-        assert_eq!(c.vec8(), Some(&[0xaa, 0xbb][..]));
-        assert_eq!(c.vec8(), None);
-        assert_eq!(c.pos, 3);
-    }
 
     #[test]
     fn stackbuf_truncates() {

@@ -4,7 +4,7 @@
 
 use crate::eve::{write_header, EveOut, FlowHdr};
 use reefwatch_applayer::{
-    AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
+    AppParser, BufferId, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
     ProtocolDef, Transport,
 };
 
@@ -126,9 +126,9 @@ impl EventSink for Sink<'_, '_> {
         self.eve.end();
     }
 
-    fn buffer(&mut self, name: &'static str, data: &[u8]) {
+    fn buffer(&mut self, id: BufferId, data: &[u8]) {
         if let Some(i) = self.intel.as_mut() {
-            i.on_buffer(name, data);
+            i.on_buffer(id, data);
         }
     }
 

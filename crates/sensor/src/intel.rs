@@ -7,6 +7,7 @@
 //! workers behind a mutex taken only for those calls.
 
 use crate::eve::{write_header, EveOut, FlowHdr};
+use reefwatch_applayer::BufferId;
 use reefwatch_stix::intel::{Hit, IntelSet, Observation};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -128,44 +129,44 @@ impl IntelCtx {
     }
 
     /// A sticky buffer of the transaction being parsed.
-    pub fn on_buffer(&mut self, name: &str, data: &[u8]) {
+    pub fn on_buffer(&mut self, id: BufferId, data: &[u8]) {
         let s = &mut self.scratch;
-        let dst: &mut Vec<u8> = match name {
-            "dns.query" | "tls.sni" => &mut s.domain,
-            "http.host" => &mut s.host,
-            "http.uri" => &mut s.uri,
-            "http.method" => &mut s.method,
-            "http.user_agent" => &mut s.ua,
-            "file.name" => &mut s.file_name,
-            "tls.cert_serial" => &mut s.x509_serial,
-            "tls.cert_subject" => &mut s.x509_subject,
-            "tls.cert_issuer" => &mut s.x509_issuer,
-            "tls.cert_fingerprint" => {
+        let dst: &mut Vec<u8> = match id {
+            BufferId::DnsQuery | BufferId::TlsSni => &mut s.domain,
+            BufferId::HttpHost => &mut s.host,
+            BufferId::HttpUri => &mut s.uri,
+            BufferId::HttpMethod => &mut s.method,
+            BufferId::HttpUserAgent => &mut s.ua,
+            BufferId::FileName => &mut s.file_name,
+            BufferId::TlsCertSerial => &mut s.x509_serial,
+            BufferId::TlsCertSubject => &mut s.x509_subject,
+            BufferId::TlsCertIssuer => &mut s.x509_issuer,
+            BufferId::TlsCertFingerprint => {
                 plain_hex(&mut s.x509_sha1, data);
                 s.any = true;
                 return;
             }
-            "file.md5" => {
+            BufferId::FileMd5 => {
                 plain_hex(&mut s.md5, data);
                 s.any = true;
                 return;
             }
-            "file.sha1" => {
+            BufferId::FileSha1 => {
                 plain_hex(&mut s.sha1, data);
                 s.any = true;
                 return;
             }
-            "file.sha256" => {
+            BufferId::FileSha256 => {
                 plain_hex(&mut s.sha256, data);
                 s.any = true;
                 return;
             }
-            "ja3.hash" => {
+            BufferId::Ja3Hash => {
                 ascii(&mut s.ja3, data);
                 s.any = true;
                 return;
             }
-            "ja4.hash" => {
+            BufferId::Ja4Hash => {
                 ascii(&mut s.ja4, data);
                 s.any = true;
                 return;

@@ -2,6 +2,7 @@
 
 use super::logger;
 use super::parser::{Packet, OPT_HOSTNAME, OPT_VENDOR_CLASS};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 #[derive(Default)]
@@ -14,10 +15,10 @@ impl AppParser for DhcpState {
             return ParseResult::Done;
         };
         if let Some(h) = p.option(OPT_HOSTNAME) {
-            out.buffer("dhcp.hostname", h);
+            out.buffer(BufferId::DhcpHostname, h);
         }
         if let Some(v) = p.option(OPT_VENDOR_CLASS) {
-            out.buffer("dhcp.vendor_class", v);
+            out.buffer(BufferId::DhcpVendorClass, v);
         }
         let mut o = p.options();
         for _ in o.by_ref() {}

@@ -4,7 +4,7 @@
 
 use super::parser::{self, rcode_str, read_name, rrtype_str, NameBuf, Packet, Record, Section};
 use crate::util::{be16, be32, ipv4_str, ipv6_str, slice};
-use reefwatch_applayer::JsonBuilder;
+use reefwatch_applayer::{Anomalies, JsonBuilder};
 
 fn set_rrtype(js: &mut JsonBuilder, key: &str, t: u16) {
     match rrtype_str(t) {
@@ -28,7 +28,7 @@ fn append_rrtype_key(t: u16, buf: &mut crate::util::StackBuf<16>) {
 fn set_name(js: &mut JsonBuilder, key: &str, msg: &[u8], off: usize, name: &mut NameBuf) {
     let a = read_name(msg, off, name);
     js.set_bytes_str(key, name.as_bytes());
-    if a & parser::anomaly::NAME_TRUNCATED != 0 {
+    if Anomalies(a).has(parser::A_NAME_TRUNCATED) {
         if key == "rrname" {
             js.set_bool("rrname_truncated", true);
         } else {

@@ -78,7 +78,7 @@ pub const DNS_TCP: ProtocolDef = ProtocolDef {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reefwatch_applayer::{Direction, ParseResult, TestSink};
+    use reefwatch_applayer::{BufferId, Direction, ParseResult, TestSink};
 
     const QUERY: [u8; 33] = [
         0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 3, b'w', b'w',
@@ -116,7 +116,7 @@ mod tests {
         );
         assert_eq!(
             sink.buffers[0],
-            ("dns.query".to_string(), b"www.example.com".to_vec())
+            (BufferId::DnsQuery, b"www.example.com".to_vec())
         );
         assert!(sink.anomalies.is_empty());
     }

@@ -6,6 +6,7 @@
 //! forever).
 
 use crate::util::{be16, be32, StackBuf};
+use reefwatch_applayer::Anomalies;
 
 /// Longest decompressed name kept (Suricata's limit); past it the name is
 /// truncated and `rrname_truncated` is logged.
@@ -42,15 +43,25 @@ pub enum Error {
     Truncated,
 }
 
-/// Anomaly bits found while walking a message.
-pub mod anomaly {
-    pub const NAME_TRUNCATED: u32 = 1;
-    pub const POINTER_LOOP: u32 = 2;
-    pub const BAD_POINTER: u32 = 4;
-    pub const TOO_MANY_LABELS: u32 = 8;
-    pub const TRUNCATED_RECORD: u32 = 16;
-    pub const Z_SET: u32 = 32;
-}
+// Anomaly bits found while walking a message (an [`Anomalies`] set).
+pub const A_POINTER_LOOP: u32 = 0;
+pub const A_BAD_POINTER: u32 = 1;
+pub const A_NAME_TRUNCATED: u32 = 2;
+pub const A_TOO_MANY_LABELS: u32 = 3;
+pub const A_TRUNCATED_RECORD: u32 = 4;
+pub const A_Z_SET: u32 = 5;
+
+/// Names of the anomaly bits (`dns.<name>` in the anomaly stream), in the
+/// order they are reported; a pointer loop and a bad pointer are both
+/// `dns.infinite_loop`, reported once.
+pub const ANOMALY_NAMES: &[&str] = &[
+    "dns.infinite_loop",
+    "dns.infinite_loop",
+    "dns.name_too_long",
+    "dns.too_many_labels",
+    "dns.malformed_data",
+    "dns.z_flag_set",
+];
 
 /// A read-only view of one DNS message. The header length is checked once
 /// in [`Packet::new_checked`]; header accessors cannot panic.
@@ -107,7 +118,7 @@ impl<'a> Packet<'a> {
             msg: self.buf,
             pos: HEADER_LEN,
             left: (self.qdcount() as usize).min(MAX_RECORDS),
-            anomalies: 0,
+            anomalies: Anomalies::default(),
         }
     }
 
@@ -115,7 +126,7 @@ impl<'a> Packet<'a> {
     pub fn questions_end(&self) -> Option<usize> {
         let mut q = self.questions();
         for _ in q.by_ref() {}
-        if q.left == 0 && q.anomalies & anomaly::TRUNCATED_RECORD == 0 {
+        if q.left == 0 && !q.anomalies.has(A_TRUNCATED_RECORD) {
             Some(q.pos)
         } else {
             None
@@ -135,7 +146,7 @@ impl<'a> Packet<'a> {
             ],
             section: 0,
             seen: 0,
-            anomalies: 0,
+            anomalies: Anomalies::default(),
         }
     }
 }
@@ -166,16 +177,18 @@ pub fn skip_name(msg: &[u8], mut pos: usize) -> Option<usize> {
 }
 
 /// Decompress the name at `pos` into `out` (dotted, without a trailing dot;
-/// the root is empty). Returns anomaly bits. Never loops forever.
+/// the root is empty). Returns the anomaly bits (the word of an
+/// [`Anomalies`] set; 0 when the name is clean). Never loops forever.
 pub fn read_name(msg: &[u8], pos: usize, out: &mut NameBuf) -> u32 {
     out.clear();
-    let mut anomalies = 0;
+    let mut anomalies = Anomalies::default();
     let mut p = pos;
     let mut jumps = 0;
     let mut labels = 0;
     loop {
         let Some(&len) = msg.get(p) else {
-            return anomalies | anomaly::TRUNCATED_RECORD;
+            anomalies.set(A_TRUNCATED_RECORD);
+            return anomalies.0;
         };
         match len & 0xc0 {
             0x00 => {
@@ -184,12 +197,13 @@ pub fn read_name(msg: &[u8], pos: usize, out: &mut NameBuf) -> u32 {
                 }
                 labels += 1;
                 if labels > MAX_LABELS {
-                    anomalies |= anomaly::TOO_MANY_LABELS;
+                    anomalies.set(A_TOO_MANY_LABELS);
                     break;
                 }
                 let start = p + 1;
                 let Some(label) = msg.get(start..start + len as usize) else {
-                    return anomalies | anomaly::TRUNCATED_RECORD;
+                    anomalies.set(A_TRUNCATED_RECORD);
+                    return anomalies.0;
                 };
                 if !out.is_empty() {
                     out.push(b'.');
@@ -199,31 +213,32 @@ pub fn read_name(msg: &[u8], pos: usize, out: &mut NameBuf) -> u32 {
             }
             0xc0 => {
                 let Some(&lo) = msg.get(p + 1) else {
-                    return anomalies | anomaly::TRUNCATED_RECORD;
+                    anomalies.set(A_TRUNCATED_RECORD);
+                    return anomalies.0;
                 };
                 let target = (((len & 0x3f) as usize) << 8) | lo as usize;
                 jumps += 1;
                 if jumps > MAX_POINTERS || target == p {
-                    anomalies |= anomaly::POINTER_LOOP;
+                    anomalies.set(A_POINTER_LOOP);
                     break;
                 }
                 if target >= msg.len() {
-                    anomalies |= anomaly::BAD_POINTER;
+                    anomalies.set(A_BAD_POINTER);
                     break;
                 }
                 p = target;
             }
             _ => {
                 // 0x40/0x80: extended label types, obsolete
-                anomalies |= anomaly::BAD_POINTER;
+                anomalies.set(A_BAD_POINTER);
                 break;
             }
         }
     }
     if out.truncated {
-        anomalies |= anomaly::NAME_TRUNCATED;
+        anomalies.set(A_NAME_TRUNCATED);
     }
-    anomalies
+    anomalies.0
 }
 
 /// One question: where its name starts, type and class.
@@ -238,7 +253,7 @@ pub struct Questions<'a> {
     msg: &'a [u8],
     pos: usize,
     left: usize,
-    pub anomalies: u32,
+    pub anomalies: Anomalies,
 }
 
 impl Iterator for Questions<'_> {
@@ -249,12 +264,12 @@ impl Iterator for Questions<'_> {
         }
         let name_off = self.pos;
         let Some(after) = skip_name(self.msg, self.pos) else {
-            self.anomalies |= anomaly::TRUNCATED_RECORD;
+            self.anomalies.set(A_TRUNCATED_RECORD);
             self.left = 0;
             return None;
         };
         let (Some(qtype), Some(qclass)) = (be16(self.msg, after), be16(self.msg, after + 2)) else {
-            self.anomalies |= anomaly::TRUNCATED_RECORD;
+            self.anomalies.set(A_TRUNCATED_RECORD);
             self.left = 0;
             return None;
         };
@@ -294,7 +309,7 @@ pub struct Records<'a> {
     counts: [usize; 3],
     section: usize,
     seen: usize,
-    pub anomalies: u32,
+    pub anomalies: Anomalies,
 }
 
 impl Iterator for Records<'_> {
@@ -320,7 +335,7 @@ impl Iterator for Records<'_> {
             Some((rtype, class, ttl, rdata_off, rdlen))
         })();
         let Some((rtype, class, ttl, rdata_off, rdata_len)) = parsed else {
-            self.anomalies |= anomaly::TRUNCATED_RECORD;
+            self.anomalies.set(A_TRUNCATED_RECORD);
             self.section = 3;
             return None;
         };
@@ -398,7 +413,7 @@ pub fn looks_like_dns(data: &[u8]) -> bool {
         }
         n += 1;
     }
-    q.anomalies == 0 && n == qd as usize
+    q.anomalies.is_empty() && n == qd as usize
 }
 
 pub fn rrtype_str(t: u16) -> Option<&'static str> {
@@ -566,11 +581,11 @@ mod tests {
         m[12] = 0xc0;
         m[13] = 12;
         let mut n = NameBuf::new();
-        assert_ne!(read_name(&m, 12, &mut n) & anomaly::POINTER_LOOP, 0);
+        assert_ne!(read_name(&m, 12, &mut n) & (1 << A_POINTER_LOOP), 0);
         // two pointers pointing at each other
         let mut m2 = vec![0u8; 12];
         m2.extend_from_slice(&[0xc0, 14, 0xc0, 12]);
-        assert_ne!(read_name(&m2, 12, &mut n) & anomaly::POINTER_LOOP, 0);
+        assert_ne!(read_name(&m2, 12, &mut n) & (1 << A_POINTER_LOOP), 0);
     }
 
     #[test]

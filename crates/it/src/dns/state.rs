@@ -1,92 +1,79 @@
 //! DNS per-flow state: request/response pairing by message id (bounded by
-//! [`MAX_TXS_PER_FLOW`]) and TCP length framing.
+//! [`reefwatch_applayer::MAX_TXS_PER_FLOW`]) and TCP length framing.
 
 use super::logger;
-use super::parser::{self, anomaly, read_name, NameBuf, Packet};
+use super::parser::{self, read_name, NameBuf, Packet, ANOMALY_NAMES};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{
-    AppParser, Direction, EventSink, ParseResult, Transport, MAX_TXS_PER_FLOW,
+    Anomalies, AppParser, Direction, EventSink, ParseResult, Transport, TxTable,
 };
-use std::collections::VecDeque;
+
+/// A request not yet answered.
+struct Pending {
+    msg_id: u16,
+    tx_id: u64,
+}
 
 pub struct DnsState {
     transport: Transport,
-    next_tx: u64,
-    /// (message id, tx_id) of requests not yet answered, oldest first.
-    pending: VecDeque<(u16, u64)>,
+    /// Requests not yet answered, oldest first; tx ids count from 0.
+    pending: TxTable<Pending>,
 }
 
 impl DnsState {
     pub fn new(transport: Transport) -> Self {
         DnsState {
             transport,
-            next_tx: 0,
-            pending: VecDeque::new(),
+            pending: TxTable::with_first_id(0),
         }
     }
 
     fn tx_for(&mut self, p: &Packet<'_>) -> u64 {
         if p.is_response() {
-            if let Some(i) = self.pending.iter().position(|&(id, _)| id == p.id()) {
-                if let Some((_, tx)) = self.pending.remove(i) {
-                    return tx;
-                }
+            if let Some(req) = self.pending.take(|r| r.msg_id == p.id()) {
+                return req.tx_id;
             }
-            let tx = self.next_tx;
-            self.next_tx += 1;
-            tx
+            self.pending.next_id()
         } else {
-            let tx = self.next_tx;
-            self.next_tx += 1;
-            if self.pending.len() >= MAX_TXS_PER_FLOW {
-                self.pending.pop_front();
-            }
-            self.pending.push_back((p.id(), tx));
-            tx
+            let tx_id = self.pending.next_id();
+            // the oldest unanswered request drops out when full
+            let _ = self.pending.push(Pending {
+                msg_id: p.id(),
+                tx_id,
+            });
+            tx_id
         }
     }
 
     /// Handle one whole DNS message.
     pub fn handle_message(&mut self, msg: &[u8], out: &mut dyn EventSink) -> bool {
         let Ok(p) = Packet::new_checked(msg) else {
-            out.anomaly("dns.malformed_data");
+            out.anomaly(ANOMALY_NAMES[parser::A_TRUNCATED_RECORD as usize]);
             return false;
         };
         let tx = self.tx_for(&p);
         // Sticky buffers: each query name, borrowed from a stack buffer.
         let mut name = NameBuf::new();
         let mut qs = p.questions();
-        let mut flags = 0u32;
+        let mut an = Anomalies::default();
         for q in qs.by_ref() {
-            flags |= read_name(msg, q.name_off, &mut name);
-            out.buffer("dns.query", name.as_bytes());
+            an.merge(Anomalies(read_name(msg, q.name_off, &mut name)));
+            out.buffer(BufferId::DnsQuery, name.as_bytes());
         }
-        flags |= qs.anomalies;
+        an.merge(qs.anomalies);
         if let Some(end) = p.questions_end() {
             let mut rs = p.records(end);
             for r in rs.by_ref() {
-                flags |=
-                    parser::skip_name(msg, r.name_off).map_or(anomaly::TRUNCATED_RECORD, |_| 0);
+                if parser::skip_name(msg, r.name_off).is_none() {
+                    an.set(parser::A_TRUNCATED_RECORD);
+                }
             }
-            flags |= rs.anomalies;
+            an.merge(rs.anomalies);
         }
         if p.flags() & parser::FLAG_Z != 0 {
-            flags |= anomaly::Z_SET;
+            an.set(parser::A_Z_SET);
         }
-        if flags & anomaly::POINTER_LOOP != 0 || flags & anomaly::BAD_POINTER != 0 {
-            out.anomaly("dns.infinite_loop");
-        }
-        if flags & anomaly::NAME_TRUNCATED != 0 {
-            out.anomaly("dns.name_too_long");
-        }
-        if flags & anomaly::TOO_MANY_LABELS != 0 {
-            out.anomaly("dns.too_many_labels");
-        }
-        if flags & anomaly::TRUNCATED_RECORD != 0 {
-            out.anomaly("dns.malformed_data");
-        }
-        if flags & anomaly::Z_SET != 0 {
-            out.anomaly("dns.z_flag_set");
-        }
+        an.report(ANOMALY_NAMES, out);
         if out.wants_events() {
             out.event("dns", &mut |js| logger::log_message(js, &p, tx));
         }
@@ -116,7 +103,7 @@ impl AppParser for DnsState {
                     };
                     let len = len as usize;
                     if len < parser::HEADER_LEN {
-                        out.anomaly("dns.malformed_data");
+                        out.anomaly(ANOMALY_NAMES[parser::A_TRUNCATED_RECORD as usize]);
                         return ParseResult::Error;
                     }
                     let Some(msg) = data.get(pos + 2..pos + 2 + len) else {

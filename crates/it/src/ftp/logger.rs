@@ -1,6 +1,6 @@
 //! FTP EVE records with Suricata's field names.
 
-use super::state::Tx;
+use super::tx::Tx;
 use reefwatch_applayer::JsonBuilder;
 
 pub fn log_ftp(js: &mut JsonBuilder, tx: &Tx) {

@@ -4,6 +4,7 @@
 pub mod logger;
 pub mod parser;
 pub mod state;
+pub mod tx;
 
 use reefwatch_applayer::{AppParser, Direction, ProbeInput, ProbeResult, ProtocolDef, Transport};
 

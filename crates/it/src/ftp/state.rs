@@ -3,34 +3,30 @@
 
 use super::logger;
 use super::parser::{epsv_port, pasv_port, port_cmd_port, Command, ReplyLine, MAX_LINE};
-use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult, MAX_TXS_PER_FLOW};
-use std::collections::VecDeque;
+use super::tx::Tx;
+use reefwatch_applayer::BufferId;
+use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult, TxTable};
 
 /// Reply lines kept per transaction.
 pub const MAX_REPLY_LINES: usize = 64;
 
-#[derive(Default)]
-pub struct Tx {
-    pub id: u64,
-    pub command: Vec<u8>,
-    pub command_data: Vec<u8>,
-    pub has_command: bool,
-    pub replies: Vec<Vec<u8>>,
-    pub codes: Vec<[u8; 3]>,
-    pub dynamic_port: Option<u16>,
-    pub mode: Option<&'static str>,
-    pub reply_received: bool,
-    in_multiline: bool,
-}
-
-#[derive(Default)]
 pub struct FtpState {
-    txs: VecDeque<Tx>,
-    next_id: u64,
+    /// Open transactions, oldest first; ids count from 0.
+    txs: TxTable<Tx>,
     /// a USER was sent in cleartext: the next PASS is a credential
     user_seen: bool,
     /// AUTH TLS accepted (234): the rest of the control channel is TLS.
     tls: bool,
+}
+
+impl Default for FtpState {
+    fn default() -> Self {
+        FtpState {
+            txs: TxTable::with_first_id(0),
+            user_seen: false,
+            tls: false,
+        }
+    }
 }
 
 fn lines(data: &[u8]) -> impl Iterator<Item = (usize, &[u8])> + '_ {
@@ -45,11 +41,22 @@ fn lines(data: &[u8]) -> impl Iterator<Item = (usize, &[u8])> + '_ {
 }
 
 impl FtpState {
+    fn log(tx: &Tx, out: &mut dyn EventSink) {
+        if out.wants_events() {
+            out.event("ftp", &mut |js| logger::log_ftp(js, tx));
+        }
+    }
+
     fn complete_front(&mut self, out: &mut dyn EventSink) {
-        if let Some(tx) = self.txs.pop_front() {
-            if out.wants_events() {
-                out.event("ftp", &mut |js| logger::log_ftp(js, &tx));
-            }
+        if let Some(tx) = self.txs.pop_oldest() {
+            Self::log(&tx, out);
+        }
+    }
+
+    /// Queue `tx`; when the table is full the oldest is logged and dropped.
+    fn push(&mut self, tx: Tx, out: &mut dyn EventSink) {
+        if let Some(old) = self.txs.push(tx) {
+            Self::log(&old, out);
         }
     }
 
@@ -57,23 +64,19 @@ impl FtpState {
         let Some(c) = Command::parse(line) else {
             return false;
         };
-        out.buffer("ftp.command", c.command);
-        out.buffer("ftp.command_data", c.data);
+        out.buffer(BufferId::FtpCommand, c.command);
+        out.buffer(BufferId::FtpCommandData, c.data);
         if c.command.eq_ignore_ascii_case(b"USER") {
             self.user_seen = true;
         } else if c.command.eq_ignore_ascii_case(b"PASS") && self.user_seen {
             out.anomaly("ftp.cleartext_credentials");
         }
-        if self.txs.len() >= MAX_TXS_PER_FLOW {
-            self.complete_front(out);
-        }
         let want = out.wants_events();
         let mut tx = Tx {
-            id: self.next_id,
+            id: self.txs.next_id(),
             has_command: true,
             ..Default::default()
         };
-        self.next_id += 1;
         if want {
             tx.command = c.command.to_vec();
             tx.command_data = c.data[..c.data.len().min(4096)].to_vec();
@@ -89,27 +92,26 @@ impl FtpState {
                 .and_then(|p| crate::util::parse_dec(p))
                 .and_then(|v| u16::try_from(v).ok());
         }
-        self.txs.push_back(tx);
+        self.push(tx, out);
         true
     }
 
     fn on_reply(&mut self, line: &[u8], out: &mut dyn EventSink) {
         let r = ReplyLine::parse(line);
         if let Some(code) = r.code {
-            out.buffer("ftp.completion_code", code);
+            out.buffer(BufferId::FtpCompletionCode, code);
         }
-        out.buffer("ftp.reply", line);
+        out.buffer(BufferId::FtpReply, line);
         if self.txs.iter().all(|t| t.reply_received) || self.txs.is_empty() {
             // banner or unsolicited reply: a transaction without a command
             let tx = Tx {
-                id: self.next_id,
+                id: self.txs.next_id(),
                 ..Default::default()
             };
-            self.next_id += 1;
-            self.txs.push_back(tx);
+            self.push(tx, out);
         }
         let want = out.wants_events();
-        let Some(tx) = self.txs.iter_mut().find(|t| !t.reply_received) else {
+        let Some(tx) = self.txs.find_mut(|t| !t.reply_received) else {
             return;
         };
         if want && tx.replies.len() < MAX_REPLY_LINES {
@@ -153,7 +155,7 @@ impl FtpState {
         }
         tx.reply_received = true;
         // log completed transactions in order
-        while self.txs.front().is_some_and(|t| t.reply_received) {
+        while self.txs.oldest().is_some_and(|t| t.reply_received) {
             self.complete_front(out);
         }
     }
@@ -170,7 +172,7 @@ impl AppParser for FtpState {
                 Direction::ToServer => {
                     if !self.on_command(line, out) && !line.is_empty() {
                         out.anomaly("ftp.invalid_command");
-                        if self.next_id == 0 {
+                        if self.txs.peek_next_id() == 0 {
                             return ParseResult::Error;
                         }
                     }

@@ -1,7 +1,7 @@
 //! HTTP EVE records with Suricata's field names (`http` and `fileinfo`).
 
 use super::body::{FileDigests, FileTracker};
-use super::state::Tx;
+use super::tx::Tx;
 use reefwatch_applayer::JsonBuilder;
 
 /// Body of an `http` event.

@@ -6,23 +6,35 @@
 //! anomaly bits rather than errors.
 
 use crate::util::{parse_dec, starts_with_ci, trim_ows};
+use reefwatch_applayer::Anomalies;
 
 /// Largest head (request/status line plus headers) buffered before giving up.
 pub const MAX_HEAD_LEN: usize = 64 * 1024;
 /// Headers parsed per message; more are flagged and ignored.
 pub const MAX_HEADERS: usize = 256;
 
-pub mod anomaly {
-    pub const BARE_LF: u32 = 1;
-    pub const FOLDED_HEADER: u32 = 2;
-    pub const TOO_MANY_HEADERS: u32 = 4;
-    pub const INVALID_HEADER: u32 = 8;
-    pub const MISSING_PROTOCOL: u32 = 16;
-    pub const INVALID_STATUS: u32 = 32;
-    pub const DUPLICATE_CL: u32 = 64;
-    pub const CL_AND_TE: u32 = 128;
-    pub const INVALID_CL: u32 = 256;
-}
+// Anomaly bits of a message head (an [`Anomalies`] set).
+pub const A_BARE_LF: u32 = 0;
+pub const A_FOLDED_HEADER: u32 = 1;
+pub const A_TOO_MANY_HEADERS: u32 = 2;
+pub const A_INVALID_HEADER: u32 = 3;
+pub const A_MISSING_PROTOCOL: u32 = 4;
+pub const A_INVALID_STATUS: u32 = 5;
+pub const A_DUPLICATE_CL: u32 = 6;
+pub const A_INVALID_CL: u32 = 7;
+
+/// Names of the anomaly bits (`http.<name>` in the anomaly stream), in the
+/// order they are reported.
+pub const ANOMALY_NAMES: &[&str] = &[
+    "http.missing_cr",
+    "http.folded_header",
+    "http.too_many_headers",
+    "http.invalid_header",
+    "http.missing_protocol",
+    "http.invalid_response_status",
+    "http.duplicate_content_length",
+    "http.invalid_content_length",
+];
 
 /// Methods recognised by the probe (requests with other tokens still parse
 /// once the flow is HTTP).
@@ -122,8 +134,8 @@ pub struct RequestLine<'a> {
 }
 
 impl<'a> RequestLine<'a> {
-    pub fn parse(line: &'a [u8]) -> Option<(Self, u32)> {
-        let mut flags = 0;
+    pub fn parse(line: &'a [u8]) -> Option<(Self, Anomalies)> {
+        let mut flags = Anomalies::default();
         let sp = memchr::memchr2(b' ', b'\t', line)?;
         let method = &line[..sp];
         if method.is_empty() || !method.iter().all(|&c| crate::util::is_token_char(c)) {
@@ -137,7 +149,7 @@ impl<'a> RequestLine<'a> {
             None => (rest, &[][..]),
         };
         if protocol.is_empty() {
-            flags |= anomaly::MISSING_PROTOCOL;
+            flags.set(A_MISSING_PROTOCOL);
         }
         Some((
             RequestLine {
@@ -162,11 +174,11 @@ pub struct StatusLine<'a> {
 }
 
 impl<'a> StatusLine<'a> {
-    pub fn parse(line: &'a [u8]) -> Option<(Self, u32)> {
+    pub fn parse(line: &'a [u8]) -> Option<(Self, Anomalies)> {
         if !starts_with_ci(line, b"HTTP/") {
             return None;
         }
-        let mut flags = 0;
+        let mut flags = Anomalies::default();
         let sp = memchr::memchr2(b' ', b'\t', line).unwrap_or(line.len());
         let protocol = &line[..sp];
         let rest = trim_ows(line.get(sp..).unwrap_or(&[]));
@@ -177,7 +189,7 @@ impl<'a> StatusLine<'a> {
             .filter(|&s| (100..=999).contains(&s))
             .map(|s| s as u16);
         if status.is_none() {
-            flags |= anomaly::INVALID_STATUS;
+            flags.set(A_INVALID_STATUS);
         }
         Some((
             StatusLine {
@@ -205,7 +217,7 @@ pub struct Header<'a> {
 pub struct Headers<'a> {
     lines: Lines<'a>,
     count: usize,
-    pub flags: u32,
+    pub flags: Anomalies,
 }
 
 impl<'a> Headers<'a> {
@@ -213,7 +225,7 @@ impl<'a> Headers<'a> {
         Headers {
             lines: Lines::new(block),
             count: 0,
-            flags: 0,
+            flags: Anomalies::default(),
         }
     }
 }
@@ -227,18 +239,18 @@ impl<'a> Iterator for Headers<'a> {
                 return None;
             }
             if self.lines.bare_lf {
-                self.flags |= anomaly::BARE_LF;
+                self.flags.set(A_BARE_LF);
             }
             if matches!(line[0], b' ' | b'\t') {
-                self.flags |= anomaly::FOLDED_HEADER;
+                self.flags.set(A_FOLDED_HEADER);
                 continue;
             }
             let Some(colon) = memchr::memchr(b':', line) else {
-                self.flags |= anomaly::INVALID_HEADER;
+                self.flags.set(A_INVALID_HEADER);
                 continue;
             };
             if self.count >= MAX_HEADERS {
-                self.flags |= anomaly::TOO_MANY_HEADERS;
+                self.flags.set(A_TOO_MANY_HEADERS);
                 return None;
             }
             self.count += 1;
@@ -335,7 +347,7 @@ BODY";
         let h = Head::split(REQ).unwrap();
         assert_eq!(h.raw.len(), REQ.len() - 4);
         let (rl, f) = RequestLine::parse(h.start_line).unwrap();
-        assert_eq!(f, 0);
+        assert!(f.is_empty());
         assert_eq!(rl.method, b"GET");
         assert_eq!(rl.uri, b"/a/b?c=1");
         assert_eq!(rl.protocol, b"HTTP/1.1");
@@ -345,7 +357,7 @@ BODY";
         assert_eq!(v[0].name, b"Host");
         assert_eq!(v[0].value, b"www.example.com:8080");
         assert_eq!(v[2].value, b"a=b");
-        assert_ne!(hs.flags & anomaly::FOLDED_HEADER, 0);
+        assert!(hs.flags.has(A_FOLDED_HEADER));
     }
 
     #[test]
@@ -356,7 +368,7 @@ BODY";
         assert_eq!(h.header_block, b"A: b\n");
         let (rl, f) = RequestLine::parse(b"GET /x").unwrap();
         assert_eq!(rl.uri, b"/x");
-        assert_ne!(f & anomaly::MISSING_PROTOCOL, 0);
+        assert!(f.has(A_MISSING_PROTOCOL));
         assert!(RequestLine::parse(b"\x16\x03\x01 x").is_none());
     }
 
@@ -375,10 +387,13 @@ BODY";
     #[test]
     fn status_line() {
         let (s, f) = StatusLine::parse(b"HTTP/1.1 404 Not Found").unwrap();
-        assert_eq!((s.status, s.reason, f), (Some(404), &b"Not Found"[..], 0));
+        assert_eq!(
+            (s.status, s.reason, f),
+            (Some(404), &b"Not Found"[..], Anomalies::default())
+        );
         let (s, f) = StatusLine::parse(b"HTTP/1.1 abc").unwrap();
         assert_eq!(s.status, None);
-        assert_ne!(f & anomaly::INVALID_STATUS, 0);
+        assert!(f.has(A_INVALID_STATUS));
         assert!(StatusLine::parse(b"SSH-2.0-x").is_none());
     }
 

@@ -1,63 +1,15 @@
 //! HTTP/1.x per-flow state: a queue of transactions (pipelining, bounded
-//! by [`MAX_TXS_PER_FLOW`]), body framing (Content-Length, chunked,
+//! by [`reefwatch_applayer::MAX_TXS_PER_FLOW`]), body framing (Content-Length, chunked,
 //! until-close), body inspection up to a configured depth, file hashing and
 //! optional gzip/deflate decoding.
 
 use super::body::{normalize_host, normalize_uri, uri_needs_normalizing, Decoder, FileTracker};
 use super::logger;
 use super::parser::{self, Head, Headers, RequestLine, StatusLine, MAX_HEAD_LEN};
+use super::tx::Tx;
 use crate::util::{parse_dec, parse_hex, StackBuf};
-use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult, MAX_TXS_PER_FLOW};
-use std::collections::VecDeque;
-
-/// A logged string kept in the transaction's arena.
-#[derive(Clone, Copy, Default, Debug)]
-pub struct R(u32, u32);
-
-#[derive(Default)]
-pub struct Tx {
-    pub id: u64,
-    pub arena: Vec<u8>,
-    pub has_request: bool,
-    pub method: R,
-    pub uri: R,
-    pub protocol: R,
-    pub host: R,
-    pub port: Option<u16>,
-    pub user_agent: R,
-    pub req_content_type: R,
-    pub referer: R,
-    pub xff: R,
-    pub resp_protocol: R,
-    pub status: Option<u16>,
-    pub resp_content_type: R,
-    pub location: R,
-    pub is_head: bool,
-    pub is_connect: bool,
-    pub req_done: bool,
-    pub resp_started: bool,
-    pub req_body_len: u64,
-    pub resp_body_len: u64,
-    pub req_file: Option<Box<FileTracker>>,
-    pub resp_file: Option<Box<FileTracker>>,
-    decoder: Option<Box<Decoder>>,
-    req_inspected: usize,
-    resp_inspected: usize,
-}
-
-impl Tx {
-    pub fn get(&self, r: R) -> &[u8] {
-        self.arena
-            .get(r.0 as usize..(r.0 + r.1) as usize)
-            .unwrap_or(&[])
-    }
-    fn put(&mut self, v: &[u8]) -> R {
-        let v = &v[..v.len().min(8192)];
-        let r = R(self.arena.len() as u32, v.len() as u32);
-        self.arena.extend_from_slice(v);
-        r
-    }
-}
+use reefwatch_applayer::BufferId;
+use reefwatch_applayer::{Anomalies, AppParser, Direction, EventSink, ParseResult, TxTable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Chunk {
@@ -85,8 +37,8 @@ enum Phase {
 }
 
 pub struct HttpState {
-    txs: VecDeque<Tx>,
-    next_id: u64,
+    /// Open transactions, oldest first; ids count from 0.
+    txs: TxTable<Tx>,
     phase: [Phase; 2],
     /// tx id currently receiving bytes, per direction
     cur: [Option<u64>; 2],
@@ -113,8 +65,8 @@ fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
 fn body_framing(
     block: &[u8],
     mut out: Option<&mut dyn EventSink>,
-) -> (Option<Body>, Option<u64>, u32) {
-    let mut flags = 0;
+) -> (Option<Body>, Option<u64>, Anomalies) {
+    let mut flags = Anomalies::default();
     let mut cl: Option<u64> = None;
     let mut chunked = false;
     for h in Headers::new(block) {
@@ -122,18 +74,17 @@ fn body_framing(
             match parse_dec(h.value) {
                 Some(v) => {
                     if cl.is_some_and(|c| c != v) {
-                        flags |= parser::anomaly::DUPLICATE_CL;
+                        flags.set(parser::A_DUPLICATE_CL);
                     }
                     cl = Some(v);
                 }
-                None => flags |= parser::anomaly::INVALID_CL,
+                None => flags.set(parser::A_INVALID_CL),
             }
         } else if header_is(&h, b"transfer-encoding") && contains_ci(h.value, b"chunked") {
             chunked = true;
         }
     }
     if chunked && cl.is_some() {
-        flags |= parser::anomaly::CL_AND_TE;
         if let Some(o) = out.as_mut() {
             o.anomaly("http.request_smuggling");
         }
@@ -146,36 +97,17 @@ fn body_framing(
     (mode, cl, flags)
 }
 
-fn report_flags(out: &mut dyn EventSink, flags: u32) {
-    use parser::anomaly::*;
-    for (bit, name) in [
-        (BARE_LF, "http.missing_cr"),
-        (FOLDED_HEADER, "http.folded_header"),
-        (TOO_MANY_HEADERS, "http.too_many_headers"),
-        (INVALID_HEADER, "http.invalid_header"),
-        (MISSING_PROTOCOL, "http.missing_protocol"),
-        (INVALID_STATUS, "http.invalid_response_status"),
-        (DUPLICATE_CL, "http.duplicate_content_length"),
-        (INVALID_CL, "http.invalid_content_length"),
-    ] {
-        if flags & bit != 0 {
-            out.anomaly(name);
-        }
-    }
-}
-
 /// Wrapper so `expose` can be called with the sink only when a buffer is non-empty.
-fn expose(out: &mut dyn EventSink, name: &'static str, v: &[u8]) {
+fn expose(out: &mut dyn EventSink, id: BufferId, v: &[u8]) {
     if !v.is_empty() {
-        out.buffer(name, v);
+        out.buffer(id, v);
     }
 }
 
 impl HttpState {
     pub fn new() -> Self {
         HttpState {
-            txs: VecDeque::new(),
-            next_id: 0,
+            txs: TxTable::with_first_id(0),
             phase: [Phase::Head, Phase::Head],
             cur: [None, None],
             head_scanned: [0, 0],
@@ -184,22 +116,19 @@ impl HttpState {
 
     fn tx_mut(&mut self, id: Option<u64>) -> Option<&mut Tx> {
         let id = id?;
-        self.txs.iter_mut().find(|t| t.id == id)
+        self.txs.find_mut(|t| t.id == id)
     }
 
     fn new_tx(&mut self, out: &mut dyn EventSink) -> u64 {
-        if self.txs.len() >= MAX_TXS_PER_FLOW {
-            out.anomaly("http.too_many_transactions");
-            if let Some(mut old) = self.txs.pop_front() {
-                self.complete(&mut old, out);
-            }
-        }
-        let id = self.next_id;
-        self.next_id += 1;
-        self.txs.push_back(Tx {
+        let id = self.txs.next_id();
+        let evicted = self.txs.push(Tx {
             id,
             ..Default::default()
         });
+        if let Some(mut old) = evicted {
+            out.anomaly("http.too_many_transactions");
+            self.complete(&mut old, out);
+        }
         id
     }
 
@@ -220,19 +149,19 @@ impl HttpState {
                         // as lower-case hex text, like Suricata's
                         // file.md5/sha1/sha256 keywords compare them
                         let mut hex = String::with_capacity(64);
-                        let mut put = |name: &'static str, h: &[u8]| {
+                        let mut put = |id: BufferId, h: &[u8]| {
                             hex.clear();
                             crate::util::hex_lower(h, &mut hex);
-                            out.buffer(name, hex.as_bytes());
+                            out.buffer(id, hex.as_bytes());
                         };
                         if let Some(h) = d.md5 {
-                            put("file.md5", &h);
+                            put(BufferId::FileMd5, &h);
                         }
                         if let Some(h) = d.sha1 {
-                            put("file.sha1", &h);
+                            put(BufferId::FileSha1, &h);
                         }
                         if let Some(h) = d.sha256 {
-                            put("file.sha256", &h);
+                            put(BufferId::FileSha256, &h);
                         }
                     }
                     out.event_toplevel("fileinfo", &mut |js| {
@@ -246,10 +175,8 @@ impl HttpState {
 
     /// Finish the response of the tx at the head of the queue and log it.
     fn finish_response(&mut self, id: u64, out: &mut dyn EventSink) {
-        if let Some(i) = self.txs.iter().position(|t| t.id == id) {
-            if let Some(mut tx) = self.txs.remove(i) {
-                self.complete(&mut tx, out);
-            }
+        if let Some(mut tx) = self.txs.take(|t| t.id == id) {
+            self.complete(&mut tx, out);
         }
         self.cur[1] = None;
     }
@@ -262,21 +189,21 @@ impl HttpState {
         let mut hs = Headers::new(head.header_block);
         let want = out.wants_events();
         // sticky buffers, borrowed from the stream
-        expose(out, "http.request_line", rl.line);
-        expose(out, "http.method", rl.method);
-        expose(out, "http.uri.raw", rl.uri);
+        expose(out, BufferId::HttpRequestLine, rl.line);
+        expose(out, BufferId::HttpMethod, rl.method);
+        expose(out, BufferId::HttpUriRaw, rl.uri);
         // the 8 KiB (zeroed) scratch only for URIs that change
         if uri_needs_normalizing(rl.uri) {
             let mut nu = StackBuf::<8192>::new();
             let _ = normalize_uri(rl.uri, &mut nu); // Some: it needs normalising
-            expose(out, "http.uri", nu.as_bytes());
+            expose(out, BufferId::HttpUri, nu.as_bytes());
         } else {
-            expose(out, "http.uri", rl.uri);
+            expose(out, BufferId::HttpUri, rl.uri);
         }
-        expose(out, "http.protocol", rl.protocol);
-        expose(out, "http.header", head.header_block);
-        expose(out, "http.header.raw", head.header_block);
-        expose(out, "http.start", head.raw);
+        expose(out, BufferId::HttpProtocol, rl.protocol);
+        expose(out, BufferId::HttpHeader, head.header_block);
+        expose(out, BufferId::HttpHeaderRaw, head.header_block);
+        expose(out, BufferId::HttpStart, head.raw);
         let id = self.new_tx(out);
         let mut host_raw: &[u8] = &[];
         let mut ua: &[u8] = &[];
@@ -284,32 +211,32 @@ impl HttpState {
         let mut referer: &[u8] = &[];
         let mut xff: &[u8] = &[];
         for h in hs.by_ref() {
-            let name: Option<&'static str> = if header_is(&h, b"host") {
+            let name: Option<BufferId> = if header_is(&h, b"host") {
                 if host_raw.is_empty() {
                     host_raw = h.value;
                 }
                 None
             } else if header_is(&h, b"user-agent") {
                 ua = h.value;
-                Some("http.user_agent")
+                Some(BufferId::HttpUserAgent)
             } else if header_is(&h, b"cookie") {
-                Some("http.cookie")
+                Some(BufferId::HttpCookie)
             } else if header_is(&h, b"referer") {
                 referer = h.value;
-                Some("http.referer")
+                Some(BufferId::HttpReferer)
             } else if header_is(&h, b"content-type") {
                 ct = h.value;
-                Some("http.content_type")
+                Some(BufferId::HttpContentType)
             } else if header_is(&h, b"content-length") {
-                Some("http.content_len")
+                Some(BufferId::HttpContentLen)
             } else if header_is(&h, b"accept") {
-                Some("http.accept")
+                Some(BufferId::HttpAccept)
             } else if header_is(&h, b"accept-encoding") {
-                Some("http.accept_enc")
+                Some(BufferId::HttpAcceptEnc)
             } else if header_is(&h, b"accept-language") {
-                Some("http.accept_lang")
+                Some(BufferId::HttpAcceptLang)
             } else if header_is(&h, b"connection") {
-                Some("http.connection")
+                Some(BufferId::HttpConnection)
             } else if header_is(&h, b"x-forwarded-for") {
                 xff = h.value;
                 None
@@ -320,16 +247,16 @@ impl HttpState {
                 expose(out, n, h.value);
             }
         }
-        flags |= hs.flags;
+        flags.merge(hs.flags);
         if !host_raw.is_empty() {
-            expose(out, "http.host.raw", host_raw);
+            expose(out, BufferId::HttpHostRaw, host_raw);
         }
         let mut host = StackBuf::<256>::new();
         let port = normalize_host(host_raw, &mut host);
-        expose(out, "http.host", host.as_bytes());
+        expose(out, BufferId::HttpHost, host.as_bytes());
         let (mode, _cl, f2) = body_framing(head.header_block, Some(out));
-        flags |= f2;
-        report_flags(out, flags);
+        flags.merge(f2);
+        flags.report(parser::ANOMALY_NAMES, out);
         let is_head = rl.method.eq_ignore_ascii_case(b"HEAD");
         let is_connect = rl.method.eq_ignore_ascii_case(b"CONNECT");
         let hash = crate::config::current().file_hashes;
@@ -378,29 +305,29 @@ impl HttpState {
             return Err(());
         };
         let want = out.wants_events();
-        expose(out, "http.response_line", sl.line);
-        expose(out, "http.stat_code", sl.status_raw);
-        expose(out, "http.stat_msg", sl.reason);
-        expose(out, "http.header", head.header_block);
-        expose(out, "http.header.raw", head.header_block);
-        expose(out, "http.start", head.raw);
+        expose(out, BufferId::HttpResponseLine, sl.line);
+        expose(out, BufferId::HttpStatCode, sl.status_raw);
+        expose(out, BufferId::HttpStatMsg, sl.reason);
+        expose(out, BufferId::HttpHeader, head.header_block);
+        expose(out, BufferId::HttpHeaderRaw, head.header_block);
+        expose(out, BufferId::HttpStart, head.raw);
         let mut hs = Headers::new(head.header_block);
         let mut ct: &[u8] = &[];
         let mut location: &[u8] = &[];
         let mut encoding: &[u8] = &[];
         for h in hs.by_ref() {
-            let name: Option<&'static str> = if header_is(&h, b"content-type") {
+            let name: Option<BufferId> = if header_is(&h, b"content-type") {
                 ct = h.value;
-                Some("http.content_type")
+                Some(BufferId::HttpContentType)
             } else if header_is(&h, b"location") {
                 location = h.value;
-                Some("http.location")
+                Some(BufferId::HttpLocation)
             } else if header_is(&h, b"server") {
-                Some("http.server")
+                Some(BufferId::HttpServer)
             } else if header_is(&h, b"set-cookie") {
-                Some("http.cookie")
+                Some(BufferId::HttpCookie)
             } else if header_is(&h, b"content-length") {
-                Some("http.content_len")
+                Some(BufferId::HttpContentLen)
             } else if header_is(&h, b"content-encoding") {
                 encoding = h.value;
                 None
@@ -411,18 +338,18 @@ impl HttpState {
                 expose(out, n, h.value);
             }
         }
-        flags |= hs.flags;
+        flags.merge(hs.flags);
         let status = sl.status.unwrap_or(0);
         // interim responses do not complete the transaction
         if (100..200).contains(&status) && status != 101 {
-            report_flags(out, flags);
+            flags.report(parser::ANOMALY_NAMES, out);
             return Ok(Phase::Head);
         }
         let (mode, _cl, f2) = body_framing(head.header_block, None);
-        flags |= f2;
-        report_flags(out, flags);
+        flags.merge(f2);
+        flags.report(parser::ANOMALY_NAMES, out);
         // which transaction: the oldest without a response
-        let id = match self.txs.iter().find(|t| !t.resp_started).map(|t| t.id) {
+        let id = match self.txs.find(|t| !t.resp_started).map(|t| t.id) {
             Some(id) => id,
             None => {
                 out.anomaly("http.unsolicited_response");
@@ -488,8 +415,8 @@ impl HttpState {
                 if room > 0 {
                     let piece = &data[..data.len().min(room)];
                     tx.req_inspected += piece.len();
-                    out.buffer("http.request_body", piece);
-                    out.buffer("file.data", piece);
+                    out.buffer(BufferId::HttpRequestBody, piece);
+                    out.buffer(BufferId::FileData, piece);
                 }
                 if let Some(f) = tx.req_file.as_mut() {
                     f.update(data);
@@ -508,8 +435,8 @@ impl HttpState {
                     if room > 0 && !plain.is_empty() {
                         let piece = &plain[..plain.len().min(room)];
                         tx.resp_inspected += piece.len();
-                        out.buffer("http.response_body", piece);
-                        out.buffer("file.data", piece);
+                        out.buffer(BufferId::HttpResponseBody, piece);
+                        out.buffer(BufferId::FileData, piece);
                     }
                     if dec.failed() {
                         out.anomaly("http.body_decode_failed");
@@ -523,8 +450,8 @@ impl HttpState {
                 if room > 0 {
                     let piece = &data[..data.len().min(room)];
                     tx.resp_inspected += piece.len();
-                    out.buffer("http.response_body", piece);
-                    out.buffer("file.data", piece);
+                    out.buffer(BufferId::HttpResponseBody, piece);
+                    out.buffer(BufferId::FileData, piece);
                 }
                 if let Some(f) = tx.resp_file.as_mut() {
                     f.update(data);
@@ -727,7 +654,7 @@ impl AppParser for HttpState {
                             self.phase[d] = p;
                         }
                         Err(()) => {
-                            if self.txs.is_empty() && self.next_id == 0 {
+                            if self.txs.is_empty() && self.txs.peek_next_id() == 0 {
                                 return ParseResult::Error;
                             }
                             self.phase[d] = Phase::Resync;
@@ -774,7 +701,7 @@ impl AppParser for HttpState {
     fn on_close(&mut self, out: &mut dyn EventSink) {
         // log every open transaction, oldest first
         let cur = self.cur[1];
-        while let Some(mut tx) = self.txs.pop_front() {
+        while let Some(mut tx) = self.txs.pop_oldest() {
             if tx.resp_started || tx.has_request {
                 // a response cut short of its announced length
                 if let (Phase::Body(Body::Length(_) | Body::Chunked(_)), Some(f), true) =

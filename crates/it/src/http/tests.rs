@@ -1,5 +1,6 @@
 use super::*;
 use crate::testkit::Feeder;
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{Direction, TestSink};
 
 fn run(req: &[u8], resp: &[u8], piece: usize) -> TestSink {
@@ -13,10 +14,10 @@ fn run(req: &[u8], resp: &[u8], piece: usize) -> TestSink {
     sink
 }
 
-fn buf<'a>(s: &'a TestSink, name: &str) -> Vec<&'a [u8]> {
+fn buf(s: &TestSink, id: BufferId) -> Vec<&[u8]> {
     s.buffers
         .iter()
-        .filter(|(n, _)| n == name)
+        .filter(|(n, _)| *n == id)
         .map(|(_, v)| v.as_slice())
         .collect()
 }
@@ -69,20 +70,20 @@ fn simple_get_any_split() {
         assert!(fi[0].1.contains(r#""filename":"/dir/../index.html""#));
         // the digests are also buffers, for intel (file.md5 = md5("hello"))
         assert_eq!(
-            buf(&s, "file.md5"),
+            buf(&s, BufferId::FileMd5),
             vec![&b"5d41402abc4b2a76b9719d911017c592"[..]]
         );
-        assert_eq!(buf(&s, "file.sha256").len(), 1);
+        assert_eq!(buf(&s, BufferId::FileSha256).len(), 1);
         assert!(fi[0].1.contains(r#""size":5"#));
-        assert_eq!(buf(&s, "http.uri"), vec![&b"/index.html?q=1"[..]]);
+        assert_eq!(buf(&s, BufferId::HttpUri), vec![&b"/index.html?q=1"[..]]);
         assert_eq!(
-            buf(&s, "http.uri.raw"),
+            buf(&s, BufferId::HttpUriRaw),
             vec![&b"/dir/../index.html?q=1"[..]]
         );
-        assert_eq!(buf(&s, "http.host"), vec![&b"www.example.com"[..]]);
-        assert_eq!(buf(&s, "http.cookie"), vec![&b"s=1"[..]]);
-        assert_eq!(buf(&s, "http.stat_code"), vec![&b"200"[..]]);
-        let body: Vec<u8> = buf(&s, "http.response_body").concat();
+        assert_eq!(buf(&s, BufferId::HttpHost), vec![&b"www.example.com"[..]]);
+        assert_eq!(buf(&s, BufferId::HttpCookie), vec![&b"s=1"[..]]);
+        assert_eq!(buf(&s, BufferId::HttpStatCode), vec![&b"200"[..]]);
+        let body: Vec<u8> = buf(&s, BufferId::HttpResponseBody).concat();
         assert_eq!(body, b"hello");
     }
 }
@@ -117,7 +118,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
                 && http[2].contains(r#""http_method":"HEAD""#)
                 && http[2].contains(r#""length":0"#)
         );
-        assert_eq!(buf(&s, "http.response_body").concat(), b"abcdeno");
+        assert_eq!(buf(&s, BufferId::HttpResponseBody).concat(), b"abcdeno");
     }
 }
 
@@ -129,7 +130,7 @@ fn post_body_depth_and_continue() {
     let http: Vec<_> = s.events.iter().filter(|e| e.0 == "http").collect();
     assert_eq!(http.len(), 1);
     assert!(http[0].1.contains(r#""status":201"#));
-    assert_eq!(buf(&s, "http.request_body").concat(), b"0123456789");
+    assert_eq!(buf(&s, BufferId::HttpRequestBody).concat(), b"0123456789");
     let fi: Vec<_> = s.events.iter().filter(|e| e.0 == "fileinfo").collect();
     assert_eq!(fi.len(), 1);
     assert!(fi[0].1.contains(r#""size":10"#));
@@ -180,7 +181,7 @@ fn gzip_decoding_when_enabled() {
         || run(GET, &resp, 7),
     );
     assert_eq!(
-        buf(&s, "http.response_body").concat(),
+        buf(&s, BufferId::HttpResponseBody).concat(),
         b"<html>secret payload</html>"
     );
 }
@@ -258,7 +259,7 @@ fn no_file_hashes_by_default() {
     let fi: Vec<_> = s.events.iter().filter(|e| e.0 == "fileinfo").collect();
     assert_eq!(fi.len(), 1);
     assert!(!fi[0].1.contains("md5"), "{}", fi[0].1);
-    assert!(buf(&s, "file.md5").is_empty());
+    assert!(buf(&s, BufferId::FileMd5).is_empty());
 }
 
 /// Requests and responses pair by order on the connection, whichever way

@@ -6,6 +6,7 @@
 
 use crate::dns::parser::{read_name, NameBuf, Packet};
 use crate::util::StackBuf;
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, ParseResult, ProbeInput, ProbeResult, ProtocolDef, Transport,
 };
@@ -41,8 +42,8 @@ impl AppParser for NbnsState {
         for q in p.questions() {
             read_name(data, q.name_off, &mut n);
             if let Some((name, suffix)) = decode_name(n.as_bytes()) {
-                out.buffer("nbns.name", name.as_bytes());
-                out.buffer("nbns.name_suffix", &[suffix]);
+                out.buffer(BufferId::NbnsName, name.as_bytes());
+                out.buffer(BufferId::NbnsNameSuffix, &[suffix]);
             } else {
                 out.anomaly("nbns.invalid_name");
             }
@@ -51,8 +52,8 @@ impl AppParser for NbnsState {
             for r in p.records(end) {
                 read_name(data, r.name_off, &mut n);
                 if let Some((name, suffix)) = decode_name(n.as_bytes()) {
-                    out.buffer("nbns.name", name.as_bytes());
-                    out.buffer("nbns.name_suffix", &[suffix]);
+                    out.buffer(BufferId::NbnsName, name.as_bytes());
+                    out.buffer(BufferId::NbnsNameSuffix, &[suffix]);
                 }
             }
         }
@@ -119,8 +120,8 @@ mod tests {
         let mut p = new_parser();
         let mut sink = TestSink::default();
         p.parse(Direction::ToServer, &m, &mut sink);
-        assert_eq!(sink.buffers[0], ("nbns.name".into(), b"WORKGROUP".to_vec()));
-        assert_eq!(sink.buffers[1], ("nbns.name_suffix".into(), vec![0x1d]));
+        assert_eq!(sink.buffers[0], (BufferId::NbnsName, b"WORKGROUP".to_vec()));
+        assert_eq!(sink.buffers[1], (BufferId::NbnsNameSuffix, vec![0x1d]));
         assert!(decode_name(b"ZZ").is_none());
     }
 }

@@ -4,6 +4,7 @@
 pub mod parser;
 
 use parser::*;
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
     ProtocolDef, Transport,
@@ -36,7 +37,7 @@ impl RdpState {
             (X224_CR, Direction::ToServer) => {
                 let cr = ConnectionRequest::parse(var);
                 if let Some(c) = cr.cookie {
-                    out.buffer("rdp.cookie", c);
+                    out.buffer(BufferId::RdpCookie, c);
                 }
                 // Suricata's rdp record carries the cookie only; the requested
                 // protocols are not part of its schema
@@ -200,6 +201,6 @@ mod tests {
             sink.events[1].1,
             r#"{"tx_id":1,"event_type":"initial_response"}"#
         );
-        assert_eq!(sink.buffers[0].0, "rdp.cookie");
+        assert_eq!(sink.buffers[0].0, BufferId::RdpCookie);
     }
 }

@@ -5,399 +5,12 @@
 //! Windows hosts) is logged per command with its status and, for NEGOTIATE,
 //! the client dialects; encrypted SMB3 messages are recognised, not decoded.
 
+pub mod logger;
 pub mod parser;
+pub mod state;
+pub mod tx;
 
-use parser::*;
-use reefwatch_applayer::{
-    AppParser, Direction, EventSink, ParseResult, ProbeInput, ProbeResult, ProtocolDef, Transport,
-    MAX_TXS_PER_FLOW,
-};
-use std::collections::VecDeque;
-
-/// Most bytes of one message looked at; the rest is skipped.
-const MAX_INSPECT: usize = 64 * 1024;
-/// Most compounded commands followed in one message.
-const MAX_COMPOUND: usize = 32;
-
-#[derive(Default)]
-struct Req {
-    message_id: u64,
-    command: u16,
-    tree_id: u32,
-    session_id: u64,
-    dialects: Vec<u16>,
-    filename: Option<String>,
-    disposition: Option<u32>,
-    share: Option<String>,
-    ntlmssp: Option<(String, String, String)>,
-    smb1_dialects: Vec<String>,
-}
-
-#[derive(Default)]
-struct SmbState {
-    reqs: VecDeque<Req>,
-    dialect: Option<u16>,
-    smb1_dialect: Option<String>,
-    /// tree id -> share name (bounded)
-    trees: Vec<(u32, String)>,
-    skip: [usize; 2],
-    tx: u64,
-    messages: u64,
-}
-
-impl SmbState {
-    fn request(&mut self, h: &Header<'_>, out: &mut dyn EventSink) {
-        let mut r = Req {
-            message_id: h.message_id(),
-            command: h.command(),
-            tree_id: h.tree_id(),
-            session_id: h.session_id(),
-            ..Default::default()
-        };
-        match h.command() {
-            CMD_NEGOTIATE => r.dialects = negotiate_dialects(h).collect(),
-            CMD_SESSION_SETUP => {
-                if let Some((d, u, host)) = session_setup_blob(h).and_then(ntlmssp_auth) {
-                    let (d, u, host) = (utf16(d), utf16(u), utf16(host));
-                    out.buffer("smb.ntlmssp_user", u.as_bytes());
-                    out.buffer("smb.ntlmssp_domain", d.as_bytes());
-                    r.ntlmssp = Some((d, u, host));
-                }
-            }
-            CMD_TREE_CONNECT => {
-                if let Some(p) = tree_connect_path(h) {
-                    let s = utf16(p);
-                    out.buffer("smb.share", s.as_bytes());
-                    r.share = Some(s);
-                }
-            }
-            CMD_CREATE => {
-                if let Some((name, disp)) = create_request(h) {
-                    let s = utf16(name);
-                    if self
-                        .trees
-                        .iter()
-                        .any(|(t, sh)| *t == r.tree_id && sh.ends_with("IPC$"))
-                    {
-                        out.buffer("smb.named_pipe", s.as_bytes());
-                    }
-                    out.buffer("file.name", s.as_bytes());
-                    r.filename = Some(s);
-                    r.disposition = Some(disp);
-                }
-            }
-            _ => {}
-        }
-        if self.reqs.len() >= MAX_TXS_PER_FLOW {
-            self.reqs.pop_front();
-        }
-        self.reqs.push_back(r);
-    }
-
-    fn response(&mut self, h: &Header<'_>, out: &mut dyn EventSink) {
-        if h.status() == 0x0000_0103 && h.is_async() {
-            return; // interim STATUS_PENDING
-        }
-        let idx = self
-            .reqs
-            .iter()
-            .position(|r| r.message_id == h.message_id() && r.command == h.command());
-        let req = idx
-            .and_then(|i| self.reqs.remove(i))
-            .unwrap_or_else(|| Req {
-                message_id: h.message_id(),
-                command: h.command(),
-                tree_id: h.tree_id(),
-                session_id: h.session_id(),
-                ..Default::default()
-            });
-        let mut server_guid: Option<&[u8]> = None;
-        let mut share_type = None;
-        let mut create = None;
-        match h.command() {
-            CMD_NEGOTIATE => {
-                if let Some((d, guid)) = negotiate_response(h) {
-                    self.dialect = Some(d);
-                    server_guid = Some(guid);
-                }
-            }
-            CMD_TREE_CONNECT => {
-                share_type = tree_connect_share_type(h);
-                if h.status() == 0 {
-                    if let Some(s) = &req.share {
-                        if self.trees.len() >= 64 {
-                            self.trees.remove(0);
-                        }
-                        self.trees.push((h.tree_id(), s.clone()));
-                    }
-                }
-            }
-            CMD_CREATE if h.status() == 0 => create = create_response(h),
-            _ => {}
-        }
-        let id = self.tx;
-        self.tx += 1;
-        if !out.wants_events() {
-            return;
-        }
-        let dialect = self.dialect;
-        let tree_share = self
-            .trees
-            .iter()
-            .find(|(t, _)| *t == req.tree_id)
-            .map(|(_, s)| s.clone());
-        out.event("smb", &mut |js| {
-            js.set_uint("id", id);
-            if let Some(d) = dialect {
-                js.set_str("dialect", &dialect_str(d));
-            }
-            js.set_str("command", command_str(h.command()));
-            match status_str(h.status()) {
-                Some(s) => js.set_str("status", s),
-                None => js.set_fmt("status", format_args!("0x{:x}", h.status())),
-            };
-            js.set_fmt("status_code", format_args!("0x{:x}", h.status()));
-            js.set_uint("session_id", h.session_id().max(req.session_id));
-            js.set_uint("tree_id", req.tree_id.max(h.tree_id()) as u64);
-            if !req.dialects.is_empty() {
-                js.open_array("client_dialects");
-                for d in &req.dialects {
-                    js.append_str(&dialect_str(*d));
-                }
-                js.close();
-            }
-            if let Some(g) = server_guid {
-                // GUID text: little-endian first three groups
-                let f = |r: core::ops::Range<usize>, le: bool| -> String {
-                    let mut b = g[r].to_vec();
-                    if le {
-                        b.reverse();
-                    }
-                    b.iter().map(|x| format!("{x:02x}")).collect()
-                };
-                js.set_fmt(
-                    "server_guid",
-                    format_args!(
-                        "{}-{}-{}-{}-{}",
-                        f(0..4, true),
-                        f(4..6, true),
-                        f(6..8, true),
-                        f(8..10, false),
-                        f(10..16, false)
-                    ),
-                );
-            }
-            if let Some((d, u, host)) = &req.ntlmssp {
-                js.open_object("ntlmssp");
-                js.set_str("domain", d)
-                    .set_str("user", u)
-                    .set_str("host", host);
-                js.close();
-            }
-            if let Some(s) = &req.share {
-                js.set_str("share", s);
-                if let Some(t) = share_type {
-                    js.set_str(
-                        "share_type",
-                        match t {
-                            1 => "FILE",
-                            2 => "PIPE",
-                            3 => "PRINT",
-                            _ => "UNKNOWN",
-                        },
-                    );
-                }
-            }
-            if let Some(f) = &req.filename {
-                js.set_str("filename", f);
-                if let Some(s) = &tree_share {
-                    js.set_str("share", s);
-                }
-                if let Some(d) = req.disposition {
-                    js.set_str("disposition", disposition_str(d));
-                }
-            }
-            if let Some((_action, size, fid)) = create {
-                js.set_uint("size", size);
-                js.set_hex("fuid", fid);
-            }
-        });
-    }
-
-    fn smb1(&mut self, dir: Direction, h: &Smb1Header<'_>, out: &mut dyn EventSink) {
-        match (dir, h.is_response()) {
-            (Direction::ToServer, false) => {
-                let mut r = Req {
-                    message_id: h.multiplex_id() as u64 | 1 << 63,
-                    command: h.command() as u16,
-                    tree_id: h.tree_id() as u32,
-                    session_id: h.user_id() as u64,
-                    ..Default::default()
-                };
-                if h.command() == 0x72 {
-                    let (_, data) = h.words_and_data();
-                    r.smb1_dialects = smb1_dialects(data)
-                        .map(|d| String::from_utf8_lossy(d).into_owned())
-                        .collect();
-                }
-                if self.reqs.len() >= MAX_TXS_PER_FLOW {
-                    self.reqs.pop_front();
-                }
-                self.reqs.push_back(r);
-            }
-            (Direction::ToClient, true) => {
-                let mid = h.multiplex_id() as u64 | 1 << 63;
-                let idx = self
-                    .reqs
-                    .iter()
-                    .position(|r| r.message_id == mid && r.command == h.command() as u16);
-                let req = idx.and_then(|i| self.reqs.remove(i)).unwrap_or_default();
-                if h.command() == 0x72 {
-                    // negotiate response: index of the chosen dialect
-                    let (words, _) = h.words_and_data();
-                    if let Some(d) =
-                        crate::util::le16(words, 0).and_then(|i| req.smb1_dialects.get(i as usize))
-                    {
-                        self.smb1_dialect = Some(d.clone());
-                    }
-                }
-                let id = self.tx;
-                self.tx += 1;
-                if !out.wants_events() {
-                    return;
-                }
-                let dl = self.smb1_dialect.as_deref();
-                out.event("smb", &mut |js| {
-                    js.set_uint("id", id);
-                    if let Some(d) = dl {
-                        js.set_str("dialect", d);
-                    }
-                    js.set_str("command", smb1_command_str(h.command()));
-                    match status_str(h.status()) {
-                        Some(s) => js.set_str("status", s),
-                        None => js.set_fmt("status", format_args!("0x{:x}", h.status())),
-                    };
-                    js.set_fmt("status_code", format_args!("0x{:x}", h.status()));
-                    js.set_uint("session_id", h.user_id() as u64);
-                    js.set_uint("tree_id", h.tree_id() as u64);
-                    if !req.smb1_dialects.is_empty() {
-                        js.open_array("client_dialects");
-                        for d in &req.smb1_dialects {
-                            js.append_str(d);
-                        }
-                        js.close();
-                    }
-                });
-            }
-            _ => out.anomaly("smb.unexpected_direction"),
-        }
-    }
-
-    fn message(&mut self, dir: Direction, msg: &[u8], out: &mut dyn EventSink) {
-        self.messages += 1;
-        match msg.get(..4) {
-            Some(b"\xfeSMB") => {}
-            Some(b"\xffSMB") => {
-                if let Some(h) = Smb1Header::new_checked(msg) {
-                    self.smb1(dir, &h, out);
-                }
-                return;
-            }
-            Some(b"\xfdSMB") => return, // SMB3 transform (encrypted)
-            _ => {
-                out.anomaly("smb.invalid_protocol");
-                return;
-            }
-        }
-        let mut off = 0usize;
-        for _ in 0..MAX_COMPOUND {
-            let Some(h) = msg.get(off..).and_then(Header::new_checked) else {
-                break;
-            };
-            let next = h.next_command() as usize;
-            // bound the view of this command to its compound element
-            let view = if next >= SMB2_HEADER_LEN {
-                msg.get(off..off + next)
-                    .and_then(Header::new_checked)
-                    .unwrap_or(h)
-            } else {
-                h
-            };
-            match (dir, view.is_response()) {
-                (Direction::ToServer, false) => self.request(&view, out),
-                (Direction::ToClient, true) => self.response(&view, out),
-                _ => out.anomaly("smb.unexpected_direction"),
-            }
-            if next < SMB2_HEADER_LEN {
-                break;
-            }
-            off += next;
-        }
-    }
-}
-
-impl AppParser for SmbState {
-    fn parse(&mut self, dir: Direction, data: &[u8], out: &mut dyn EventSink) -> ParseResult {
-        let d = dir.index();
-        let mut pos = 0;
-        while pos < data.len() {
-            if self.skip[d] > 0 {
-                let n = self.skip[d].min(data.len() - pos);
-                self.skip[d] -= n;
-                pos += n;
-                continue;
-            }
-            let rest = &data[pos..];
-            let Some((t, len)) = nbss_len(rest) else {
-                return ParseResult::Incomplete {
-                    consumed: pos,
-                    needed: NBSS_HEADER_LEN - rest.len(),
-                };
-            };
-            if t != 0 {
-                // keep-alive (0x85) and session service messages
-                if !matches!(t, 0x81..=0x85) {
-                    out.anomaly("smb.invalid_nbss");
-                    return if self.messages == 0 {
-                        ParseResult::Error
-                    } else {
-                        ParseResult::Done
-                    };
-                }
-                self.skip[d] = NBSS_HEADER_LEN + len;
-                continue;
-            }
-            let total = NBSS_HEADER_LEN + len;
-            if rest.len() >= total {
-                self.message(dir, &rest[NBSS_HEADER_LEN..total], out);
-                pos += total;
-            } else if len > MAX_INSPECT && rest.len() >= NBSS_HEADER_LEN + 1024 {
-                // big READ/WRITE: look at the head, skip the payload
-                self.message(dir, &rest[NBSS_HEADER_LEN..], out);
-                self.skip[d] = total - rest.len();
-                pos = data.len();
-            } else if len > MAX_NBSS_LEN {
-                out.anomaly("smb.record_too_large");
-                return ParseResult::Error;
-            } else {
-                let needed = if len > MAX_INSPECT {
-                    NBSS_HEADER_LEN + 1024 - rest.len()
-                } else {
-                    total - rest.len()
-                };
-                return ParseResult::Incomplete {
-                    consumed: pos,
-                    needed,
-                };
-            }
-        }
-        ParseResult::Done
-    }
-
-    fn on_gap(&mut self, dir: Direction, _out: &mut dyn EventSink) {
-        self.skip[dir.index()] = 0;
-    }
-}
+use reefwatch_applayer::{AppParser, ProbeInput, ProbeResult, ProtocolDef, Transport};
 
 fn probe(i: &ProbeInput<'_>) -> ProbeResult {
     let d = i.data;
@@ -416,7 +29,7 @@ fn probe(i: &ProbeInput<'_>) -> ProbeResult {
 }
 
 fn new_parser() -> Box<dyn AppParser> {
-    Box::new(SmbState::default())
+    Box::new(state::SmbState::default())
 }
 
 pub const SMB: ProtocolDef = ProtocolDef {
@@ -432,6 +45,7 @@ mod tests {
     use super::*;
     use crate::testkit::Feeder;
     use reefwatch_applayer::TestSink;
+    use reefwatch_applayer::{BufferId, Direction, ParseResult};
 
     fn nbss(m: &[u8]) -> Vec<u8> {
         let mut v = vec![0, 0, 0, 0];
@@ -464,7 +78,7 @@ mod tests {
             sink.events[0].1,
             r#"{"id":0,"command":"SMB2_COMMAND_TREE_CONNECT","status":"STATUS_SUCCESS","status_code":"0x0","session_id":4386,"tree_id":7,"share":"\\\\srv\\C$","share_type":"FILE"}"#
         );
-        assert!(sink.buffers.iter().any(|b| b.0 == "smb.share"));
+        assert!(sink.buffers.iter().any(|b| b.0 == BufferId::SmbShare));
     }
 
     #[test]
@@ -518,6 +132,6 @@ mod tests {
             ),
             ParseResult::Done
         );
-        assert!(sink.buffers.iter().any(|b| b.0 == "smb.share"));
+        assert!(sink.buffers.iter().any(|b| b.0 == BufferId::SmbShare));
     }
 }

@@ -3,6 +3,7 @@
 pub mod parser;
 
 use crate::util::{oid_to_string, StackBuf};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, ParseResult, ProbeInput, ProbeResult, ProtocolDef, Transport,
 };
@@ -19,10 +20,10 @@ impl AppParser for SnmpState {
             return ParseResult::Done;
         };
         if let Some(c) = m.community {
-            out.buffer("snmp.community", c);
+            out.buffer(BufferId::SnmpCommunity, c);
         }
         if let Some(u) = m.usm_user {
-            out.buffer("snmp.usm", u);
+            out.buffer(BufferId::SnmpUsm, u);
         }
         self.tx += 1;
         if !out.wants_events() {
@@ -107,7 +108,7 @@ mod tests {
         );
         assert_eq!(
             sink.buffers[0],
-            ("snmp.community".into(), b"public".to_vec())
+            (BufferId::SnmpCommunity, b"public".to_vec())
         );
     }
 }

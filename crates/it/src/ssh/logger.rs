@@ -1,6 +1,6 @@
 //! SSH EVE records with Suricata's field names.
 
-use super::state::{Side, SshState};
+use super::tx::Side;
 use reefwatch_applayer::JsonBuilder;
 
 fn side(js: &mut JsonBuilder, key: &str, s: &Side) {
@@ -19,7 +19,8 @@ fn side(js: &mut JsonBuilder, key: &str, s: &Side) {
     js.close();
 }
 
-pub fn log_ssh(js: &mut JsonBuilder, st: &SshState) {
-    side(js, "client", &st.sides[0]);
-    side(js, "server", &st.sides[1]);
+/// The flow's `ssh` object from the client's and the server's side.
+pub fn log_ssh(js: &mut JsonBuilder, sides: &[Side; 2]) {
+    side(js, "client", &sides[0]);
+    side(js, "server", &sides[1]);
 }

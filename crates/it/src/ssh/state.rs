@@ -3,19 +3,9 @@
 
 use super::logger;
 use super::parser::{packet, Banner, KexInit, MAX_BANNER_LEN, MSG_KEXINIT, MSG_NEWKEYS};
+use super::tx::Side;
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
-
-#[derive(Default)]
-pub struct Side {
-    pub proto_version: Vec<u8>,
-    pub software_version: Vec<u8>,
-    pub hassh_string: Vec<u8>,
-    pub hassh: String,
-    pub banner_seen: bool,
-    pub kex_seen: bool,
-    encrypted: bool,
-    pre_banner_lines: u32,
-}
 
 #[derive(Default)]
 pub struct SshState {
@@ -33,8 +23,8 @@ impl SshState {
         if done || force {
             self.logged = true;
             if out.wants_events() && self.sides.iter().any(|s| s.banner_seen) {
-                let me = &*self;
-                out.event("ssh", &mut |js| logger::log_ssh(js, me));
+                let sides = &self.sides;
+                out.event("ssh", &mut |js| logger::log_ssh(js, sides));
             }
         }
     }
@@ -75,8 +65,8 @@ impl AppParser for SshState {
                 pos += nl + 1;
                 match Banner::parse(line) {
                     Some(b) => {
-                        out.buffer("ssh.proto", b.proto_version);
-                        out.buffer("ssh.software", b.software_version);
+                        out.buffer(BufferId::SshProto, b.proto_version);
+                        out.buffer(BufferId::SshSoftware, b.software_version);
                         side.banner_seen = true;
                         side.proto_version = b.proto_version.to_vec();
                         side.software_version = b.software_version.to_vec();
@@ -104,17 +94,17 @@ impl AppParser for SshState {
                                 let h = crate::tls::ja::md5_hex(&String::from_utf8_lossy(&s));
                                 out.buffer(
                                     if client {
-                                        "ssh.hassh.string"
+                                        BufferId::SshHasshString
                                     } else {
-                                        "ssh.hassh.server.string"
+                                        BufferId::SshHasshServerString
                                     },
                                     &s,
                                 );
                                 out.buffer(
                                     if client {
-                                        "ssh.hassh"
+                                        BufferId::SshHassh
                                     } else {
-                                        "ssh.hassh.server"
+                                        BufferId::SshHasshServer
                                     },
                                     h.as_bytes(),
                                 );

@@ -5,6 +5,7 @@
 //! record, so none is written.
 
 use crate::util::StackBuf;
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{
     AppParser, Direction, EventSink, ParseResult, ProbeInput, ProbeResult, ProtocolDef, Transport,
 };
@@ -124,7 +125,7 @@ impl AppParser for TelnetState {
                 for l in lines.iter().flatten() {
                     match self.expect {
                         Expect::User => {
-                            out.buffer("telnet.username", l.as_bytes());
+                            out.buffer(BufferId::TelnetUsername, l.as_bytes());
                             self.user_seen = true;
                         }
                         Expect::Password => {
@@ -193,7 +194,7 @@ mod tests {
         p.parse(Direction::ToServer, b"hunter2\r\n", &mut sink);
         assert_eq!(
             sink.buffers,
-            vec![("telnet.username".to_string(), b"admin".to_vec())]
+            vec![(BufferId::TelnetUsername, b"admin".to_vec())]
         );
         assert_eq!(
             sink.anomalies,

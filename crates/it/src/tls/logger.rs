@@ -1,23 +1,23 @@
 //! TLS EVE records with Suricata's field names.
 
 use super::parser::version_str;
-use super::state::TlsState;
+use super::tx::TlsRecord;
 use reefwatch_applayer::JsonBuilder;
 
-pub fn log_tls(js: &mut JsonBuilder, st: &TlsState) {
-    if let Some(c) = &st.cert {
+pub fn log_tls(js: &mut JsonBuilder, st: &TlsRecord<'_>) {
+    if let Some(c) = st.cert {
         js.set_str("subject", &c.subject);
         js.set_str("issuerdn", &c.issuer);
         js.set_str("serial", &c.serial);
         js.set_str("fingerprint", &c.fingerprint);
     }
-    if let Some(sni) = st.client.as_ref().and_then(|c| c.sni.as_deref()) {
+    if let Some(sni) = st.client.and_then(|c| c.sni.as_deref()) {
         js.set_bytes_str("sni", sni);
     }
-    if let Some(v) = st.negotiated_version() {
+    if let Some(v) = st.version {
         js.set_str("version", version_str(v));
     }
-    if let Some(c) = &st.cert {
+    if let Some(c) = st.cert {
         if !c.not_before.is_empty() {
             js.set_str("notbefore", &c.not_before);
         }
@@ -25,10 +25,10 @@ pub fn log_tls(js: &mut JsonBuilder, st: &TlsState) {
             js.set_str("notafter", &c.not_after);
         }
     }
-    if st.session_resumed() {
+    if st.session_resumed {
         js.set_bool("session_resumed", true);
     }
-    if let Some(c) = &st.client {
+    if let Some(c) = st.client {
         if !c.ja3_hash.is_empty() {
             js.open_object("ja3");
             js.set_str("hash", &c.ja3_hash)
@@ -36,13 +36,13 @@ pub fn log_tls(js: &mut JsonBuilder, st: &TlsState) {
             js.close();
         }
     }
-    if let Some(s) = &st.server {
+    if let Some(s) = st.server {
         js.open_object("ja3s");
         js.set_str("hash", &s.ja3s_hash)
             .set_str("string", &s.ja3s_string);
         js.close();
     }
-    if let Some(c) = &st.client {
+    if let Some(c) = st.client {
         if !c.ja4.is_empty() {
             js.set_str("ja4", &c.ja4);
         }
@@ -54,7 +54,7 @@ pub fn log_tls(js: &mut JsonBuilder, st: &TlsState) {
             js.close();
         }
     }
-    if let Some(a) = st.server.as_ref().and_then(|s| s.alpn.as_deref()) {
+    if let Some(a) = st.server.and_then(|s| s.alpn.as_deref()) {
         js.open_array("server_alpns");
         js.append_bytes_str(a);
         js.close();

@@ -5,6 +5,7 @@ pub mod ja;
 pub mod logger;
 pub mod parser;
 pub mod state;
+pub mod tx;
 pub mod x509;
 
 use reefwatch_applayer::{AppParser, ProbeInput, ProbeResult, ProtocolDef, Transport};

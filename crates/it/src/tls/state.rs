@@ -5,31 +5,13 @@
 use super::ja;
 use super::logger;
 use super::parser::*;
+use super::tx::{ClientInfo, ServerInfo, TlsRecord};
 use super::x509::{self, CertInfo};
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 /// Most handshake bytes buffered while a message spans records.
 pub const MAX_HANDSHAKE_BUF: usize = 256 * 1024;
-
-#[derive(Default)]
-pub struct ClientInfo {
-    pub version: u16,
-    pub sni: Option<Vec<u8>>,
-    pub ja3_string: String,
-    pub ja3_hash: String,
-    pub ja4: String,
-    pub alpns: Vec<Vec<u8>>,
-}
-
-#[derive(Default)]
-pub struct ServerInfo {
-    pub version: u16,
-    pub selected_version: Option<u16>,
-    pub cipher: u16,
-    pub ja3s_string: String,
-    pub ja3s_hash: String,
-    pub alpn: Option<Vec<u8>>,
-}
 
 #[derive(Default)]
 pub struct TlsState {
@@ -78,8 +60,14 @@ impl TlsState {
         }
         self.logged = true;
         if out.wants_events() && (self.client.is_some() || self.server.is_some() || self.sslv2) {
-            let me = &*self;
-            out.event("tls", &mut |js| logger::log_tls(js, me));
+            let rec = TlsRecord {
+                client: self.client.as_ref(),
+                server: self.server.as_ref(),
+                cert: self.cert.as_ref(),
+                version: self.negotiated_version(),
+                session_resumed: self.session_resumed(),
+            };
+            out.event("tls", &mut |js| logger::log_tls(js, &rec));
         }
     }
 
@@ -106,13 +94,13 @@ impl TlsState {
         let ja3_hash = ja::md5_hex(&ja3_string);
         let (ja4, _ja4_r) = ja::ja4(&ch, self.transport);
         if let Some(sni) = ch.sni {
-            out.buffer("tls.sni", sni);
+            out.buffer(BufferId::TlsSni, sni);
         }
-        out.buffer("ja3.hash", ja3_hash.as_bytes());
-        out.buffer("ja3.string", ja3_string.as_bytes());
-        out.buffer("ja4.hash", ja4.as_bytes());
+        out.buffer(BufferId::Ja3Hash, ja3_hash.as_bytes());
+        out.buffer(BufferId::Ja3String, ja3_string.as_bytes());
+        out.buffer(BufferId::Ja4Hash, ja4.as_bytes());
         for a in ch.alpns() {
-            out.buffer("tls.alpn", a);
+            out.buffer(BufferId::TlsAlpn, a);
         }
         self.client = Some(ClientInfo {
             version: ch.version,
@@ -132,8 +120,8 @@ impl TlsState {
         let (ja3s_string, ja3s_hash) = if out.wants_events() {
             let ja3s_string = ja::ja3s_string(&sh);
             let ja3s_hash = ja::md5_hex(&ja3s_string);
-            out.buffer("ja3s.hash", ja3s_hash.as_bytes());
-            out.buffer("ja3s.string", ja3s_string.as_bytes());
+            out.buffer(BufferId::Ja3sHash, ja3s_hash.as_bytes());
+            out.buffer(BufferId::Ja3sString, ja3s_string.as_bytes());
             (ja3s_string, ja3s_hash)
         } else {
             (String::new(), String::new())
@@ -171,14 +159,14 @@ impl TlsState {
             return;
         }
         for (i, der) in certificates(body).take(16).enumerate() {
-            out.buffer("tls.certs", der);
+            out.buffer(BufferId::TlsCerts, der);
             if i == 0 {
                 match x509::parse_cert(der) {
                     Some(c) => {
-                        out.buffer("tls.cert_subject", c.subject.as_bytes());
-                        out.buffer("tls.cert_issuer", c.issuer.as_bytes());
-                        out.buffer("tls.cert_serial", c.serial.as_bytes());
-                        out.buffer("tls.cert_fingerprint", c.fingerprint.as_bytes());
+                        out.buffer(BufferId::TlsCertSubject, c.subject.as_bytes());
+                        out.buffer(BufferId::TlsCertIssuer, c.issuer.as_bytes());
+                        out.buffer(BufferId::TlsCertSerial, c.serial.as_bytes());
+                        out.buffer(BufferId::TlsCertFingerprint, c.fingerprint.as_bytes());
                         self.cert = Some(c);
                     }
                     None => out.anomaly("tls.invalid_certificate"),

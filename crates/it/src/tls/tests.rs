@@ -1,5 +1,6 @@
 use super::*;
 use crate::testkit::Feeder;
+use reefwatch_applayer::BufferId;
 use reefwatch_applayer::{Direction, TestSink};
 
 fn record(ct: u8, payload: &[u8]) -> Vec<u8> {
@@ -133,15 +134,15 @@ fn tls12_handshake_event() {
         );
         assert!(ev.contains(r#""ja4":"t13d0206h2_"#), "{ev}");
         assert!(ev.contains(r#""client_alpns":["h2"]"#));
-        let names: Vec<_> = sink.buffers.iter().map(|b| b.0.as_str()).collect();
+        let names: Vec<_> = sink.buffers.iter().map(|b| b.0).collect();
         for n in [
-            "tls.sni",
-            "ja3.hash",
-            "ja4.hash",
-            "ja3s.hash",
-            "tls.cert_subject",
-            "tls.cert_serial",
-            "tls.certs",
+            BufferId::TlsSni,
+            BufferId::Ja3Hash,
+            BufferId::Ja4Hash,
+            BufferId::Ja3sHash,
+            BufferId::TlsCertSubject,
+            BufferId::TlsCertSerial,
+            BufferId::TlsCerts,
         ] {
             assert!(names.contains(&n), "missing {n}");
         }

@@ -8,8 +8,9 @@
 //! `anomalies`; and `type: "link"` events for link-layer-only frames.
 
 use super::parser::*;
-use super::state::{LinkInfo, PendingRequest};
-use crate::common::{Anomalies, Operation};
+use super::tx::{LinkInfo, PendingRequest};
+use crate::common::Operation;
+use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};
 
 /// Points logged per object at most.

@@ -10,7 +10,8 @@
 //! object:      GROUP VAR QUAL [range] then points ([prefix] data)
 //! ```
 
-use crate::common::{le16, le32, le48, le64, Anomalies};
+use reefwatch_applayer::bytes::{le16, le32, le48, le64};
+use reefwatch_applayer::Anomalies;
 
 pub const START: [u8; 2] = [0x05, 0x64];
 pub const HEADER_LEN: usize = 10;

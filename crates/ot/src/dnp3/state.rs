@@ -5,16 +5,10 @@
 
 use super::logger;
 use super::parser::*;
-use crate::common::{Anomalies, Operation, TxTable};
+use super::tx::{LinkInfo, PendingRequest};
+use crate::common::Operation;
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
-
-#[derive(Debug, Clone, Copy)]
-pub struct PendingRequest {
-    pub id: u64,
-    pub seq: u8,
-    pub function: u8,
-    pub operation: Option<Operation>,
-}
 
 #[derive(Debug, Default)]
 struct Reassembly {
@@ -22,17 +16,6 @@ struct Reassembly {
     active: bool,
     next_seq: u8,
     segments: u32,
-}
-
-/// Link-layer facts of the frame that completed a message.
-#[derive(Debug, Clone, Copy)]
-pub struct LinkInfo {
-    pub control: u8,
-    pub src: u16,
-    pub dst: u16,
-    pub crc_ok: bool,
-    pub transport: Option<u8>,
-    pub segments: u32,
 }
 
 #[derive(Debug, Default)]

@@ -9,8 +9,10 @@
 //! requests, `operation`, `anomalies`.
 
 use super::parser::*;
-use super::state::PendingRequest;
-use crate::common::{le16, set_trimmed, Anomalies, Operation};
+use super::tx::PendingRequest;
+use crate::common::{set_trimmed, Operation};
+use reefwatch_applayer::bytes::le16;
+use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};
 
 pub struct Msg<'a, 'b> {

@@ -12,7 +12,7 @@
 //! CIP response: SERVICE|0x80 RESERVED STATUS EXT_WORDS EXT_STATUS DATA
 //! ```
 
-use crate::common::{le16, le32};
+use reefwatch_applayer::bytes::{le16, le32};
 
 pub const HEADER_LEN: usize = 24;
 /// Largest encapsulated data accepted: the spec allows 65511 bytes (the

@@ -6,19 +6,11 @@
 
 use super::logger::{self, Msg};
 use super::parser::*;
-use crate::common::{le16, le32, Anomalies, Operation, TxTable};
+use super::tx::PendingRequest;
+use crate::common::Operation;
+use reefwatch_applayer::bytes::{le16, le32};
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
-
-#[derive(Debug, Clone, Copy)]
-pub struct PendingRequest {
-    pub id: u64,
-    pub command: u16,
-    pub context: [u8; 8],
-    pub seq: Option<u16>,
-    pub service: Option<u8>,
-    pub class: Option<u32>,
-    pub operation: Option<Operation>,
-}
 
 #[derive(Debug, Default)]
 pub struct EnipState {

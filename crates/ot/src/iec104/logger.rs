@@ -7,8 +7,9 @@
 //! pairing, U act ↔ con), `operation`, `anomalies`.
 
 use super::parser::*;
-use super::state::PendingCommand;
-use crate::common::{Anomalies, Operation};
+use super::tx::PendingCommand;
+use crate::common::Operation;
+use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};
 
 const MAX_OBJECTS: usize = 256;

@@ -3,6 +3,7 @@
 pub mod logger;
 pub mod parser;
 pub mod state;
+pub mod tx;
 
 use reefwatch_applayer::{AppParser, ProbeInput, ProbeResult, ProtocolDef, Transport};
 

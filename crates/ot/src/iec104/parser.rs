@@ -9,7 +9,7 @@
 //!        CA (2, le) | objects: IOA (3, le) + element [IOA + element ...]
 //! ```
 
-use crate::common::{le16, le24, le32};
+use reefwatch_applayer::bytes::{le16, le24, le32};
 
 pub const START: u8 = 0x68;
 pub const APCI_LEN: usize = 6;

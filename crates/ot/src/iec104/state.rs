@@ -5,19 +5,10 @@
 
 use super::logger;
 use super::parser::*;
-use crate::common::{Anomalies, Operation, TxTable};
+use super::tx::PendingCommand;
+use crate::common::Operation;
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
-
-#[derive(Debug, Clone, Copy)]
-pub struct PendingCommand {
-    pub id: u64,
-    pub type_id: u8,
-    pub common_address: u16,
-    pub ioa: u32,
-    pub cause: u8,
-    pub confirmed: bool,
-    pub operation: Option<Operation>,
-}
 
 #[derive(Debug, Default)]
 pub struct Iec104State {
@@ -199,7 +190,7 @@ impl Iec104State {
 }
 
 fn le24_first(objs: &[u8]) -> Option<u32> {
-    crate::common::le24(objs, 0)
+    reefwatch_applayer::bytes::le24(objs, 0)
 }
 
 impl AppParser for Iec104State {

@@ -6,8 +6,9 @@
 //! a full transaction record.
 
 use super::parser::*;
-use super::state::PendingRequest;
-use crate::common::{set_trimmed, Anomalies, Operation};
+use super::tx::PendingRequest;
+use crate::common::{set_trimmed, Operation};
+use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};
 
 /// Values logged per message at most (a Modbus PDU carries ≤ 2000 bits).

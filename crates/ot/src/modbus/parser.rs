@@ -12,7 +12,8 @@
 //! the function-specific data into a plain representation that borrows the
 //! value bytes.
 
-use crate::common::{be16, Anomalies};
+use reefwatch_applayer::bytes::be16;
+use reefwatch_applayer::Anomalies;
 
 mod field {
     use core::ops::Range;

@@ -4,29 +4,14 @@
 
 use super::logger;
 use super::parser::*;
-use crate::common::{Anomalies, Operation, TxTable};
+use super::tx::PendingRequest;
+use crate::common::Operation;
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 /// Frames whose LEN exceeds this are taken as lost framing (resync), not
 /// buffered.
 const MAX_ACCEPTED_LEN: u16 = 1024;
-
-/// What is kept of an open request (no borrowed bytes).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PendingRequest {
-    pub id: u64,
-    pub transaction_id: u16,
-    pub unit_id: u8,
-    pub function: u8,
-    pub read_address: Option<u16>,
-    pub read_quantity: Option<u16>,
-    pub write_address: Option<u16>,
-    pub write_quantity: Option<u16>,
-    pub subfunction: Option<u16>,
-    pub mei_type: Option<u8>,
-    pub umas_function: Option<u8>,
-    pub operation: Option<Operation>,
-}
 
 impl PendingRequest {
     fn from_request(id: u64, tid: u16, unit: u8, r: &Request<'_>) -> Self {

@@ -11,7 +11,7 @@
 //! S7+:     72 VERSION LEN(2) [digest for V3] OPCODE RES(2) FUNCTION(2) RES(2) SEQ(2)
 //! ```
 
-use crate::common::{be16, be32};
+use reefwatch_applayer::bytes::{be16, be32};
 
 pub const TPKT_LEN: usize = 4;
 

@@ -4,23 +4,13 @@
 
 use super::logger::{self, Msg};
 use super::parser::*;
-use crate::common::{Anomalies, Operation, TxTable};
+use super::tx::PendingRequest;
+use crate::common::Operation;
+use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
 /// Largest COTP-reassembled payload kept.
 const MAX_SEGMENTED: usize = 65536;
-
-#[derive(Debug, Clone, Copy)]
-pub struct PendingRequest {
-    pub id: u64,
-    pub pdu_ref: u16,
-    pub rosctr: u8,
-    pub function: u8,
-    pub group: u8,
-    pub subfunction: u8,
-    pub szl_id: Option<u16>,
-    pub operation: Option<Operation>,
-}
 
 #[derive(Debug, Default)]
 pub struct S7State {
