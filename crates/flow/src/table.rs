@@ -506,7 +506,11 @@ impl<T: Default> FlowTable<T> {
             pr.tag
         } else {
             let h = tag(t.hash(self.seed));
-            if let Some(l) = self.find_hashed(t, h, ts_ns) {
+            let found = self.find_by(h, ts_ns, |k| match k.side_of(t) {
+                Some(a) => (true, a),
+                None => (false, false),
+            });
+            if let Some(l) = found {
                 return l;
             }
             h
@@ -547,18 +551,16 @@ impl<T: Default> FlowTable<T> {
 
     /// The flow of an untagged IPv4 packet, if there is one (none is
     /// created): [`lookup_packet`](Self::lookup_packet) when it finds the
-    /// flow, with the same effect (`last_ns`).
+    /// flow, with the same effect (`last_ns`): the same walk over the index
+    /// ([`find_by`](Self::find_by)), comparing 4-byte addresses.
     #[inline(always)]
     pub fn find_v4(&mut self, p: &V4Probe, ts_ns: i64) -> Option<Lookup> {
-        let slots = &self.slots;
-        let mut src_is_a = false;
         // packed so that both directions compare without branches: which
         // one matched is a coin toss per packet, a branch on it would be
         // mispredicted half the time
         let addrs = (p.src as u64) << 32 | p.dst as u64;
         let ports = (p.sport as u32) << 16 | p.dport as u32;
-        let idx = self.map.find(p.tag, |i| {
-            let k = &slots[i as usize].key;
+        self.find_by(p.tag, ts_ns, |k| {
             let a = u32::from_ne_bytes([k.a[0], k.a[1], k.a[2], k.a[3]]);
             let b = u32::from_ne_bytes([k.b[0], k.b[1], k.b[2], k.b[3]]);
             let k_addrs = (a as u64) << 32 | b as u64;
@@ -566,40 +568,39 @@ impl<T: Default> FlowTable<T> {
             let fwd = (k_addrs == addrs) & (k_ports == ports);
             let rev = (k_addrs == addrs.rotate_left(32)) & (k_ports == ports.rotate_left(16));
             let same_kind = (k.proto == p.proto) & !k.v6 & (k.vlan == [0, 0]);
-            src_is_a = fwd;
-            same_kind & (fwd | rev)
-        })?;
-        Some(self.found(idx, src_is_a, ts_ns))
+            (same_kind & (fwd | rev), fwd)
+        })
     }
 
+    /// The one walk over the index, for [`find_v4`](Self::find_v4) and
+    /// [`lookup_packet`](Self::lookup_packet): the flow under `tag` whose
+    /// key `side` accepts (it says whether the key is the packet's and
+    /// whether the packet's source is the key's side a), its `last_ns`
+    /// moved on to `ts_ns`.
     #[inline(always)]
-    fn found(&mut self, idx: u32, src_is_a: bool, ts_ns: i64) -> Lookup {
+    fn find_by(
+        &mut self,
+        tag: u32,
+        ts_ns: i64,
+        mut side: impl FnMut(&FlowKey) -> (bool, bool),
+    ) -> Option<Lookup> {
+        let slots = &self.slots;
+        let mut src_is_a = false;
+        let idx = self.map.find(tag, |i| {
+            let (is_it, a) = side(&slots[i as usize].key);
+            src_is_a = a;
+            is_it
+        })?;
         let f = &mut self.slots[idx as usize];
         let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
         if ts_ns > f.last_ns {
             f.last_ns = ts_ns;
         }
-        Lookup {
+        Some(Lookup {
             idx,
             dir,
             new: false,
-        }
-    }
-
-    #[inline(always)]
-    fn find_hashed(&mut self, t: &PacketTuple<'_>, h: u32, ts_ns: i64) -> Option<Lookup> {
-        let slots = &self.slots;
-        let mut src_is_a = false;
-        let idx = self
-            .map
-            .find(h, |i| match slots[i as usize].key.side_of(t) {
-                Some(side) => {
-                    src_is_a = side;
-                    true
-                }
-                None => false,
-            })?;
-        Some(self.found(idx, src_is_a, ts_ns))
+        })
     }
 
     /// [`lookup`](Self::lookup)'s rare part: a new flow.

@@ -7,13 +7,15 @@ use crate::eve::{set_ip, EveOut};
 use crate::eve::{write_header, FlowHdr};
 use reefwatch_applayer::Transport;
 use reefwatch_decode::{
-    fast_ethernet_ipv4, Decoder, FastHdr, Packet, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP,
-    IPPROTO_UDP, L3,
+    fast_ethernet_ipv4, Decoder, FastHdr, Packet, TcpInfo, IPPROTO_ICMP, IPPROTO_ICMPV6,
+    IPPROTO_TCP, IPPROTO_UDP, L3,
 };
 use reefwatch_flow::{
     EndReason, Flow, FlowConfig, FlowKey, FlowTable, MemBudget, PacketTuple, StreamConfig,
 };
 use std::sync::Arc;
+
+mod detect_only;
 
 /// How much of each flow's application layer the engine parses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -211,17 +213,6 @@ enum Pre {
     Fast(FastHdr),
 }
 
-/// What the detection-only path counted in one run of frames.
-#[derive(Default)]
-struct Tally {
-    pkts: u64,
-    bytes: u64,
-    /// of which TCP (the rest UDP)
-    tcp: u64,
-    last_ts: i64,
-    last_cnt: u64,
-}
-
 /// What one worker counted and wrote, once its input is over
 /// ([`Worker::finish`]).
 #[derive(Debug, Default)]
@@ -347,104 +338,7 @@ impl Worker {
             }
             return;
         }
-        // Detection only: most packets are common frames of a flow that
-        // is only tracked (`track_fast`); the rest take the general path,
-        // without decoding again when the fast decoder took the frame.
-        // Totals of the packets `track_fast` took, added once at the end.
-        let mut tally = Tally {
-            last_ts: i64::MIN,
-            ..Tally::default()
-        };
-        for (r, cnt, pre) in frames {
-            if r.linktype == reefwatch_decode::linktype::ETHERNET && r.ts_ns < self.next_expire {
-                // a header another thread decoded (its bytes are then not
-                // touched here unless the general path needs them)
-                let (hdr, v) = match pre {
-                    Pre::Fast(h) => (Some(h), None),
-                    Pre::NotFast => (None, None),
-                    Pre::NotDone => match fast_ethernet_ipv4(r.data) {
-                        Some(v) => (Some(v.hdr), Some(v)),
-                        None => (None, None),
-                    },
-                };
-                if let Some(h) = hdr {
-                    if self.track_fast(&h, r.data.len(), r.ts_ns, &mut tally) {
-                        tally.last_cnt = cnt;
-                        continue;
-                    }
-                    // the same bytes decode the same way
-                    if let Some(v) = v.or_else(|| fast_ethernet_ipv4(r.data)) {
-                        self.begin(r.data.len(), r.ts_ns, cnt);
-                        self.decoder.count_fast(&v, r.data.len());
-                        let (table, outs) = (&mut self.table, &mut self.outs);
-                        on_packet(table, outs, v.into_packet(), r.data.len(), r.ts_ns, cnt);
-                        continue;
-                    }
-                }
-            }
-            self.process(r.linktype, r.data, r.ts_ns, cnt);
-        }
-        if tally.pkts > 0 {
-            let st = &mut self.outs.stats;
-            st.pkts += tally.pkts;
-            st.bytes += tally.bytes;
-            st.last_ts = st.last_ts.max(tally.last_ts);
-            // the number of the last packet processed (events of flows
-            // ended later carry it), if `track_fast` took it
-            self.outs.cur_pcap_cnt = self.outs.cur_pcap_cnt.max(tally.last_cnt);
-            self.decoder
-                .count_fast_many(tally.pkts, tally.bytes, tally.tcp);
-        }
-    }
-
-    /// A detection-only engine's common packet (see
-    /// [`AppLayerMode::Detect`]): untagged IPv4 TCP/UDP of a flow whose
-    /// protocol is known, so only its counters and TCP state change: the
-    /// same effect as [`process`](Self::process), without building a
-    /// [`reefwatch_decode::Packet`]. False (nothing done) for any other.
-    #[inline(always)]
-    fn track_fast(&mut self, v: &FastHdr, caplen: usize, ts_ns: i64, tally: &mut Tally) -> bool {
-        let pr = self.table.probe_v4(v.src, v.sport, v.dst, v.dport, v.proto);
-        let Some(lk) = self.table.find_v4(&pr, ts_ns) else {
-            return false;
-        };
-        let f = self.table.get_mut(lk.idx);
-        // Without parsing, a flow is only tracked as soon as its protocol
-        // is decided, so one that is not is undecided (and has no parser).
-        // It takes the general path, except for a segment without payload
-        // while nothing waits for reassembly: then only counters and TCP
-        // state change there too (the handshake of most flows).
-        let undecided = !f.track_only;
-        debug_assert!(!self.outs.parse && !f.data.detected());
-        debug_assert!(!undecided || !f.data.decided());
-        if undecided && (v.has_payload || f.tcp.has_queued()) {
-            return false;
-        }
-        let outs = &mut self.outs;
-        tally.pkts += 1;
-        tally.bytes += caplen as u64;
-        tally.tcp += v.tcp.is_some() as u64;
-        // a flow exists, so an earlier packet set `first_ts`
-        tally.last_ts = tally.last_ts.max(ts_ns);
-        f.pkts[lk.dir] += 1;
-        f.bytes[lk.dir] += caplen as u64;
-        // what decides the flow's timeout class: its TCP state, or (UDP)
-        // whether both directions have been seen
-        let class_may_change = match v.tcp {
-            Some(t) => {
-                count_tcp_flags(&mut outs.stats, t.flags);
-                let before = f.tcp.state;
-                if undecided {
-                    f.tcp.on_segment_no_payload(lk.dir, t.seq, t.flags);
-                } else {
-                    f.tcp.on_segment_state_only(lk.dir, t.flags, v.has_payload);
-                }
-                f.tcp.state != before
-            }
-            None => f.pkts[lk.dir] == 1,
-        };
-        self.table.touch_hinted(lk.idx, class_may_change);
-        true
+        self.process_frames_detect_only(frames);
     }
 
     /// Per-packet bookkeeping before decoding: totals, capture clock,
@@ -583,18 +477,28 @@ fn on_packet(
             i.on_new_flow(&mut outs.eve, &hdr);
         }
     }
+    if f.track_only {
+        // nothing wants this flow's bytes: the rule the detection-only
+        // path applies too
+        let tcp = p.tcp.filter(|_| p.proto == IPPROTO_TCP);
+        on_tracked(
+            &mut outs.stats,
+            f,
+            lk.dir,
+            caplen,
+            tcp,
+            !p.payload.is_empty(),
+            true,
+        );
+        table.touch(lk.idx);
+        return;
+    }
     f.pkts[lk.dir] += 1;
     f.bytes[lk.dir] += caplen;
     match p.proto {
         IPPROTO_TCP => {
             if let Some(t) = p.tcp {
                 count_tcp_flags(&mut outs.stats, t.flags);
-                if f.track_only {
-                    f.tcp
-                        .on_segment_state_only(lk.dir, t.flags, !p.payload.is_empty());
-                    table.touch(lk.idx);
-                    return;
-                }
                 let Flow {
                     tcp,
                     data: app,
@@ -634,7 +538,7 @@ fn on_packet(
                 }
             }
         }
-        IPPROTO_UDP if !p.payload.is_empty() && !f.track_only => {
+        IPPROTO_UDP if !p.payload.is_empty() => {
             let Flow {
                 data: app,
                 key,
@@ -652,6 +556,41 @@ fn on_packet(
         _ => {}
     }
     table.touch(lk.idx);
+}
+
+/// The one rule for a packet of a flow that is only tracked (no parser
+/// wants its bytes; the general path and the detection-only path's
+/// `track_fast` both go by it): its counters, and its TCP state from the
+/// flags (`state_only`), or (a detection-only flow whose protocol is not
+/// decided yet, for a segment without payload while nothing waits for
+/// reassembly) as a segment without payload. Whether what decides the
+/// flow's timeout class may have changed: its TCP state, or (UDP) whether
+/// both directions have been seen.
+#[inline(always)]
+fn on_tracked(
+    stats: &mut WorkerStats,
+    f: &mut Flow<AppState>,
+    dir: usize,
+    caplen: u64,
+    tcp: Option<TcpInfo>,
+    has_payload: bool,
+    state_only: bool,
+) -> bool {
+    f.pkts[dir] += 1;
+    f.bytes[dir] += caplen;
+    match tcp {
+        Some(t) => {
+            count_tcp_flags(stats, t.flags);
+            let before = f.tcp.state;
+            if state_only {
+                f.tcp.on_segment_state_only(dir, t.flags, has_payload);
+            } else {
+                f.tcp.on_segment_no_payload(dir, t.seq, t.flags);
+            }
+            f.tcp.state != before
+        }
+        None => f.pkts[dir] == 1,
+    }
 }
 
 /// SYN, SYN+ACK and RST counters.
