@@ -29,6 +29,8 @@ run() { # threads out
   "$bin" analyze "$shared/pcaps" "$shared/pcaps-it" --threads "$1" --eve "$2" -q >/dev/null 2>"$2.err"
   echo "exit $?" >> "$2.err"
   set -e
+  # the stats event's uptime is wall-clock seconds: not behaviour
+  sed -i -E 's/"uptime":[0-9]+/"uptime":0/' "$2"
 }
 case $mode in
   record)
@@ -41,9 +43,9 @@ case $mode in
     norm < "$tmp/t3.json" > "$tmp/t3.norm"
     rc=0
     if cmp -s "$dir/t1.json" "$tmp/t1.json"; then echo "1 thread: identical ($(wc -l < "$tmp/t1.json") events)"
-    else echo "1 thread: DIFFERENT"; diff <(head -c 200000000 "$dir/t1.json") "$tmp/t1.json" | head -20; rc=1; fi
+    else echo "1 thread: DIFFERENT"; { diff <(head -c 200000000 "$dir/t1.json") "$tmp/t1.json" | head -20; } || true; rc=1; fi
     if cmp -s "$dir/t3.norm" "$tmp/t3.norm"; then echo "3 threads: identical after normalising"
-    else echo "3 threads: DIFFERENT"; diff "$dir/t3.norm" "$tmp/t3.norm" | head -20; rc=1; fi
+    else echo "3 threads: DIFFERENT"; { diff "$dir/t3.norm" "$tmp/t3.norm" | head -20; } || true; rc=1; fi
     rm -rf "$tmp"; exit $rc ;;
   *) echo "usage: $0 record|compare DIR [BIN]" >&2; exit 2 ;;
 esac
