@@ -105,6 +105,8 @@ struct Flow {
     tried: u8,
     /// per direction: bytes kept while a probe asks for more
     probe: [Vec<u8>; 2],
+    /// per direction: the last record whose bytes `probe` holds
+    probe_frame: [u64; 2],
     pending: [Vec<u8>; 2],
     dead: [bool; 2],
 }
@@ -119,7 +121,8 @@ impl Flow {
         &mut self,
         dir: Direction,
         data: &[u8],
-        r: &Record,
+        frame: u64,
+        udp: bool,
         events: bool,
         on_event: &mut dyn FnMut(Event),
     ) {
@@ -131,14 +134,14 @@ impl Flow {
             return;
         }
         let mut sink = Sink {
-            frame: r.frame,
+            frame,
             app: def.name,
             events,
             out: on_event,
             js: JsonBuilder::new_object(),
             anomalies: 0,
         };
-        if r.udp {
+        if udp {
             let _ = parser.parse(dir, data, &mut sink);
             return;
         }
@@ -171,6 +174,7 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
         };
         let flow = flows.entry(key).or_insert_with(|| Flow {
             probe: [Vec::new(), Vec::new()],
+            probe_frame: [0, 0],
             client: if r.syn && r.ack { b.clone() } else { a.clone() },
             proto: None,
             tried: 0,
@@ -233,6 +237,7 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
             if flow.proto.is_none() {
                 if need_more && !r.udp && probe_buf.len() < MAX_PROBE_BYTES {
                     flow.probe[d] = probe_buf;
+                    flow.probe_frame[d] = r.frame;
                 }
                 continue;
             }
@@ -244,12 +249,19 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
                 } else {
                     Direction::ToServer
                 };
-                flow.parse(odir, &other, r, events, on_event);
+                flow.parse(
+                    odir,
+                    &other,
+                    flow.probe_frame[d ^ 1],
+                    r.udp,
+                    events,
+                    on_event,
+                );
             }
             first = Some(probe_buf);
         }
         let data = first.as_deref().unwrap_or(&r.data);
-        flow.parse(dir, data, r, events, on_event);
+        flow.parse(dir, data, r.frame, r.udp, events, on_event);
     }
     let mut keys: Vec<Key> = flows.keys().cloned().collect();
     keys.sort();

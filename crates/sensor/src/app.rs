@@ -180,6 +180,10 @@ struct AppWork {
     /// segments (`pending`). One buffer serves both.
     buf: [Vec<u8>; 2],
     probe_failed: [bool; 2],
+    /// Per direction: packet number and time of the last packet whose
+    /// bytes the probe buffer holds (its events, once a probe matches
+    /// the other direction, belong to that packet).
+    probe_pkt: [(u64, i64); 2],
     need: [u32; 2],
     dead: [bool; 2],
 }
@@ -339,7 +343,10 @@ impl AppWork {
                 let other = d ^ 1;
                 let ob = std::mem::take(&mut self.buf[other]);
                 if !ob.is_empty() {
+                    let cur = (sink.hdr.pcap_cnt, sink.hdr.ts_ns);
+                    (sink.hdr.pcap_cnt, sink.hdr.ts_ns) = self.probe_pkt[other];
                     self.feed(other, &ob, transport, sink);
+                    (sink.hdr.pcap_cnt, sink.hdr.ts_ns) = cur;
                 }
                 let mine = std::mem::take(&mut self.buf[d]);
                 if buffered {
@@ -358,6 +365,7 @@ impl AppWork {
                     if !buffered {
                         self.buf[d].extend_from_slice(&data[..data.len().min(MAX_PROBE_BYTES)]);
                     }
+                    self.probe_pkt[d] = (sink.hdr.pcap_cnt, sink.hdr.ts_ns);
                 } else {
                     self.probe_failed[d] = true;
                     self.buf[d] = Vec::new();

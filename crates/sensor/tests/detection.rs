@@ -129,3 +129,18 @@ fn rdp_confirm_with_a_bad_negotiation_is_not_rdp() {
     let (flows, _) = run("rdp-invalid-length.pcap");
     assert_eq!(label(&flows, 3389), ["failed"]);
 }
+
+#[test]
+fn buffered_request_keeps_its_packet_number() {
+    // ITI EthernetIP/enip_test.pcap: a TCP ListIdentity request (frame 6)
+    // proves little alone, so the probe waits; the reply (frame 7)
+    // confirms. The request's event belongs to frame 6, as tshark says.
+    let (flows, events) = run("iti__pcaps__EthernetIP__enip_test.pcap");
+    assert_eq!(label(&flows, 44818), ["", "enip"]);
+    let cnts: Vec<u64> = events
+        .iter()
+        .filter(|e| e["event_type"] == "enip")
+        .map(|e| e["pcap_cnt"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(cnts, [6, 7], "{events:?}");
+}

@@ -13,8 +13,9 @@ use reefwatch_applayer::{AppParser, ProbeInput, ProbeResult, ProtocolDef, Transp
 /// or 255) and its PDU must fit the function's request or response
 /// layout (either: captures start mid-flow and roles can look reversed),
 /// length and byte count agreeing. A function without a fixed layout
-/// (user-defined codes, diagnostics …) proves little: it needs a second
-/// whole frame behind it before the probe commits.
+/// (user-defined, reserved or scanned codes) proves little: the segment
+/// must then be exactly whole frames, or hold a second whole frame, before
+/// the probe commits (a frame still arriving: ask for more).
 pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
     let d = input.data;
     let mut off = 0usize;
@@ -61,7 +62,8 @@ pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
         off += end;
     }
     match first {
-        Some(Fit::Weak) if whole >= 2 => ProbeResult::Match,
+        // whole frames only, ending with the segment, or a second one
+        Some(Fit::Weak) if whole >= 2 || (whole == 1 && off == d.len()) => ProbeResult::Match,
         _ => ProbeResult::NeedMore,
     }
 }
@@ -236,11 +238,30 @@ mod tests {
 
     #[test]
     fn weak_function_needs_a_second_frame() {
-        // a user-defined function (100) proves little alone
+        // a user-defined function (100) proves little alone: a frame that
+        // fills the segment exactly, or a second one, is needed
         let one = [0, 1, 0, 0, 0, 4, 1, 100, 1, 2];
-        assert_eq!(probe(&pi(&one, Direction::ToServer)), ProbeResult::NeedMore);
-        let two = [one, [0, 2, 0, 0, 0, 4, 1, 100, 3, 4]].concat();
+        assert_eq!(probe(&pi(&one, Direction::ToServer)), ProbeResult::Match);
+        let next = [0, 2, 0, 0, 0, 4, 1, 100, 3, 4];
+        let partial = [&one[..], &next[..5]].concat();
+        assert_eq!(
+            probe(&pi(&partial, Direction::ToServer)),
+            ProbeResult::NeedMore
+        );
+        assert_eq!(
+            probe(&pi(&one[..9], Direction::ToServer)),
+            ProbeResult::NeedMore
+        );
+        let two = [one, next].concat();
         assert_eq!(probe(&pi(&two, Direction::ToServer)), ProbeResult::Match);
+        // ITI bro/modbus/fuzz-72.pcap frames 6 and 7 (2582 -> 502): a
+        // frame with length 4 in 12 bytes, then bytes that cannot be the
+        // next MBAP header (length 0)
+        let f6 = [0, 0, 0, 0, 0, 4, 1, 0x21, 0, 0, 0, 0];
+        let f7 = [0, 0, 0, 0, 0, 6, 1, 0x22, 0, 0, 0, 0];
+        assert_eq!(probe(&pi(&f6, Direction::ToClient)), ProbeResult::NeedMore);
+        let both = [f6, f7].concat();
+        assert_eq!(probe(&pi(&both, Direction::ToClient)), ProbeResult::NoMatch);
         // read holding registers response: byte count 4, length 7
         let resp = [0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 1, 0, 2];
         assert_eq!(probe(&pi(&resp, Direction::ToClient)), ProbeResult::Match);
