@@ -53,12 +53,12 @@ if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ]; then
 fi
 
 # detection matrix: every flow's app_proto against tshark's dissector on
-# all shared captures (when present). Report only until the remaining false
-# positives (issue #15) are fixed: REEFWATCH_DM_GATE=1 makes any false
-# positive fail the suite; a run that does not complete always fails it.
+# all shared captures (when present). It gates: any false positive fails the
+# suite (issue #15); REEFWATCH_DM_GATE=0 makes it a report only. A run that
+# does not complete always fails it.
 dm_fail=0
 if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ] && { [ -d ../shared/pcaps ] || [ -d /work/shared/pcaps ]; }; then
-  echo "== detection matrix ($([ "${REEFWATCH_DM_GATE:-0}" = 1 ] && echo "gating: 0 false positives" || echo "report only"))"
+  echo "== detection matrix ($([ "${REEFWATCH_DM_GATE:-1}" = 0 ] && echo "report only (REEFWATCH_DM_GATE=0)" || echo "gating: 0 false positives"))"
   set +e
   REEFWATCH=target/debug/reefwatch timeout 900 python3 scripts/detection-matrix.py --jobs 2 > target/detection-matrix.txt 2>&1
   dmc=$?
@@ -66,8 +66,8 @@ if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ] && { [ -d 
   grep -vE '^  (missed|excused):' target/detection-matrix.txt | head -120 || true
   case $dmc in
     0) echo "(0 false positives)" ;;
-    1) if [ "${REEFWATCH_DM_GATE:-0}" = 1 ]; then echo "(FAIL: false positives)"; dm_fail=1
-       else echo "(false positives remain: reported, not gating; see issue #15)"; fi ;;
+    1) if [ "${REEFWATCH_DM_GATE:-1}" = 0 ]; then echo "(false positives: reported, not gating: REEFWATCH_DM_GATE=0)"
+       else echo "(FAIL: false positives)"; dm_fail=1; fi ;;
     *) echo "(FAIL: detection matrix did not complete: status $dmc)"; tail -5 target/detection-matrix.txt; dm_fail=1 ;;
   esac
 fi

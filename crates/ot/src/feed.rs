@@ -103,8 +103,61 @@ struct Flow {
     client: (String, u16),
     proto: Option<(ProtocolDef, Box<dyn AppParser>)>,
     tried: u8,
+    /// per direction: bytes kept while a probe asks for more
+    probe: [Vec<u8>; 2],
+    /// per direction: the last record whose bytes `probe` holds
+    probe_frame: [u64; 2],
     pending: [Vec<u8>; 2],
     dead: [bool; 2],
+}
+
+/// Bytes kept per direction while a probe asks for more (as the engine).
+const MAX_PROBE_BYTES: usize = 4096;
+
+impl Flow {
+    /// Feed `data` (of record `r`) to the flow's parser, keeping a split
+    /// message's start per direction.
+    fn parse(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        frame: u64,
+        udp: bool,
+        events: bool,
+        on_event: &mut dyn FnMut(Event),
+    ) {
+        let Some((def, parser)) = self.proto.as_mut() else {
+            return;
+        };
+        let d = dir.index();
+        if self.dead[d] {
+            return;
+        }
+        let mut sink = Sink {
+            frame,
+            app: def.name,
+            events,
+            out: on_event,
+            js: JsonBuilder::new_object(),
+            anomalies: 0,
+        };
+        if udp {
+            let _ = parser.parse(dir, data, &mut sink);
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.pending[d]);
+        buf.extend_from_slice(data);
+        match parser.parse(dir, &buf, &mut sink) {
+            ParseResult::Done => {}
+            ParseResult::Incomplete { consumed, .. } => {
+                let rest = buf.get(consumed..).unwrap_or(&[]);
+                if rest.len() < 1 << 20 {
+                    self.pending[d] = rest.to_vec();
+                }
+            }
+            ParseResult::Error => self.dead[d] = true,
+        }
+    }
 }
 
 /// Replay `records`; every event goes to `on_event`. With `events` false the
@@ -120,6 +173,8 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
             (b.0.clone(), b.1, a.0.clone(), a.1, r.udp)
         };
         let flow = flows.entry(key).or_insert_with(|| Flow {
+            probe: [Vec::new(), Vec::new()],
+            probe_frame: [0, 0],
             client: if r.syn && r.ack { b.clone() } else { a.clone() },
             proto: None,
             tried: 0,
@@ -144,13 +199,19 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
         } else {
             Transport::Tcp
         };
+        // what the probe sees: this direction's bytes buffered while a
+        // probe asked for more (TCP), then this record
+        let mut first: Option<Vec<u8>> = None;
         if flow.proto.is_none() {
             if flow.tried > 8 {
                 continue;
             }
             flow.tried += 1;
+            let d = dir.index();
+            let mut probe_buf = std::mem::take(&mut flow.probe[d]);
+            probe_buf.extend_from_slice(&r.data);
             let pi = ProbeInput {
-                data: &r.data,
+                data: &probe_buf,
                 dir,
                 transport,
                 client_port: cport,
@@ -162,44 +223,45 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
             let rest = protos
                 .iter()
                 .filter(|p| !p.ports.contains(&sport) && p.transports.contains(&transport));
+            let mut need_more = false;
             for p in hinted.chain(rest) {
-                if (p.probe)(&pi) == ProbeResult::Match {
-                    flow.proto = Some((*p, (p.new_parser)()));
-                    break;
+                match (p.probe)(&pi) {
+                    ProbeResult::Match => {
+                        flow.proto = Some((*p, (p.new_parser)()));
+                        break;
+                    }
+                    ProbeResult::NeedMore => need_more = true,
+                    ProbeResult::NoMatch => {}
                 }
             }
-        }
-        let Some((def, parser)) = flow.proto.as_mut() else {
-            continue;
-        };
-        let d = dir.index();
-        if flow.dead[d] {
-            continue;
-        }
-        let mut sink = Sink {
-            frame: r.frame,
-            app: def.name,
-            events,
-            out: on_event,
-            js: JsonBuilder::new_object(),
-            anomalies: 0,
-        };
-        if r.udp {
-            let _ = parser.parse(dir, &r.data, &mut sink);
-            continue;
-        }
-        let mut buf = std::mem::take(&mut flow.pending[d]);
-        buf.extend_from_slice(&r.data);
-        match parser.parse(dir, &buf, &mut sink) {
-            ParseResult::Done => {}
-            ParseResult::Incomplete { consumed, .. } => {
-                let rest = buf.get(consumed..).unwrap_or(&[]);
-                if rest.len() < 1 << 20 {
-                    flow.pending[d] = rest.to_vec();
+            if flow.proto.is_none() {
+                if need_more && !r.udp && probe_buf.len() < MAX_PROBE_BYTES {
+                    flow.probe[d] = probe_buf;
+                    flow.probe_frame[d] = r.frame;
                 }
+                continue;
             }
-            ParseResult::Error => flow.dead[d] = true,
+            // the other direction's buffered bytes go first, as in the engine
+            let other = std::mem::take(&mut flow.probe[d ^ 1]);
+            if !other.is_empty() {
+                let odir = if d == 0 {
+                    Direction::ToClient
+                } else {
+                    Direction::ToServer
+                };
+                flow.parse(
+                    odir,
+                    &other,
+                    flow.probe_frame[d ^ 1],
+                    r.udp,
+                    events,
+                    on_event,
+                );
+            }
+            first = Some(probe_buf);
         }
+        let data = first.as_deref().unwrap_or(&r.data);
+        flow.parse(dir, data, r.frame, r.udp, events, on_event);
     }
     let mut keys: Vec<Key> = flows.keys().cloned().collect();
     keys.sort();

@@ -182,11 +182,20 @@ struct AppWork {
     /// Per direction, while the probe asks for more: where each piece of
     /// `buf` ends and the packet that carried it, so that once detected
     /// the pieces reach the parser in packet order with their own
-    /// `pcap_cnt` (the events they complete belong to those packets)
-    pieces: [Vec<(u32, u64)>; 2],
+    /// `pcap_cnt` and time (the events they complete belong to those
+    /// packets)
+    pieces: [Vec<Piece>; 2],
     probe_failed: [bool; 2],
     need: [u32; 2],
     dead: [bool; 2],
+}
+
+/// End offset in the probe buffer, packet number and time of one piece.
+#[derive(Clone, Copy)]
+struct Piece {
+    end: u32,
+    pkt: u64,
+    ts_ns: i64,
 }
 
 fn dir_of(d: usize) -> Direction {
@@ -318,7 +327,11 @@ impl AppWork {
         if buffered {
             let room = MAX_PROBE_BYTES.saturating_sub(self.buf[d].len());
             self.buf[d].extend_from_slice(&data[..data.len().min(room)]);
-            self.pieces[d].push((self.buf[d].len() as u32, sink.hdr.pcap_cnt));
+            self.pieces[d].push(Piece {
+                end: self.buf[d].len() as u32,
+                pkt: sink.hdr.pcap_cnt,
+                ts_ns: sink.hdr.ts_ns,
+            });
         }
         let (result, need_more) = {
             let bytes: &[u8] = if buffered { &self.buf[d] } else { data };
@@ -357,7 +370,11 @@ impl AppWork {
                 if need_more && transport == Transport::Tcp && len < MAX_PROBE_BYTES {
                     if !buffered {
                         self.buf[d].extend_from_slice(&data[..data.len().min(MAX_PROBE_BYTES)]);
-                        self.pieces[d].push((self.buf[d].len() as u32, sink.hdr.pcap_cnt));
+                        self.pieces[d].push(Piece {
+                            end: self.buf[d].len() as u32,
+                            pkt: sink.hdr.pcap_cnt,
+                            ts_ns: sink.hdr.ts_ns,
+                        });
                     }
                 } else {
                     self.probe_failed[d] = true;
@@ -373,7 +390,8 @@ impl AppWork {
 
     /// The bytes both directions kept for the probe, to the new parser:
     /// piece by piece in packet order (the other direction's first on a
-    /// tie, as it was buffered first), each with its packet's number.
+    /// tie, as it was buffered first), each with its packet's number and
+    /// time.
     fn replay_pieces(&mut self, d: usize, transport: Transport, sink: &mut Sink<'_, '_>) {
         let bufs = [
             std::mem::take(&mut self.buf[0]),
@@ -383,28 +401,44 @@ impl AppWork {
             std::mem::take(&mut self.pieces[0]),
             std::mem::take(&mut self.pieces[1]),
         ];
-        let mut order: Vec<(u64, bool, usize, usize, usize)> = Vec::new();
+        // (piece, mine: the current direction after the other on a tie,
+        // direction, start); bytes past the last mark are the current
+        // packet's
+        let now = Piece {
+            end: 0,
+            pkt: sink.hdr.pcap_cnt,
+            ts_ns: sink.hdr.ts_ns,
+        };
+        let mut order: Vec<(Piece, bool, usize, usize)> = Vec::new();
         for dir in 0..2 {
             let mut start = 0usize;
-            for &(end, pkt) in &marks[dir] {
-                let end = (end as usize).min(bufs[dir].len());
+            for &m in &marks[dir] {
+                let end = (m.end as usize).min(bufs[dir].len());
                 if end > start {
-                    order.push((pkt, dir == d, dir, start, end));
+                    order.push((
+                        Piece {
+                            end: end as u32,
+                            ..m
+                        },
+                        dir == d,
+                        dir,
+                        start,
+                    ));
                 }
                 start = end;
             }
             if start < bufs[dir].len() {
-                order.push((u64::MAX, dir == d, dir, start, bufs[dir].len()));
+                let end = bufs[dir].len() as u32;
+                order.push((Piece { end, ..now }, dir == d, dir, start));
             }
         }
-        order.sort_by_key(|&(pkt, mine, ..)| (pkt, mine));
-        let cur = sink.hdr.pcap_cnt;
-        for (pkt, _, dir, start, end) in order {
-            if pkt != u64::MAX && pkt != 0 {
-                sink.hdr.pcap_cnt = pkt;
+        order.sort_by_key(|&(p, mine, ..)| (p.pkt, mine));
+        for (p, _, dir, start) in order {
+            if p.pkt != 0 {
+                (sink.hdr.pcap_cnt, sink.hdr.ts_ns) = (p.pkt, p.ts_ns);
             }
-            self.feed(dir, &bufs[dir][start..end], transport, sink);
-            sink.hdr.pcap_cnt = cur;
+            self.feed(dir, &bufs[dir][start..p.end as usize], transport, sink);
+            (sink.hdr.pcap_cnt, sink.hdr.ts_ns) = (now.pkt, now.ts_ns);
         }
     }
 

@@ -6,8 +6,18 @@ pub mod state;
 
 use reefwatch_applayer::{AppParser, ProbeInput, ProbeResult, ProtocolDef, Transport};
 
+/// A whole message: plausible header and questions, and every record
+/// parses up to exactly the end of `msg`.
+fn whole_message(msg: &[u8]) -> bool {
+    parser::looks_like_dns(msg)
+        && parser::Packet::new_checked(msg)
+            .ok()
+            .and_then(|p| parser::message_end(&p))
+            == Some(msg.len())
+}
+
 fn probe_udp(i: &ProbeInput<'_>) -> ProbeResult {
-    if parser::looks_like_dns(i.data) {
+    if whole_message(i.data) {
         return ProbeResult::Match;
     }
     // On the DNS ports a malformed message is still DNS (logged with
@@ -21,34 +31,53 @@ fn probe_udp(i: &ProbeInput<'_>) -> ProbeResult {
     }
 }
 
+/// Longest DNS-over-TCP message the probe waits for whole (the engine
+/// keeps 4 KiB per direction while probing); a longer one is judged on
+/// its header and questions.
+const TCP_WHOLE_MAX: usize = 4000;
+
+/// DNS over TCP (RFC 1035 4.2.2): the 2-byte length must frame the
+/// message exactly (a segment holds whole messages, or the start of one
+/// still arriving), and the message must be plausible on its own.
 fn probe_tcp(i: &ProbeInput<'_>) -> ProbeResult {
     let d = i.data;
     let Some(len) = crate::util::be16(d, 0) else {
         return ProbeResult::NeedMore;
     };
-    if (len as usize) < parser::HEADER_LEN {
+    let len = len as usize;
+    if len < parser::HEADER_LEN {
         return ProbeResult::NoMatch;
     }
     if d.len() < 2 + parser::HEADER_LEN {
         return ProbeResult::NeedMore;
     }
-    let end = (2 + len as usize).min(d.len());
-    let msg = &d[2..end];
-    if end < 2 + len as usize {
-        // partial message: judge the header and what questions are there
-        let Ok(p) = parser::Packet::new_checked(msg) else {
-            return ProbeResult::NeedMore;
+    if d.len() < 2 + len {
+        if len <= TCP_WHOLE_MAX {
+            // wait for the whole message (header checks reject early)
+            return match parser::Packet::new_checked(&d[2..]) {
+                Ok(p) if !matches!(p.opcode(), 0 | 1 | 2 | 4 | 5) => ProbeResult::NoMatch,
+                _ => ProbeResult::NeedMore,
+            };
+        }
+        // a long message: header, counts and questions must hold
+        return if parser::looks_like_dns(&d[2..]) {
+            ProbeResult::Match
+        } else {
+            ProbeResult::NoMatch
         };
-        if p.opcode() > 6 || p.qdcount() > 16 {
+    }
+    let msg = &d[2..2 + len];
+    // what follows the message must be the start of another one
+    if let Some(next) = crate::util::be16(d, 2 + len) {
+        if (next as usize) < parser::HEADER_LEN {
             return ProbeResult::NoMatch;
         }
-        // the question section already arrived and is well-formed
-        if p.questions_end().is_some() && parser::looks_like_dns(msg) {
-            return ProbeResult::Match;
-        }
-        return ProbeResult::NeedMore;
     }
-    probe_udp(&ProbeInput { data: msg, ..*i })
+    if whole_message(msg) {
+        ProbeResult::Match
+    } else {
+        ProbeResult::NoMatch
+    }
 }
 
 fn new_udp() -> Box<dyn AppParser> {
@@ -165,6 +194,95 @@ mod tests {
         };
         assert_eq!(probe_udp(&http), ProbeResult::NoMatch);
         assert_eq!(probe_tcp(&http), ProbeResult::NoMatch);
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn tcp(d: &[u8]) -> ProbeInput<'_> {
+        ProbeInput {
+            data: d,
+            dir: Direction::ToServer,
+            transport: Transport::Tcp,
+            client_port: 58397,
+            server_port: 4840,
+        }
+    }
+
+    #[test]
+    fn opc_ua_is_not_dns_over_tcp() {
+        // cisagov icsnpp-opcua-binary open62541_browse_next.pcap frame 161
+        // (testdata/probes/NOTICE): OPC UA "OPNF" (OpenSecureChannel,
+        // final), message size 0x95. Read as DNS over TCP: length 0x4f50
+        // (20304, far past the 149-byte segment), then a STATUS response
+        // with 0x1700 answers: counts that cannot fit the bytes.
+        let opn = hex(concat!(
+            "4f504e4695000000170000002f000000687474703a2f2f6f7063666f756e",
+            "646174696f6e2e6f72672f55412f5365637572697479506f6c696379234e",
+            "6f6e65ffffffffffffffff1f0000001f"
+        ));
+        assert_eq!(probe_tcp(&tcp(&opn)), ProbeResult::NoMatch);
+        // pending_overflow.pcap frame 1: "MSGF", read as DNS opcode 11
+        let msg = hex("4d534746dc010000030000000300000002000000020000000100af01");
+        assert_eq!(probe_tcp(&tcp(&msg)), ProbeResult::NoMatch);
+    }
+
+    #[test]
+    fn dns_over_tcp_needs_exact_framing() {
+        let mut stream = (QUERY.len() as u16).to_be_bytes().to_vec();
+        stream.extend_from_slice(&QUERY);
+        assert_eq!(probe_tcp(&tcp(&stream)), ProbeResult::Match);
+        // split: wait for the rest
+        assert_eq!(probe_tcp(&tcp(&stream[..20])), ProbeResult::NeedMore);
+        // a length one short of the message leaves a byte that cannot
+        // start another message; one long leaves the message short
+        let mut short = stream.clone();
+        short[1] -= 1;
+        assert_eq!(probe_tcp(&tcp(&short)), ProbeResult::NoMatch);
+        let mut trailing = stream.clone();
+        trailing.extend_from_slice(&[0, 3, 1]);
+        assert_eq!(probe_tcp(&tcp(&trailing)), ProbeResult::NoMatch);
+    }
+
+    #[test]
+    fn onc_rpc_is_not_dns() {
+        // zeek mount/mount-unmount.pcap (testdata/probes/NOTICE), UDP
+        // 47693 -> 20048: an ONC RPC call (xid 6a1bb0b5, CALL, RPC v2,
+        // program 100005 MOUNT v3, proc 0) and its reply. As DNS both read
+        // as opcode 6 (DSO, TCP only) with rcode 5 and counts that do not
+        // fit: no match.
+        let call =
+            hex("6a1bb0b50000000000000002000186a5000000030000000000000000000000000000000000000000");
+        let reply = hex("6a1bb0b50000000100000000000000000000000000000000");
+        for (d, dir) in [(call, Direction::ToServer), (reply, Direction::ToClient)] {
+            let i = ProbeInput {
+                data: &d,
+                dir,
+                transport: Transport::Udp,
+                client_port: 47693,
+                server_port: 20048,
+            };
+            assert_eq!(probe_udp(&i), ProbeResult::NoMatch);
+        }
+        // the real query still matches, its response too
+        let i = ProbeInput {
+            data: &RESPONSE,
+            dir: Direction::ToClient,
+            transport: Transport::Udp,
+            client_port: 40000,
+            server_port: 9999,
+        };
+        assert_eq!(probe_udp(&i), ProbeResult::Match);
+        // a response whose last record runs past the datagram
+        let cut = &RESPONSE[..RESPONSE.len() - 1];
+        assert_eq!(
+            probe_udp(&ProbeInput { data: cut, ..i }),
+            ProbeResult::NoMatch
+        );
     }
 
     #[test]

@@ -383,24 +383,31 @@ impl HeaderRepr {
     }
 }
 
-/// Whether `data` plausibly starts a DNS message (used by the probe).
+/// Whether `data` plausibly starts a DNS message (used by the probe): a
+/// known opcode (QUERY, IQUERY, STATUS, NOTIFY, UPDATE), an rcode that fits
+/// the direction (0 in a query, a defined one in a response), section
+/// counts that fit in `data` (a question takes at least 5 bytes, a record
+/// 11), and a well-formed question section.
 pub fn looks_like_dns(data: &[u8]) -> bool {
     let Ok(p) = Packet::new_checked(data) else {
         return false;
     };
-    let opcode = p.opcode();
-    if opcode > 6 || opcode == 3 {
+    if !matches!(p.opcode(), 0 | 1 | 2 | 4 | 5) {
         return false;
     }
     let qd = p.qdcount();
     if p.is_response() {
-        if qd > 16 {
+        if qd > 16 || p.rcode() > 10 {
             return false;
         }
-    } else if qd == 0 || qd > 16 || p.ancount() > 16 {
+    } else if qd == 0 || qd > 16 || p.ancount() > 16 || p.rcode() != 0 {
         return false;
     }
     if p.flags() & FLAG_Z != 0 && !p.is_response() {
+        return false;
+    }
+    let rrs = p.ancount() as usize + p.nscount() as usize + p.arcount() as usize;
+    if HEADER_LEN + 5 * qd as usize + 11 * rrs > data.len() {
         return false;
     }
     let mut q = p.questions();
@@ -414,6 +421,19 @@ pub fn looks_like_dns(data: &[u8]) -> bool {
         n += 1;
     }
     q.anomalies.is_empty() && n == qd as usize
+}
+
+/// Offset just past the last record of a whole message, when every
+/// section parses (None on a truncated or malformed record).
+pub fn message_end(p: &Packet<'_>) -> Option<usize> {
+    let pos = p.questions_end()?;
+    let mut r = p.records(pos);
+    let mut end = pos;
+    for rec in r.by_ref() {
+        end = rec.rdata_off + rec.rdata_len;
+    }
+    let all = r.counts.iter().all(|&c| c == 0);
+    (r.anomalies.is_empty() && all).then_some(end)
 }
 
 pub fn rrtype_str(t: u16) -> Option<&'static str> {

@@ -135,6 +135,12 @@ impl AppParser for RdpState {
     }
 }
 
+/// Content probe: a whole TPKT holding an X.224 Connection Request (to
+/// the server) or Confirm (to the client), class 0, the LI covering the
+/// whole TPDU, and what makes it RDP rather than another ISO transport
+/// user (S7comm, MMS open the same way): a request with a `Cookie: `
+/// line (mstshash or routing token) and/or an RDP_NEG_REQ; a confirm
+/// carrying an RDP_NEG_RSP or RDP_NEG_FAILURE (length 8).
 fn probe(i: &ProbeInput<'_>) -> ProbeResult {
     let d = i.data;
     if d.len() < 6 {
@@ -144,10 +150,39 @@ fn probe(i: &ProbeInput<'_>) -> ProbeResult {
             ProbeResult::NoMatch
         };
     }
-    match (tpkt_len(d), d[5] & 0xf0) {
-        (Some(_), X224_CR) if i.dir == Direction::ToServer => ProbeResult::Match,
-        (Some(_), X224_CC) if i.dir == Direction::ToClient => ProbeResult::Match,
-        _ => ProbeResult::NoMatch,
+    let Some(len) = tpkt_len(d) else {
+        return ProbeResult::NoMatch;
+    };
+    let code = d[5] & 0xf0;
+    let want = match i.dir {
+        Direction::ToServer => X224_CR,
+        Direction::ToClient => X224_CC,
+    };
+    if d[1] != 0 || code != want || d[4] as usize + 5 != len || len < 11 {
+        return ProbeResult::NoMatch;
+    }
+    if d.len() < len {
+        return ProbeResult::NeedMore;
+    }
+    if d[10] & 0xf0 != 0 {
+        return ProbeResult::NoMatch; // class 0 only
+    }
+    let var = &d[11..len];
+    let neg = |b: &[u8], t: u8| b.len() == 8 && b[0] == t && b[2..4] == [8, 0];
+    let ok = match code {
+        X224_CR => match var.strip_prefix(b"Cookie: ") {
+            Some(c) => memchr::memmem::find(c, b"\r\n").is_some_and(|nl| {
+                let rest = &c[nl + 2..];
+                rest.is_empty() || neg(rest, 1)
+            }),
+            None => neg(var, 1),
+        },
+        _ => neg(var, 2) || neg(var, 3),
+    };
+    if ok {
+        ProbeResult::Match
+    } else {
+        ProbeResult::NoMatch
     }
 }
 
@@ -202,5 +237,43 @@ mod tests {
             r#"{"tx_id":1,"event_type":"initial_response"}"#
         );
         assert_eq!(sink.buffers[0].0, BufferId::RdpCookie);
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn probe_wants_rdp_negotiation_not_any_cotp() {
+        let pi = |d, dir| ProbeInput {
+            data: d,
+            dir,
+            transport: Transport::Tcp,
+            client_port: 45257,
+            server_port: 3389,
+        };
+        // zeek rdp/rdp-invalid-length.pcap frame 5 (3389 -> 45257,
+        // testdata/probes NOTICE): X.224 CC whose negotiation response says
+        // length 0 (not 8), and 12 bytes past the TPKT: tshark sees COTP,
+        // no RDP
+        let cc = hex("030000130ed000001234000203000001000002001232000200080000000000");
+        assert_eq!(probe(&pi(&cc, Direction::ToClient)), ProbeResult::NoMatch);
+        // a well-formed RDP_NEG_RSP (TLS selected) does match
+        let ok = hex("030000130ed000001234000201080001000000");
+        assert_eq!(probe(&pi(&ok, Direction::ToClient)), ProbeResult::Match);
+        // ITI s7comm_reading_plc_status.pcap frame 8: an S7 CR (TSAPs, no
+        // cookie, no RDP_NEG_REQ) is not RDP
+        let s7 = hex("0300001611e00000000f00c1020100c2020102c0010a");
+        assert_eq!(probe(&pi(&s7, Direction::ToServer)), ProbeResult::NoMatch);
+        // the request with cookie and RDP_NEG_REQ, split: wait, then match
+        let cr = parser::tests::connection_request();
+        assert_eq!(
+            probe(&pi(&cr[..12], Direction::ToServer)),
+            ProbeResult::NeedMore
+        );
+        assert_eq!(probe(&pi(&cr, Direction::ToServer)), ProbeResult::Match);
     }
 }
