@@ -22,12 +22,14 @@ pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
     if d[0] != parser::BVLC_TYPE || !parser::bvlc_known(d[1]) {
         return ProbeResult::NoMatch;
     }
-    if u16::from_be_bytes([d[2], d[3]]) as usize != d.len() {
-        return ProbeResult::NoMatch;
-    }
     let f = d[1];
+    let len_ok = u16::from_be_bytes([d[2], d[3]]) as usize == d.len();
     if !parser::bvlc_has_npdu(f) {
-        return ProbeResult::Match;
+        return if len_ok {
+            ProbeResult::Match
+        } else {
+            ProbeResult::NoMatch
+        };
     }
     let npdu = if f == 0x04 { d.get(10..) } else { d.get(4..) };
     let Some(npdu) = npdu else {
@@ -37,9 +39,31 @@ pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
         return ProbeResult::NoMatch;
     }
     let mut an = reefwatch_applayer::Anomalies::default();
-    match parser::parse_npdu(npdu, &mut an) {
-        Some(_) => ProbeResult::Match,
-        None => ProbeResult::NoMatch,
+    let Some((n, off)) = parser::parse_npdu(npdu, &mut an) else {
+        return ProbeResult::NoMatch;
+    };
+    if len_ok {
+        return ProbeResult::Match;
+    }
+    // A wrong BVLC length (seen in real captures: the length of an earlier
+    // message left in a reused buffer) still matches when the rest is
+    // unambiguous: a known network message or an APDU of a known type with
+    // a known service.
+    let apdu = npdu.get(off..).unwrap_or(&[]);
+    let known = if n.is_network_message() {
+        n.message_type.is_some_and(|t| t <= 0x13)
+    } else {
+        match apdu.first().map(|b| b >> 4) {
+            Some(0) => apdu.get(3).is_some_and(|&s| s <= 33) && apdu[0] & 0x08 == 0,
+            Some(1) => apdu.get(1).is_some_and(|&s| s <= 14),
+            Some(2 | 5) => apdu.get(2).is_some_and(|&s| s <= 33),
+            _ => false,
+        }
+    };
+    if known {
+        ProbeResult::Match
+    } else {
+        ProbeResult::NoMatch
     }
 }
 
@@ -75,10 +99,16 @@ mod tests {
         // Who-Is, Original-Broadcast-NPDU
         let who = [0x81, 0x0b, 0x00, 0x08, 0x01, 0x00, 0x10, 0x08];
         assert_eq!(probe(&pi(&who)), ProbeResult::Match);
-        // length field off by one
-        let mut bad = who;
-        bad[3] = 9;
-        assert_eq!(probe(&pi(&bad)), ProbeResult::NoMatch);
+        // length field off by one: only a known service still matches
+        let mut odd = who;
+        odd[3] = 9;
+        assert_eq!(probe(&pi(&odd)), ProbeResult::Match);
+        odd[7] = 0x30;
+        assert_eq!(probe(&pi(&odd)), ProbeResult::NoMatch);
+        assert_eq!(
+            probe(&pi(&[0x81, 0x05, 0x00, 0x07, 0x00, 0x3c])),
+            ProbeResult::NoMatch
+        );
         // NPDU version 2
         let mut bad = who;
         bad[4] = 2;

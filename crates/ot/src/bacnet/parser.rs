@@ -179,8 +179,8 @@ pub fn parse(d: &[u8], an: &mut Anomalies) -> Option<Message> {
     if length as usize != d.len() {
         an.set(A_BVLC_LENGTH);
     }
-    // Trust the shorter of the datagram and the BVLC length.
-    let d = &d[..d.len().min((length as usize).max(4))];
+    // A wrong length is flagged; the datagram bounds the message (as
+    // tshark decodes it).
     if !bvlc_known(function) {
         an.set(A_UNKNOWN_BVLC_FUNCTION);
         return Some(m);
