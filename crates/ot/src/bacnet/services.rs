@@ -183,7 +183,8 @@ pub fn decode(pdu: u8, s: u8, d: &[u8], whole: bool, an: &mut Anomalies) -> Deta
             Detail::None
         }
     };
-    if r.bad {
+    if r.bad && whole {
+        // (a segment followed by more may end inside a tag)
         an.set(A_BAD_TAG);
     } else if whole && !r.at_end() && !matches!(det, Detail::None) {
         an.set(A_TRAILING_DATA);
