@@ -8,6 +8,7 @@
 //! | IEC 60870-5-104 | `iec104` | TCP | 2404 |
 //! | S7comm, S7comm-plus (TPKT/COTP) | `s7comm` | TCP | 102 |
 //! | EtherNet/IP + CIP | `enip` | TCP, UDP | 44818 |
+//! | BACnet/IP | `bacnet` | UDP | 47808 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -16,6 +17,7 @@
 //! `identify`, `auth`, `config_change`.
 #![forbid(unsafe_code)]
 
+pub mod bacnet;
 pub mod common;
 pub mod dnp3;
 pub mod enip;
@@ -34,6 +36,7 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     iec104::PROTOCOL,
     s7comm::PROTOCOL,
     enip::PROTOCOL,
+    bacnet::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.

@@ -33,6 +33,7 @@ fn is_message(t: &str, v: &Value) -> bool {
             Some("link") | Some("request") | Some("response") | Some("unsolicited_response")
         ),
         "iec104" => v.get("apci").is_some(),
+        "bacnet" => v["type"] != "unanswered",
         "s7comm" => v["protocol"] == "s7comm" && v.get("rosctr_raw").is_some(),
         _ => false,
     }
@@ -227,4 +228,95 @@ fn enip_fixtures() {
         .expect("multiple");
     assert_eq!(m.len(), 11);
     assert!(m.iter().all(|s| s["service_raw"] == 3), "{m:?}");
+}
+
+/// The event of `frame` (bacnet: one per datagram).
+fn at(ev: &[(u64, String, Value)], frame: u64) -> &Value {
+    &ev.iter()
+        .find(|(f, t, _)| *f == frame && t == "bacnet")
+        .unwrap_or_else(|| panic!("no event at frame {frame}"))
+        .2
+}
+
+#[test]
+fn bacnet_fixtures_match_tshark() {
+    // tshark 4.0: frames with a BVLC message
+    for (f, n) in [
+        (
+            "bacnet/icsnpp-bacnet__testing__traces__bacnet_error_reject_abort.pcap",
+            45,
+        ),
+        (
+            "bacnet/icsnpp-bacnet__testing__traces__bacnet_segmented_data.pcap",
+            20,
+        ),
+        ("bacnet/iti__pcaps__BACnet__bacnet_test.pcap", 22),
+    ] {
+        assert_eq!(count(&events(f), "bacnet"), n, "{f}");
+    }
+    let ev = events("bacnet/icsnpp-bacnet__testing__traces__bacnet_error_reject_abort.pcap");
+    // frame 1: confirmed acknowledgeAlarm, invoke 24, control 0x04
+    let a = at(&ev, 1);
+    assert_eq!(a["npdu"]["control"], 4);
+    assert_eq!(a["apdu"]["invoke_id"], 24);
+    assert_eq!(a["apdu"]["service"], "acknowledgeAlarm");
+    // frame 29: I-Am device 101, vendor 1337
+    let a = &at(&ev, 29)["apdu"];
+    assert_eq!(a["service"], "i-Am");
+    assert_eq!(a["device"]["instance"], 101);
+    assert_eq!(a["vendor_id"], 1337);
+    // frame 13: ReadProperty device 101 vendor-name (121)
+    let a = &at(&ev, 13)["apdu"];
+    assert_eq!(a["object"]["instance"], 101);
+    assert_eq!(a["property_raw"], 121);
+    // frame 14: ReadPropertyMultiple refs 121, 70, 28, 76
+    let props: Vec<u64> = at(&ev, 14)["apdu"]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["property_raw"].as_u64().unwrap())
+        .collect();
+    assert_eq!(props, [121, 70, 28, 76]);
+    // ReinitializeDevice (frame 19) and DCC (frame 17) are marked
+    assert_eq!(at(&ev, 19)["operation"], "restart");
+    assert_eq!(at(&ev, 17)["operation"], "config_change");
+    // error class services (5) code password-failure (26); reject reason 9;
+    // abort reason 0 — sent the same way as the requests in this trace, so
+    // they answer nothing and are flagged
+    let e = &at(&ev, 43)["apdu"];
+    assert_eq!(e["error_class_raw"], 5);
+    assert_eq!(e["error_code"], "password-failure");
+    assert_eq!(at(&ev, 44)["apdu"]["reason"], "unrecognized-service");
+    assert_eq!(at(&ev, 45)["apdu"]["reason_raw"], 0);
+    assert!(at(&ev, 44)["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "bacnet.unsolicited_response"));
+
+    let ev = events("bacnet/icsnpp-bacnet__testing__traces__bacnet_segmented_data.pcap");
+    // frame 12 ReadProperty object-list of device 254, invoke 93; frame 13
+    // the ComplexACK pairs with it
+    let (req, ack) = (at(&ev, 12), at(&ev, 13));
+    assert_eq!(req["apdu"]["invoke_id"], 93);
+    assert_eq!(ack["type"], "response");
+    assert_eq!(ack["id"], req["id"]);
+    assert_eq!(ack["request"]["apdu"]["property"], "object-list");
+    // frames 15..18: a segmented ComplexACK (invoke 94) with SegmentACKs
+    let s = &at(&ev, 15)["apdu"];
+    assert_eq!(s["segmented"], true);
+    assert_eq!(s["more_follows"], true);
+    assert_eq!(at(&ev, 16)["apdu"]["pdu_type"], "segment_ack");
+    assert_eq!(at(&ev, 18)["id"], at(&ev, 14)["id"]);
+    assert!(
+        ev.iter().all(|(_, _, v)| v.get("anomalies").is_none()),
+        "{ev:?}"
+    );
+
+    let ev = events("bacnet/iti__pcaps__BACnet__bacnet_test.pcap");
+    for f in (4..=20).step_by(2) {
+        let r = at(&ev, f);
+        assert_eq!(r["id"], at(&ev, f - 1)["id"], "frame {f}");
+        assert_eq!(r["apdu"]["object"]["instance"], 4194303);
+    }
 }
