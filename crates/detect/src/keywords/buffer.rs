@@ -247,7 +247,7 @@ impl Transform {
 }
 
 fn parse_xor_key(k: &str) -> Result<Vec<u8>> {
-    if k.is_empty() || k.len() % 2 != 0 || k.len() > 510 {
+    if k.is_empty() || !k.len().is_multiple_of(2) || k.len() > 510 {
         return Err(ParseError::new("key must be an even number of hex digits"));
     }
     (0..k.len())

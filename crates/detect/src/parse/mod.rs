@@ -10,7 +10,7 @@
 //! * every option, the last one included, ends with `;`.
 
 pub mod header;
-
+pub mod options;
 pub mod value;
 
 use crate::error::ParseError;
