@@ -59,6 +59,9 @@ impl ParseError {
             (ErrorKind::UnsupportedKeyword, _) | (ErrorKind::UnsupportedProtocol, _) => {
                 self.message.clone()
             }
+            (ErrorKind::Unsupported, Some(k)) if self.message.starts_with(k.as_str()) => {
+                format!("unsupported {}", self.message)
+            }
             (ErrorKind::Unsupported, Some(k)) => format!("unsupported {k}"),
             (ErrorKind::Unsupported, None) => "unsupported construct".into(),
             (ErrorKind::Invalid, Some(k)) => format!("invalid {k}"),

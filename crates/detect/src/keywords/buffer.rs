@@ -21,10 +21,9 @@ pub enum Buffer {
     HttpHost,
     HttpHostRaw,
     HttpRequestBody,
-    /// `file_data` / `file.data` / `http.response_body` on HTTP (Suricata
-    /// keeps them distinct lists; the sensor feeds both from the response body).
+    /// `file_data` / `file.data`, and `http.response_body` /
+    /// `http_server_body` (Suricata sets the file_data list for those).
     FileData,
-    HttpResponseBody,
     HttpStatCode,
     HttpStatMsg,
     HttpContentType,
@@ -73,8 +72,8 @@ const STICKY: &[(&str, Buffer)] = &[
     ("http_request_body", Buffer::HttpRequestBody),
     ("file_data", Buffer::FileData),
     ("file.data", Buffer::FileData),
-    ("http.response_body", Buffer::HttpResponseBody),
-    ("http_response_body", Buffer::HttpResponseBody),
+    ("http.response_body", Buffer::FileData),
+    ("http_response_body", Buffer::FileData),
     ("http.stat_code", Buffer::HttpStatCode),
     ("http.stat_msg", Buffer::HttpStatMsg),
     ("http.content_type", Buffer::HttpContentType),

@@ -184,8 +184,10 @@ fn parse_flags<'a>(
             }
         }
     }
+    // Suricata 8 loads `byte_test:0,=,0,0,string,dec` (ET uses it), so 0 is
+    // accepted with string.
     let max = if string { 23 } else { 8 };
-    if read.nbytes == 0 || read.nbytes > max {
+    if (read.nbytes == 0 && !string) || read.nbytes > max {
         return Err(ParseError::new(format!(
             "nbytes {} out of range 1-{max}",
             read.nbytes

@@ -38,6 +38,8 @@ pub struct PcreFlags {
 pub struct Pcre {
     /// The regex between the slashes, as written.
     pub pattern: String,
+    /// The same regex in regex-automata's syntax ([`translate`]).
+    pub regex: String,
     pub negated: bool,
     pub flags: PcreFlags,
     /// `R`: starts at the end of the previous match in the buffer.
@@ -75,6 +77,7 @@ impl Pcre {
         }
         let mut p = Pcre {
             pattern: pattern.to_string(),
+            regex: String::new(),
             negated,
             flags: PcreFlags::default(),
             relative: false,
@@ -120,7 +123,9 @@ impl Pcre {
         if p.rawbytes && p.buffer.is_some() {
             return Err(ParseError::new("pcre B cannot be used with a buffer flag"));
         }
-        syntax::parse_with(&p.pattern, &p.syntax_config()).map_err(|e| {
+        p.regex = translate(&p.pattern, p.flags)
+            .map_err(|why| ParseError::kind(ErrorKind::Unsupported, why).at("pcre"))?;
+        syntax::parse_with(&p.regex, &p.syntax_config()).map_err(|e| {
             let msg = e.to_string();
             let why = msg
                 .lines()
@@ -146,6 +151,210 @@ impl Pcre {
             .ignore_whitespace(self.flags.extended)
             .swap_greed(self.flags.ungreedy)
             .nest_limit(100)
+    }
+}
+
+/// Rewrites PCRE syntax into regex-automata's where they differ in
+/// spelling, not in meaning:
+/// * `\` before a non-alphanumeric character is that literal (`\>` is `>`
+///   in PCRE, an end-of-word in regex-automata): written as `\x{HH}`;
+/// * `\xH`, `\x` (no digits), `\0oo` octal, `\e`, `\Q…\E`, `\h`, `\v`
+///   (PCRE's vertical-space class), `\Z`;
+/// * a `{` that does not start a quantifier, and a stray `}`, are literals;
+/// * inside a class, `[` (not `[:name:]`), `&`, `~` and a doubled `-` are
+///   literals (regex-automata reads them as nesting and set operations);
+/// * without `m` or `E`, `$` also matches before a final newline.
+///
+/// Back-references, look-around and the like are left for the syntax check
+/// to reject.
+pub fn translate(pat: &str, flags: PcreFlags) -> std::result::Result<String, String> {
+    let b = pat.as_bytes();
+    let mut out = String::with_capacity(pat.len() + 8);
+    let mut i = 0;
+    let mut class = false;
+    let hex = |c: u8| (c as char).to_digit(16);
+    let lit = |out: &mut String, c: u32| out.push_str(&format!("\\x{{{c:X}}}"));
+    while i < b.len() {
+        let c = b[i];
+        if c >= 0x80 {
+            // a non-ASCII character of the pattern text: its UTF-8 bytes
+            let ch = pat[i..].chars().next().unwrap_or('\u{fffd}');
+            let mut buf = [0u8; 4];
+            for byte in ch.encode_utf8(&mut buf).bytes() {
+                lit(&mut out, byte as u32);
+            }
+            i += ch.len_utf8();
+            continue;
+        }
+        if c == b'\\' {
+            let Some(&n) = b.get(i + 1) else {
+                return Err("pcre ends with a backslash".into());
+            };
+            i += 2;
+            match n {
+                b'x' => {
+                    if b.get(i) == Some(&b'{') {
+                        let end = pat[i..].find('}').ok_or("pcre: unterminated \\x{")?;
+                        let v = u32::from_str_radix(&pat[i + 1..i + end], 16)
+                            .map_err(|_| "pcre: bad \\x{..}")?;
+                        if v > 0xff {
+                            return Err("pcre: \\x{..} above 0xff".into());
+                        }
+                        lit(&mut out, v);
+                        i += end + 1;
+                    } else {
+                        let mut v = 0;
+                        let mut k = 0;
+                        while k < 2 {
+                            match b.get(i).and_then(|&d| hex(d)) {
+                                Some(d) => v = v * 16 + d,
+                                None => break,
+                            }
+                            i += 1;
+                            k += 1;
+                        }
+                        lit(&mut out, v);
+                    }
+                }
+                b'0' => {
+                    let mut v = 0;
+                    let mut k = 0;
+                    while k < 2 && b.get(i).is_some_and(|d| (b'0'..=b'7').contains(d)) {
+                        v = v * 8 + (b[i] - b'0') as u32;
+                        i += 1;
+                        k += 1;
+                    }
+                    lit(&mut out, v);
+                }
+                b'e' => lit(&mut out, 0x1b),
+                b'a' => lit(&mut out, 0x07),
+                b'h' if class => out.push_str("\\t\\x20\\xA0"),
+                b'h' => out.push_str("[\\t\\x20\\xA0]"),
+                b'v' if class => out.push_str("\\n\\x0B\\f\\r\\x85"),
+                b'v' => out.push_str("[\\n\\x0B\\f\\r\\x85]"),
+                b'Z' if !class => out.push_str("(?:\\n?\\z)"),
+                b'Q' => {
+                    let end = pat[i..].find("\\E").map_or(b.len(), |e| i + e);
+                    for ch in pat[i..end].bytes() {
+                        lit(&mut out, ch as u32);
+                    }
+                    i = (end + 2).min(b.len());
+                }
+                b'1'..=b'7' if class => {
+                    // octal inside a class
+                    let mut v = (n - b'0') as u32;
+                    let mut k = 0;
+                    while k < 2 && b.get(i).is_some_and(|d| (b'0'..=b'7').contains(d)) {
+                        v = v * 8 + (b[i] - b'0') as u32;
+                        i += 1;
+                        k += 1;
+                    }
+                    lit(&mut out, v & 0xff);
+                }
+                b'g' | b'k' | b'1'..=b'9' => {
+                    return Err("pcre: back-references are not supported".into())
+                }
+                n if n.is_ascii_alphanumeric() => {
+                    out.push('\\');
+                    out.push(n as char);
+                }
+                n => lit(&mut out, n as u32),
+            }
+            continue;
+        }
+        if class {
+            match c {
+                b']' => class = false,
+                b'[' if b.get(i + 1) == Some(&b':') => {
+                    let end = pat[i..].find(":]").ok_or("pcre: bad [: class")?;
+                    out.push_str(&pat[i..i + end + 2]);
+                    i += end + 2;
+                    continue;
+                }
+                b'[' | b'&' | b'~' => {
+                    lit(&mut out, c as u32);
+                    i += 1;
+                    continue;
+                }
+                b'-' if b.get(i + 1) == Some(&b'-') => {
+                    lit(&mut out, c as u32);
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(c as char);
+            i += 1;
+            continue;
+        }
+        match c {
+            b'[' => {
+                class = true;
+                out.push('[');
+                i += 1;
+                if b.get(i) == Some(&b'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                // a ']' right after '[' or '[^' is a literal
+                if b.get(i) == Some(&b']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' => {
+                let q = quantifier_len(&b[i..]);
+                if q > 0 {
+                    out.push_str(&pat[i..i + q]);
+                    i += q;
+                } else {
+                    lit(&mut out, c as u32);
+                    i += 1;
+                }
+                continue;
+            }
+            b'}' => lit(&mut out, c as u32),
+            b'$' if !flags.multiline && !flags.dollar_endonly => out.push_str("(?:\\n?\\z)"),
+            b'(' if pat[i..].starts_with("(?P=") => {
+                return Err("pcre: back-references are not supported".into())
+            }
+            b'(' if pat[i..].starts_with("(?#") => {
+                let end = pat[i..].find(')').ok_or("pcre: unterminated comment")?;
+                i += end + 1;
+                continue;
+            }
+            _ => out.push(c as char),
+        }
+        i += 1;
+    }
+    if class {
+        return Err("pcre: unterminated character class".into());
+    }
+    Ok(out)
+}
+
+/// Length of a `{n}`, `{n,}` or `{n,m}` quantifier at the start of `b`, 0 if none.
+fn quantifier_len(b: &[u8]) -> usize {
+    let mut i = 1;
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > s
+    };
+    if !digits(&mut i) {
+        return 0;
+    }
+    if b.get(i) == Some(&b',') {
+        i += 1;
+        digits(&mut i);
+    }
+    if b.get(i) == Some(&b'}') {
+        i + 1
+    } else {
+        0
     }
 }
 
@@ -178,6 +387,30 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Unsupported);
         let e = Pcre::parse(r#""/(a)\1/""#).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn pcre_spellings_translated() {
+        let f = PcreFlags::default();
+        let ok = |p: &str| Pcre::parse(&format!("\"/{p}/\"")).is_ok();
+        assert!(ok(r"clsid\s*\x3a\s*{?\s*4E37\s*}?(.*)\>"));
+        assert!(ok(r"^(%25|%)(%7b|{)"));
+        assert!(ok(r"[\x22\x2]"));
+        assert!(ok(r"[a-z&&]"));
+        assert!(ok(r"\Qa.b\E"));
+        assert_eq!(translate(r"a\>", f).unwrap(), r"a\x{3E}");
+        assert_eq!(translate(r"a{2}b{,x}", f).unwrap(), r"a{2}b\x{7B},x\x{7D}");
+        assert_eq!(translate(r"[[]", f).unwrap(), r"[\x{5B}]");
+        assert_eq!(translate(r"[]a]", f).unwrap(), r"[\]a]");
+        assert_eq!(translate("x$", f).unwrap(), r"x(?:\n?\z)");
+        let m = PcreFlags {
+            multiline: true,
+            ..f
+        };
+        assert_eq!(translate("x$", m).unwrap(), "x$");
+        assert_eq!(translate(r"\x4", f).unwrap(), r"\x{4}");
+        assert_eq!(translate(r"\012", f).unwrap(), r"\x{A}");
+        assert!(translate("[abc", f).is_err());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //!   base64_decode, asn1) go to the current list: the last sticky buffer
 //!   named, or the payload.
 //! * A sticky buffer named again continues its list (relative matches chain
-//!   across); transforms must follow the sticky buffer directly and start a
-//!   list of their own.
+//!   across); a transform needs a current sticky buffer and applies to its
+//!   whole list (the matches before it too, as in Suricata).
 //! * Content modifiers apply to the last content of the rule; a legacy
 //!   modifier (`http_uri`, …) moves the last payload content to its buffer.
 //! * pcre buffer flags (`/U`, `/H`, …) put the pcre in that buffer.
@@ -28,6 +28,8 @@ use crate::vars::{Classifications, Vars};
 
 /// Most byte_extract variables in one rule.
 const MAX_BYTE_VARS: usize = 64;
+/// Most transforms on one buffer (Suricata's DETECT_TRANSFORMS_MAX).
+const MAX_TRANSFORMS: usize = 16;
 
 /// Content modifiers, applied to the rule's last content.
 const CONTENT_MODIFIERS: &[&str] = &[
@@ -77,8 +79,6 @@ struct Builder<'a> {
     lists: Vec<BufferList>,
     /// index of the current sticky list, None = payload
     cur: Option<usize>,
-    /// true right after a sticky buffer keyword (transforms allowed)
-    cur_fresh: bool,
     last_content: Option<(usize, usize)>,
     fast_patterns: usize,
     conditions: Vec<Condition>,
@@ -144,7 +144,6 @@ impl Builder<'_> {
         if is_content {
             self.last_content = Some((list, self.lists[list].matches.len() - 1));
         }
-        self.cur_fresh = false;
     }
 
     fn var(&self) -> impl Fn(&str) -> Option<u8> + '_ {
@@ -165,26 +164,18 @@ impl Builder<'_> {
                 self.need_proto(p)?;
             }
             self.cur = Some(self.list_for(b));
-            self.cur_fresh = true;
             return Ok(());
         }
         if let Some(t) = Transform::parse(name, o.value) {
             let t = t?;
-            let Some(i) = self.cur.filter(|_| self.cur_fresh) else {
+            // As Suricata: a transform applies to the whole current list,
+            // matches before it included.
+            let Some(i) = self.cur else {
                 return Err(ParseError::new("a transform must follow a sticky buffer"));
             };
-            let i = if self.lists[i].matches.is_empty() {
-                i
-            } else {
-                let buffer = self.lists[i].buffer;
-                self.lists.push(BufferList {
-                    buffer,
-                    transforms: Vec::new(),
-                    matches: Vec::new(),
-                });
-                self.cur = Some(self.lists.len() - 1);
-                self.lists.len() - 1
-            };
+            if self.lists[i].transforms.len() >= MAX_TRANSFORMS {
+                return Err(ParseError::new("too many transforms"));
+            }
             self.lists[i].transforms.push(t);
             return Ok(());
         }
@@ -543,7 +534,6 @@ pub fn parse_rule(text: &str, vars: &Vars, classes: Option<&Classifications>) ->
         classes,
         lists: Vec::new(),
         cur: None,
-        cur_fresh: false,
         last_content: None,
         fast_patterns: 0,
         conditions: Vec::new(),
