@@ -5,7 +5,8 @@
 //!   `classification.config` given with `--classification` (else the one
 //!   beside the first file, if any); prints every skipped rule as
 //!   `file:line: sid N: reason`, then loaded/skipped counts and the skip
-//!   reasons by frequency. Exit 0 when every rule loaded, 1 when some were
+//!   reasons by frequency, and what the compile step built (groups,
+//!   prefilter patterns). Exit 0 when every rule loaded, 1 when some were
 //!   skipped, 2 on an error (unreadable file or vars).
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -121,6 +122,9 @@ fn check(paths: &[PathBuf], vars: Option<&Path>, class: Option<&Path>, quiet: bo
         }
     }
     let took = t0.elapsed();
+    let t1 = Instant::now();
+    let compiled = reefwatch_detect::compile::Compiled::build(&set.rules);
+    let compile_took = t1.elapsed();
     if !quiet {
         for s in &set.skipped {
             let sid = s.sid.map_or("-".to_string(), |s| s.to_string());
@@ -146,6 +150,15 @@ fn check(paths: &[PathBuf], vars: Option<&Path>, class: Option<&Path>, quiet: bo
         "{} files, {total} rules: {loaded} loaded ({pct:.2}%), {skipped} skipped, in {:.3} s",
         files.len(),
         took.as_secs_f64()
+    );
+    let _ =
+        writeln!(
+        out,
+        "compiled: {} groups, {} prefilter patterns, {} rules without a fast pattern, in {:.3} s",
+        compiled.groups.len(),
+        compiled.pattern_count(),
+        compiled.groups.values().map(|g| g.always.len()).sum::<usize>(),
+        compile_took.as_secs_f64()
     );
     if let Some(p) = &class_path {
         let n = classes.as_ref().map_or(0, |c| c.len());
