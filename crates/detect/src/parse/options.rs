@@ -579,3 +579,168 @@ pub fn parse_rule(text: &str, vars: &Vars, classes: Option<&Classifications>) ->
         app_proto,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keywords::content::Num;
+
+    fn p(s: &str) -> Result<Rule> {
+        parse_rule(
+            &format!("alert http any any -> any any ({s} sid:1;)"),
+            &Vars::suricata_defaults(),
+            None,
+        )
+    }
+    fn contents(r: &Rule) -> Vec<(Buffer, Vec<u8>)> {
+        r.contents().map(|(b, c)| (b, c.pattern.clone())).collect()
+    }
+
+    #[test]
+    fn legacy_modifier_moves_the_previous_content() {
+        // content:"/a"; http_uri; content:"b"; distance:0; http_uri; — both in http.uri
+        let r = p("content:\"GET\"; http_method; content:\"/a\"; http_uri; content:\"b\"; distance:0; http_uri; nocase;").unwrap();
+        assert_eq!(
+            contents(&r),
+            vec![
+                (Buffer::HttpMethod, b"GET".to_vec()),
+                (Buffer::HttpUri, b"/a".to_vec()),
+                (Buffer::HttpUri, b"b".to_vec()),
+            ]
+        );
+        let (_, b) = r.contents().nth(2).unwrap();
+        assert!(b.nocase && b.distance == Some(Num::Lit(0)));
+        assert!(r.lists.iter().all(|l| l.buffer != Buffer::Payload));
+        // a legacy modifier after a sticky buffer is an error
+        assert!(p("http.uri; content:\"a\"; http_uri;").is_err());
+        assert!(p("http_uri;").is_err());
+    }
+
+    #[test]
+    fn sticky_buffers_continue_their_list() {
+        let r = p("http.uri; content:\"a\"; http.header; content:\"b\"; http.uri; content:\"c\"; distance:0;").unwrap();
+        assert_eq!(r.lists.len(), 2);
+        assert_eq!(r.lists[0].buffer, Buffer::HttpUri);
+        assert_eq!(r.lists[0].matches.len(), 2);
+        // payload keywords after a sticky buffer go to it
+        let r = p(
+            "file_data; content:\"x\"; byte_test:1,=,1,0,relative; isdataat:2,relative; bsize:>5;",
+        )
+        .unwrap();
+        assert_eq!(r.lists.len(), 1);
+        assert_eq!(r.lists[0].buffer, Buffer::FileData);
+        assert_eq!(r.lists[0].matches.len(), 4);
+        assert!(p("bsize:5;").is_err()); // bsize needs a sticky buffer
+    }
+
+    #[test]
+    fn pcre_buffer_flags() {
+        let r = p("content:\"x\"; pcre:\"/^\\/a/U\";").unwrap();
+        let l = r
+            .lists
+            .iter()
+            .find(|l| l.buffer == Buffer::HttpUri)
+            .unwrap();
+        assert!(matches!(l.matches[0], BufMatch::Pcre(_)));
+        assert!(p("http.header; pcre:\"/a/U\";").is_err());
+        let r = p("http.uri; pcre:\"/a/UR\";").unwrap();
+        assert_eq!(r.lists.len(), 1);
+    }
+
+    #[test]
+    fn transforms_and_protocols() {
+        let r = parse_rule(
+            "alert dns any any -> any any (dns.query; dotprefix; content:\".example.com\"; endswith; sid:1;)",
+            &Vars::suricata_defaults(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.lists[0].transforms, vec![Transform::Dotprefix]);
+        assert_eq!(r.app_proto, Some(AppProto::Dns));
+        assert!(p("dotprefix; content:\"a\";").is_err());
+        // http buffer in a dns rule, two protocols in one rule
+        assert!(parse_rule(
+            "alert dns any any -> any any (http.uri; content:\"a\"; sid:1;)",
+            &Vars::suricata_defaults(),
+            None
+        )
+        .is_err());
+        let t = |s: &str| {
+            parse_rule(
+                &format!("alert tcp any any -> any any ({s} sid:1;)"),
+                &Vars::suricata_defaults(),
+                None,
+            )
+        };
+        assert!(t("tls.sni; content:\"a\"; dns.query; content:\"b\";").is_err());
+        assert_eq!(
+            t("tls.sni; content:\"a\";").unwrap().app_proto,
+            Some(AppProto::Tls)
+        );
+        assert_eq!(
+            t("modbus: function 3;").unwrap().app_proto,
+            Some(AppProto::Modbus)
+        );
+    }
+
+    #[test]
+    fn rule_level_checks() {
+        assert!(p("nocase; content:\"a\";").is_err()); // modifier before any content
+        assert!(p("content:\"a\"; fast_pattern; content:\"b\"; fast_pattern;").is_err());
+        assert!(p("flow:established; flow:to_server;").is_err());
+        assert!(p("threshold:type limit,track by_src,count 1,seconds 60; detection_filter:track by_src,count 1,seconds 60;").is_err());
+        assert!(p("frobnicate;").unwrap_err().kind == crate::ErrorKind::UnsupportedKeyword);
+        assert!(parse_rule(
+            "alert tcp any any -> any any (msg:\"no sid\";)",
+            &Vars::suricata_defaults(),
+            None
+        )
+        .is_err());
+        assert!(p("sid:2;").is_err()); // sid twice
+        let r = p("msg:\"a \\\"b\\\" \\; c\"; flowbits:set,x; flowbits:noalert; urilen:>10,raw; priority:3; reference:cve,2021-44228; target:dest_ip; gid:1; rev:7;").unwrap();
+        assert_eq!(r.meta.msg, "a \"b\" ; c");
+        assert!(r.noalert);
+        assert_eq!(r.meta.priority, Some(3));
+        assert_eq!(r.meta.rev, 7);
+        assert_eq!(r.meta.target, Some(Target::DestIp));
+        assert!(r
+            .conditions
+            .iter()
+            .any(|c| matches!(c, Condition::Urilen { raw: true, .. })));
+        // byte_extract variables feed later keywords; unknown names fail
+        let r = p(
+            "file_data; content:\"L\"; byte_extract:2,0,len,relative; content:\"x\"; within:len;",
+        )
+        .unwrap();
+        assert_eq!(r.byte_vars, vec!["len".to_string()]);
+        assert!(p("file_data; content:\"x\"; within:nope;").is_err());
+    }
+
+    #[test]
+    fn classtype_priority_and_unknown_classtype() {
+        let (c, _) = Classifications::parse(
+            "config classification: trojan-activity,A Network Trojan was detected,1\n",
+        );
+        let v = Vars::suricata_defaults();
+        let r = parse_rule(
+            "alert tcp any any -> any any (classtype:trojan-activity; sid:1;)",
+            &v,
+            Some(&c),
+        )
+        .unwrap();
+        assert_eq!(r.meta.priority, Some(1));
+        let r = parse_rule(
+            "alert tcp any any -> any any (classtype:trojan-activity; priority:4; sid:1;)",
+            &v,
+            Some(&c),
+        )
+        .unwrap();
+        assert_eq!(r.meta.priority, Some(4));
+        assert!(parse_rule(
+            "alert tcp any any -> any any (classtype:nope; sid:1;)",
+            &v,
+            Some(&c)
+        )
+        .is_err());
+    }
+}
