@@ -28,6 +28,13 @@ seed() {
     case "$t" in
         capture_reader|sensor_engine)
             find testdata -name '*.pcap*' ! -name '*.tsv' -size -16k -exec cp {} "$dir/" \; ;;
+        rule_parse)
+            # one rule (or a few lines) a seed, from the rule fixtures
+            local i=0
+            while IFS= read -r line; do
+                i=$((i + 1))
+                printf '%s\n' "$line" > "$dir/seed$i"
+            done < <(grep -vh '^#' testdata/rules/*.rules | head -600) ;;
         ot_*|it_*)
             command -v tshark >/dev/null || return
             local d

@@ -1,5 +1,5 @@
-//! `reefwatch`: one binary, three jobs — `analyze` (the sensor), `intel`
-//! (STIX tools) and `hub` (the TAXII exchange). Each subcommand's options and
+//! `reefwatch`: one binary: `analyze` (the sensor), `intel` (STIX tools),
+//! `rules` (Suricata rule tools) and `hub` (the TAXII exchange). Each subcommand's options and
 //! dispatch live in their own module.
 #![forbid(unsafe_code)]
 
@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod analyze_cmd;
 mod hub_cmd;
 mod intel_cmd;
+mod rules_cmd;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,6 +28,9 @@ enum Cmd {
     /// STIX 2.1 tools: validate patterns, match observed data.
     #[command(subcommand)]
     Intel(intel_cmd::IntelCmd),
+    /// Suricata rule tools: check that rule files load.
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCmd),
     /// Run the TAXII 2.1 hub, or administer it.
     Hub(hub_cmd::HubArgs),
 }
@@ -36,6 +40,7 @@ fn main() {
     let code = match cli.cmd {
         Cmd::Analyze(a) => analyze_cmd::run(a),
         Cmd::Intel(c) => intel_cmd::run(c),
+        Cmd::Rules(c) => rules_cmd::run(c),
         Cmd::Hub(h) => hub_cmd::run(h),
     };
     std::process::exit(code);

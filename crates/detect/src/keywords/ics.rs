@@ -1,0 +1,308 @@
+//! ICS keywords as Suricata has them: `modbus:`, `dnp3_func`, `dnp3_ind`,
+//! `dnp3_obj`, `enip_command`, `cip_service` (`dnp3.data` is a buffer).
+use crate::error::{ParseError, Result};
+use crate::parse::value::{comma_list, parse_uint, UintCmp};
+
+/// Modbus function categories of `modbus: function <category>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModbusCategory {
+    Public,
+    Assigned,
+    Unassigned,
+    User,
+    Reserved,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModbusFunction {
+    Code(u8),
+    Category(ModbusCategory),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModbusTable {
+    Discretes,
+    Coils,
+    Input,
+    Holding,
+}
+
+/// `modbus:` — `function <code|category>[, subfunction <n>]`, `access
+/// <read|write> [<table>][, address <v>][, value <v>]`, `unit <v>`
+/// (combinable with either), `!` negating a function or category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Modbus {
+    pub function: Option<(bool, ModbusFunction)>,
+    pub subfunction: Option<u16>,
+    /// `Some(true)` write, `Some(false)` read
+    pub access_write: Option<bool>,
+    pub table: Option<ModbusTable>,
+    pub address: Option<UintCmp>,
+    pub value: Option<UintCmp>,
+    pub unit: Option<UintCmp>,
+}
+
+impl Modbus {
+    pub fn parse(v: &str) -> Result<Modbus> {
+        let mut m = Modbus::default();
+        for part in comma_list(v) {
+            let mut w = part.split_whitespace();
+            let key = w.next().unwrap_or("");
+            let args: Vec<&str> = w.collect();
+            let arg = |i: usize| {
+                args.get(i)
+                    .copied()
+                    .ok_or_else(|| ParseError::new(format!("'{key}' needs a value")))
+            };
+            match key {
+                "function" => {
+                    if m.function.is_some() || m.access_write.is_some() {
+                        return Err(ParseError::new("function given twice or with access"));
+                    }
+                    let a = args.join("");
+                    let (neg, a) = match a.strip_prefix('!') {
+                        Some(r) => (true, r.to_string()),
+                        None => (false, a),
+                    };
+                    let f = match a.as_str() {
+                        "public" => ModbusFunction::Category(ModbusCategory::Public),
+                        "assigned" => ModbusFunction::Category(ModbusCategory::Assigned),
+                        "unassigned" => ModbusFunction::Category(ModbusCategory::Unassigned),
+                        "user" => ModbusFunction::Category(ModbusCategory::User),
+                        "reserved" => ModbusFunction::Category(ModbusCategory::Reserved),
+                        "all" => ModbusFunction::Category(ModbusCategory::All),
+                        n => ModbusFunction::Code(parse_uint(n, 255)? as u8),
+                    };
+                    m.function = Some((neg, f));
+                }
+                "subfunction" => {
+                    if !matches!(m.function, Some((false, ModbusFunction::Code(_)))) {
+                        return Err(ParseError::new("subfunction needs a function code"));
+                    }
+                    m.subfunction = Some(parse_uint(arg(0)?, 65535)? as u16);
+                }
+                "access" => {
+                    if m.access_write.is_some() || m.function.is_some() {
+                        return Err(ParseError::new("access given twice or with function"));
+                    }
+                    m.access_write = Some(match arg(0)? {
+                        "read" => false,
+                        "write" => true,
+                        a => return Err(ParseError::new(format!("unknown access '{a}'"))),
+                    });
+                    m.table = match args.get(1).copied() {
+                        None => None,
+                        Some("discretes") => Some(ModbusTable::Discretes),
+                        Some("coils") => Some(ModbusTable::Coils),
+                        Some("input") => Some(ModbusTable::Input),
+                        Some("holding") => Some(ModbusTable::Holding),
+                        Some(t) => return Err(ParseError::new(format!("unknown table '{t}'"))),
+                    };
+                    if m.access_write == Some(true)
+                        && matches!(m.table, Some(ModbusTable::Discretes | ModbusTable::Input))
+                    {
+                        return Err(ParseError::new("discretes and input are read-only"));
+                    }
+                }
+                "address" | "value" => {
+                    if m.access_write.is_none() {
+                        return Err(ParseError::new(format!("'{key}' needs access")));
+                    }
+                    if key == "value" && m.access_write != Some(true) {
+                        return Err(ParseError::new("value needs write access"));
+                    }
+                    let c = Some(UintCmp::parse(&args.join(""), 65535)?);
+                    if key == "address" {
+                        m.address = c;
+                    } else {
+                        m.value = c;
+                    }
+                }
+                "unit" => m.unit = Some(UintCmp::parse(&args.join(""), 255)?),
+                k => return Err(ParseError::new(format!("unknown modbus option '{k}'"))),
+            }
+        }
+        if m.function.is_none() && m.access_write.is_none() && m.unit.is_none() {
+            return Err(ParseError::new("expected function, access or unit"));
+        }
+        Ok(m)
+    }
+}
+
+const DNP3_FUNCS: &[(&str, u8)] = &[
+    ("confirm", 0),
+    ("read", 1),
+    ("write", 2),
+    ("select", 3),
+    ("operate", 4),
+    ("direct_operate", 5),
+    ("direct_operate_nr", 6),
+    ("immed_freeze", 7),
+    ("immed_freeze_nr", 8),
+    ("freeze_clear", 9),
+    ("freeze_clear_nr", 10),
+    ("freeze_at_time", 11),
+    ("freeze_at_time_nr", 12),
+    ("cold_restart", 13),
+    ("warm_restart", 14),
+    ("initialize_data", 15),
+    ("initialize_appl", 16),
+    ("start_appl", 17),
+    ("stop_appl", 18),
+    ("save_config", 19),
+    ("enable_unsolicited", 20),
+    ("disable_unsolicited", 21),
+    ("assign_class", 22),
+    ("delay_measure", 23),
+    ("record_current_time", 24),
+    ("open_file", 25),
+    ("close_file", 26),
+    ("delete_file", 27),
+    ("get_file_info", 28),
+    ("authenticate_file", 29),
+    ("abort_file", 30),
+    ("activate_config", 31),
+    ("authenticate_req", 32),
+    ("authenticate_err", 33),
+    ("response", 129),
+    ("unsolicited_response", 130),
+    ("authenticate_resp", 131),
+];
+
+/// `dnp3_func:<name|number>`.
+pub fn parse_dnp3_func(v: &str) -> Result<u8> {
+    let v = v.trim();
+    if let Some((_, n)) = DNP3_FUNCS.iter().find(|(n, _)| n.eq_ignore_ascii_case(v)) {
+        return Ok(*n);
+    }
+    parse_uint(v, 255)
+        .map(|n| n as u8)
+        .map_err(|_| ParseError::new(format!("unknown DNP3 function '{v}'")))
+}
+
+const DNP3_IND: &[(&str, u16)] = &[
+    ("all_stations", 0x0100),
+    ("class_1_events", 0x0200),
+    ("class_2_events", 0x0400),
+    ("class_3_events", 0x0800),
+    ("need_time", 0x1000),
+    ("local_control", 0x2000),
+    ("device_trouble", 0x4000),
+    ("device_restart", 0x8000),
+    ("no_func_code_support", 0x0001),
+    ("object_unknown", 0x0002),
+    ("parameter_error", 0x0004),
+    ("event_buffer_overflow", 0x0008),
+    ("already_executing", 0x0010),
+    ("config_corrupt", 0x0020),
+    ("reserved_2", 0x0040),
+    ("reserved_1", 0x0080),
+];
+
+/// `dnp3_ind:<flag>[,<flag>…]`: the IIN bits (any of them matches).
+pub fn parse_dnp3_ind(v: &str) -> Result<u16> {
+    let mut bits = 0;
+    for p in comma_list(v) {
+        bits |= DNP3_IND
+            .iter()
+            .find(|(n, _)| *n == p)
+            .map(|(_, b)| *b)
+            .ok_or_else(|| ParseError::new(format!("unknown DNP3 indicator '{p}'")))?;
+    }
+    Ok(bits)
+}
+
+/// `dnp3_obj:<group>,<variation>`.
+pub fn parse_dnp3_obj(v: &str) -> Result<(u8, u8)> {
+    let (g, var) = v
+        .split_once(',')
+        .ok_or_else(|| ParseError::new("expected group,variation"))?;
+    Ok((parse_uint(g, 255)? as u8, parse_uint(var, 255)? as u8))
+}
+
+/// `enip_command:<n>`.
+pub fn parse_enip_command(v: &str) -> Result<u16> {
+    Ok(parse_uint(v, 65535)? as u16)
+}
+
+/// `cip_service:<service>[,<class>[,<attribute>]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CipService {
+    pub service: u8,
+    pub class: Option<u32>,
+    pub attribute: Option<u32>,
+}
+
+pub fn parse_cip_service(v: &str) -> Result<CipService> {
+    let p: Vec<&str> = comma_list(v).collect();
+    if p.len() > 3 {
+        return Err(ParseError::new("expected service[,class[,attribute]]"));
+    }
+    Ok(CipService {
+        service: parse_uint(p[0], 255)? as u8,
+        class: p
+            .get(1)
+            .map(|c| parse_uint(c, u32::MAX as u64))
+            .transpose()?
+            .map(|c| c as u32),
+        attribute: p
+            .get(2)
+            .map(|c| parse_uint(c, u32::MAX as u64))
+            .transpose()?
+            .map(|c| c as u32),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::value::CmpOp;
+
+    #[test]
+    fn modbus_forms() {
+        // the forms of ../shared/rules/ics-keywords.rules (Suricata docs)
+        let m = Modbus::parse("function 8, subfunction 4").unwrap();
+        assert_eq!(m.function, Some((false, ModbusFunction::Code(8))));
+        assert_eq!(m.subfunction, Some(4));
+        let m = Modbus::parse("function user").unwrap();
+        assert_eq!(
+            m.function,
+            Some((false, ModbusFunction::Category(ModbusCategory::User)))
+        );
+        let m = Modbus::parse("function !reserved").unwrap();
+        assert!(m.function.unwrap().0);
+        let m = Modbus::parse("access write holding, address 1, value >1000").unwrap();
+        assert_eq!(
+            (m.access_write, m.table),
+            (Some(true), Some(ModbusTable::Holding))
+        );
+        assert_eq!(m.address, Some(UintCmp::eq(1)));
+        assert_eq!(m.value.unwrap().op, CmpOp::Gt);
+        let m = Modbus::parse("access read holding, address 1000<>2000").unwrap();
+        assert_eq!(m.address.unwrap().op, CmpOp::Range);
+        let m = Modbus::parse("unit >1, function 3").unwrap();
+        assert!(m.unit.is_some() && m.function.is_some());
+        assert!(Modbus::parse("access write input").is_err());
+        assert!(Modbus::parse("access read, value 3").is_err());
+        assert!(Modbus::parse("function 300").is_err());
+        assert!(Modbus::parse("subfunction 4").is_err());
+        assert!(Modbus::parse("colour blue").is_err());
+    }
+
+    #[test]
+    fn dnp3_and_enip() {
+        assert_eq!(parse_dnp3_func("cold_restart").unwrap(), 13);
+        assert_eq!(parse_dnp3_func("1").unwrap(), 1);
+        assert_eq!(parse_dnp3_func("unsolicited_response").unwrap(), 130);
+        assert!(parse_dnp3_func("explode").is_err());
+        assert_eq!(parse_dnp3_ind("need_time,local_control").unwrap(), 0x3000);
+        assert!(parse_dnp3_ind("need_time,bogus").is_err());
+        assert_eq!(parse_dnp3_obj("60,2").unwrap(), (60, 2));
+        assert!(parse_dnp3_obj("60").is_err());
+        assert_eq!(parse_enip_command("99").unwrap(), 99);
+        let c = parse_cip_service("14,1").unwrap();
+        assert_eq!((c.service, c.class, c.attribute), (14, Some(1), None));
+        assert!(parse_cip_service("256").is_err());
+    }
+}
