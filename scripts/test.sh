@@ -33,7 +33,7 @@ if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ]; then
     gate=0; [ "$set" = "modbus,dnp3,iec104,s7comm,enip,bacnet" ] && gate=1
     echo "== tshark conformance ($set; $([ $gate = 1 ] && echo gating || echo report only))"
     set +e
-    REEFWATCH=target/debug/reefwatch timeout 900 scripts/conformance-tshark.sh --only "$set" --show "$([ $gate = 1 ] && echo 20 || echo 0)" "${paths[@]}" \
+    REEFWATCH=target/debug/reefwatch timeout 1500 scripts/conformance-tshark.sh --only "$set" --show "$([ $gate = 1 ] && echo 20 || echo 0)" "${paths[@]}" \
       > target/conformance.txt 2>&1
     crc=$?
     set -e
@@ -47,7 +47,7 @@ if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ]; then
          else
            echo "(some protocol below target or with missed messages: reported, not gating)"
          fi ;;
-      *) echo "(conformance run did not complete: status $crc)"; tail -5 target/conformance.txt ;;
+      *) echo "(conformance run did not complete: status $crc)"; tail -5 target/conformance.txt; if [ $gate = 1 ]; then conf_fail=1; fi ;;
     esac
   done
 fi
