@@ -157,7 +157,7 @@ impl Pcre {
 /// Rewrites PCRE syntax into regex-automata's where they differ in
 /// spelling, not in meaning:
 /// * `\` before a non-alphanumeric character is that literal (`\>` is `>`
-///   in PCRE, an end-of-word in regex-automata): written as `\x{HH}`;
+///   in PCRE, an end-of-word in regex-automata): written as `\xHH`;
 /// * `\xH`, `\x` (no digits), `\0oo` octal, `\e`, `\Q…\E`, `\h`, `\v`
 ///   (PCRE's vertical-space class), `\Z`;
 /// * a `{` that does not start a quantifier, and a stray `}`, are literals;
@@ -173,7 +173,9 @@ pub fn translate(pat: &str, flags: PcreFlags) -> std::result::Result<String, Str
     let mut i = 0;
     let mut class = false;
     let hex = |c: u8| (c as char).to_digit(16);
-    let lit = |out: &mut String, c: u32| out.push_str(&format!("\\x{{{c:X}}}"));
+    // always the two-digit `\xHH` form: regex-syntax reads only that form as a
+    // byte when Unicode is off (`\x{FF}` would be the code point U+00FF)
+    let lit = |out: &mut String, c: u32| out.push_str(&format!("\\x{:02X}", c & 0xff));
     while i < b.len() {
         let c = b[i];
         if c >= 0x80 {
@@ -190,6 +192,12 @@ pub fn translate(pat: &str, flags: PcreFlags) -> std::result::Result<String, Str
             let Some(&n) = b.get(i + 1) else {
                 return Err("pcre ends with a backslash".into());
             };
+            if n >= 0x80 {
+                // `\` before a non-ASCII character: that character, literally
+                // (emitted whole by the branch above on the next turn)
+                i += 1;
+                continue;
+            }
             i += 2;
             match n {
                 b'x' => {
@@ -398,9 +406,9 @@ mod tests {
         assert!(ok(r"[\x22\x2]"));
         assert!(ok(r"[a-z&&]"));
         assert!(ok(r"\Qa.b\E"));
-        assert_eq!(translate(r"a\>", f).unwrap(), r"a\x{3E}");
-        assert_eq!(translate(r"a{2}b{,x}", f).unwrap(), r"a{2}b\x{7B},x\x{7D}");
-        assert_eq!(translate(r"[[]", f).unwrap(), r"[\x{5B}]");
+        assert_eq!(translate(r"a\>", f).unwrap(), r"a\x3E");
+        assert_eq!(translate(r"a{2}b{,x}", f).unwrap(), r"a{2}b\x7B,x\x7D");
+        assert_eq!(translate(r"[[]", f).unwrap(), r"[\x5B]");
         assert_eq!(translate(r"[]a]", f).unwrap(), r"[\]a]");
         assert_eq!(translate("x$", f).unwrap(), r"x(?:\n?\z)");
         let m = PcreFlags {
@@ -408,9 +416,18 @@ mod tests {
             ..f
         };
         assert_eq!(translate("x$", m).unwrap(), "x$");
-        assert_eq!(translate(r"\x4", f).unwrap(), r"\x{4}");
-        assert_eq!(translate(r"\012", f).unwrap(), r"\x{A}");
+        assert_eq!(translate(r"\x4", f).unwrap(), r"\x04");
+        assert_eq!(translate(r"\012", f).unwrap(), r"\x0A");
         assert!(translate("[abc", f).is_err());
+        // bytes above 0x7f, in and out of classes, stay bytes
+        assert!(ok(r"^[\x52\x5c\x90\x93]\xff"));
+        assert!(ok(r"(?:[\x7f-\xff])"));
+        // found by fuzz/fuzz_targets/rule_parse.rs: a backslash before a
+        // multi-byte character (ET rule text with a mangled character)
+        let p = Pcre::parse("\"/^\\/\\\u{fffd}?s=/\"").unwrap();
+        assert_eq!(p.regex, r"^\x2F\xEF\xBF\xBD?s=");
+        let p = Pcre::parse("\"/\\xe9/\"").unwrap();
+        assert_eq!(p.regex, r"\xE9");
     }
 
     #[test]
