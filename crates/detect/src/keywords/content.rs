@@ -7,7 +7,7 @@
 //! any other backslash is an error; an unbalanced `|` or an empty pattern is
 //! an error.
 use crate::error::{ParseError, Result};
-use crate::parse::value::{parse_int, parse_uint};
+use crate::parse::value::{negated_quoted, parse_int, parse_uint};
 
 /// Longest content pattern accepted.
 pub const MAX_CONTENT: usize = 64 * 1024;
@@ -50,16 +50,7 @@ pub struct Content {
 impl Content {
     /// Parses the value of `content:` (with its quotes, optional `!`).
     pub fn parse(value: &str) -> Result<Content> {
-        let v = value.trim();
-        let (negated, v) = match v.strip_prefix('!') {
-            Some(r) => (true, r.trim_start()),
-            None => (false, v),
-        };
-        let inner = if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-            &v[1..v.len() - 1]
-        } else {
-            return Err(ParseError::new("content must be a quoted string"));
-        };
+        let (negated, inner) = negated_quoted(value, "content must be a quoted string")?;
         let pattern = decode_pattern(inner)?;
         Ok(Content {
             pattern,

@@ -5,17 +5,8 @@
 use crate::error::{ParseError, Result};
 use crate::parse::value::{comma_list, parse_uint, UintCmp};
 
-/// TCP flag bits as on the wire (CWR = 0x80 … FIN = 0x01).
-pub mod tcp {
-    pub const FIN: u8 = 0x01;
-    pub const SYN: u8 = 0x02;
-    pub const RST: u8 = 0x04;
-    pub const PSH: u8 = 0x08;
-    pub const ACK: u8 = 0x10;
-    pub const URG: u8 = 0x20;
-    pub const ECE: u8 = 0x40;
-    pub const CWR: u8 = 0x80;
-}
+/// TCP flag bits as on the wire: the decoder's one table.
+pub use reefwatch_decode::wire::tcp_flags as tcp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FlagsMode {

@@ -19,6 +19,7 @@ use regex_automata::util::syntax;
 
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::keywords::buffer::Buffer;
+use crate::parse::value::negated_quoted;
 
 /// Longest regex text accepted.
 pub const MAX_PCRE: usize = 16 * 1024;
@@ -55,16 +56,7 @@ pub struct Pcre {
 impl Pcre {
     /// Parses the value of `pcre:` and checks the regex compiles.
     pub fn parse(value: &str) -> Result<Pcre> {
-        let v = value.trim();
-        let (negated, v) = match v.strip_prefix('!') {
-            Some(r) => (true, r.trim_start()),
-            None => (false, v),
-        };
-        let inner = if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-            &v[1..v.len() - 1]
-        } else {
-            return Err(ParseError::new("pcre must be a quoted \"/regex/flags\""));
-        };
+        let (negated, inner) = negated_quoted(value, "pcre must be a quoted \"/regex/flags\"")?;
         let rest = inner
             .strip_prefix('/')
             .ok_or_else(|| ParseError::new("pcre must start with '/'"))?;

@@ -12,6 +12,22 @@ pub fn strip_quotes(v: &str) -> &str {
     }
 }
 
+/// A value that may be negated and must be quoted (`content`, `pcre`):
+/// whether it starts with `!`, and the text between the quotes; `unquoted`
+/// is the error when the quotes are missing.
+pub fn negated_quoted<'v>(value: &'v str, unquoted: &'static str) -> Result<(bool, &'v str)> {
+    let v = value.trim();
+    let (negated, v) = match v.strip_prefix('!') {
+        Some(r) => (true, r.trim_start()),
+        None => (false, v),
+    };
+    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+        Ok((negated, &v[1..v.len() - 1]))
+    } else {
+        Err(ParseError::new(unquoted))
+    }
+}
+
 /// `msg`-style string: quotes required; `\"`, `\;`, `\\` (and any other
 /// `\x`) become the escaped character.
 pub fn unescape_string(v: &str) -> Result<String> {
