@@ -41,25 +41,9 @@ pub use tx::TxTable;
 /// Past it the oldest is logged as unanswered and dropped.
 pub const MAX_TXS_PER_FLOW: usize = 256;
 
-/// Direction of data within a flow. The client is the side that sent the
-/// first packet (or the SYN).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
-    ToServer = 0,
-    ToClient = 1,
-}
-
-impl Direction {
-    pub fn flip(self) -> Direction {
-        match self {
-            Direction::ToServer => Direction::ToClient,
-            Direction::ToClient => Direction::ToServer,
-        }
-    }
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
+/// Direction of data within a flow: the flow crate's type, so that the
+/// flow table, reassembly and parsers share one definition.
+pub use reefwatch_flow::Direction;
 
 /// Transport a protocol runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

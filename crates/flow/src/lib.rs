@@ -10,11 +10,17 @@
 // One documented exception: the madvise block in index.rs (`allow(unsafe_code)` there).
 #![deny(unsafe_code)]
 
+mod dir;
 mod index;
+mod key;
+mod record;
 pub mod stream;
 pub mod table;
 pub mod tcp;
 
+pub use dir::Direction;
+pub use key::{FlowKey, PacketTuple, V4Probe};
+pub use record::{EndReason, Flow, FlowConfig};
 pub use stream::{Chunk, MemBudget, Stream, StreamConfig};
-pub use table::{EndReason, Flow, FlowConfig, FlowKey, FlowTable, Lookup, PacketTuple, V4Probe};
+pub use table::{FlowTable, Lookup};
 pub use tcp::{TcpState, TcpTrack};

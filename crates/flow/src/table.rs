@@ -1,10 +1,14 @@
 //! The flow table.
 
+use crate::dir::Direction;
 use crate::index::Index;
-use crate::tcp::{TcpState, TcpTrack};
+use crate::key::{hash_parts, tag, v4_word, FlowKey, PacketTuple, V4Probe};
+use crate::record::{
+    EndReason, Flow, FlowConfig, CLASS_EST, CLASS_NEW, CLASS_TCP_CLOSED, CLASS_TCP_EST,
+    CLASS_TCP_NEW, NIL, N_CLASSES,
+};
+use crate::tcp::TcpTrack;
 use core::hash::{BuildHasher, Hash, Hasher};
-
-const NIL: u32 = u32::MAX;
 
 /// Flow slots whose address space a table reserves when created (more
 /// are allocated as needed).
@@ -16,355 +20,11 @@ const MAX_RESERVED_FLOWS: usize = 1 << 18;
 /// lines, per packet; this way a flow ends at most this late.
 pub const TOUCH_GRAIN_NS: i64 = 1_000_000_000;
 
-/// Bidirectional flow key: the two endpoints are ordered so that both
-/// directions of a conversation give the same key.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct FlowKey {
-    pub a: [u8; 16],
-    pub b: [u8; 16],
-    pub pa: u16,
-    pub pb: u16,
-    pub proto: u8,
-    pub v6: bool,
-    pub vlan: [u16; 2],
-}
-
-impl Hash for FlowKey {
-    /// Five word-sized writes instead of field-by-field slice hashing:
-    /// this is on the per-packet path.
-    #[inline]
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        let w = |b: &[u8; 16], i: usize| {
-            u64::from_ne_bytes([
-                b[i],
-                b[i + 1],
-                b[i + 2],
-                b[i + 3],
-                b[i + 4],
-                b[i + 5],
-                b[i + 6],
-                b[i + 7],
-            ])
-        };
-        h.write_u64(w(&self.a, 0) ^ w(&self.b, 8).rotate_left(17));
-        h.write_u64(w(&self.a, 8) ^ w(&self.b, 0).rotate_left(31));
-        h.write_u64(
-            (self.pa as u64)
-                | (self.pb as u64) << 16
-                | (self.proto as u64) << 32
-                | (self.v6 as u64) << 40
-                | ((self.vlan[0] ^ self.vlan[1].rotate_left(5)) as u64) << 48,
-        );
-    }
-}
-
-/// A packet's flow fields as decoded, in the packet's direction.
-#[derive(Clone, Copy, Debug)]
-pub struct PacketTuple<'a> {
-    pub src: &'a [u8; 16],
-    pub sport: u16,
-    pub dst: &'a [u8; 16],
-    pub dport: u16,
-    pub proto: u8,
-    pub v6: bool,
-    pub vlan: [u16; 2],
-}
-
-impl FlowKey {
-    /// Whether the packet belongs to this key's flow and, if so, whether
-    /// its source is endpoint `a` (what [`FlowKey::new`] would say),
-    /// without building the packet's key.
-    #[inline(always)]
-    fn side_of(&self, t: &PacketTuple<'_>) -> Option<bool> {
-        if self.proto != t.proto || self.v6 != t.v6 || self.vlan != t.vlan {
-            return None;
-        }
-        if self.pa == t.sport && self.pb == t.dport && self.a == *t.src && self.b == *t.dst {
-            return Some(true);
-        }
-        if self.pa == t.dport && self.pb == t.sport && self.a == *t.dst && self.b == *t.src {
-            return Some(false);
-        }
-        None
-    }
-
-    /// The key as a packet from endpoint `a` (`src_is_a`) or `b`.
-    #[inline]
-    fn as_packet(&self, src_is_a: bool) -> PacketTuple<'_> {
-        let (src, sport, dst, dport) = if src_is_a {
-            (&self.a, self.pa, &self.b, self.pb)
-        } else {
-            (&self.b, self.pb, &self.a, self.pa)
-        };
-        PacketTuple {
-            src,
-            sport,
-            dst,
-            dport,
-            proto: self.proto,
-            v6: self.v6,
-            vlan: self.vlan,
-        }
-    }
-
-    /// Build the key; the bool says whether `src` is endpoint `a`.
-    pub fn new(
-        src: &[u8; 16],
-        dst: &[u8; 16],
-        sport: u16,
-        dport: u16,
-        proto: u8,
-        v6: bool,
-        vlan: [u16; 2],
-    ) -> (FlowKey, bool) {
-        // the same order as comparing (address bytes, port) tuples, in a
-        // few instructions: big-endian integers order as their bytes do
-        let (s, d) = (u128::from_be_bytes(*src), u128::from_be_bytes(*dst));
-        let src_first = s < d || (s == d && sport <= dport);
-        let (a, pa, b, pb) = if src_first {
-            (*src, sport, *dst, dport)
-        } else {
-            (*dst, dport, *src, sport)
-        };
-        (
-            FlowKey {
-                a,
-                b,
-                pa,
-                pb,
-                proto,
-                v6,
-                vlan,
-            },
-            src_first,
-        )
-    }
-}
-
-#[inline(always)]
-fn fold(a: u64, b: u64) -> u64 {
-    let m = (a as u128).wrapping_mul(b as u128);
-    (m as u64) ^ ((m >> 64) as u64)
-}
-
-impl PacketTuple<'_> {
-    /// The index hash of this packet's flow, the same for either
-    /// direction: each endpoint (address, port) is mixed alone and the two
-    /// are added.
-    #[inline(always)]
-    fn hash(&self, seed: u64) -> u64 {
-        #[inline(always)]
-        fn w(b: &[u8; 16], i: usize) -> u64 {
-            let mut x = [0u8; 8];
-            x.copy_from_slice(&b[i..i + 8]);
-            u64::from_ne_bytes(x)
-        }
-        let rest = (self.proto as u64)
-            | (self.v6 as u64) << 8
-            | (self.vlan[0] as u64) << 16
-            | (self.vlan[1] as u64) << 32;
-        hash_parts(
-            [w(self.src, 0), w(self.src, 8), self.sport as u64],
-            [w(self.dst, 0), w(self.dst, 8), self.dport as u64],
-            rest,
-            seed,
-        )
-    }
-}
-
-/// The first word of a 16-byte address holding an IPv4 address (the
-/// rest zero), computed in registers: building the 16 bytes in memory and
-/// loading words back stalls on store forwarding.
-#[inline(always)]
-fn v4_word(a: [u8; 4]) -> u64 {
-    u64::from_ne_bytes([a[0], a[1], a[2], a[3], 0, 0, 0, 0])
-}
-
-/// [`PacketTuple::hash`] over words: each endpoint's two address words and
-/// port, the protocol/family/VLAN word, the seed.
-#[inline(always)]
-fn hash_parts(src: [u64; 3], dst: [u64; 3], rest: u64, seed: u64) -> u64 {
-    #[inline(always)]
-    fn end(e: [u64; 3], seed: u64) -> u64 {
-        fold(e[0] ^ seed, e[1] ^ e[2] ^ 0x243f_6a88_85a3_08d3)
-    }
-    fold(
-        end(src, seed).wrapping_add(end(dst, seed)) ^ rest,
-        seed ^ 0x1319_8a2e_0370_7344,
-    )
-}
-
-/// An untagged IPv4 packet's flow fields and hash tag
-/// ([`FlowTable::probe_v4`]).
-#[derive(Clone, Copy, Debug)]
-pub struct V4Probe {
-    src: u32,
-    dst: u32,
-    sport: u16,
-    dport: u16,
-    proto: u8,
-    tag: u32,
-}
-
-/// Why a flow ended, as Suricata's `flow.reason`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EndReason {
-    Timeout,
-    /// evicted to stay within the flow cap
-    Forced,
-    /// end of input
-    Shutdown,
-}
-
-impl EndReason {
-    pub fn name(self) -> &'static str {
-        match self {
-            EndReason::Timeout => "timeout",
-            EndReason::Forced => "forced",
-            EndReason::Shutdown => "shutdown",
-        }
-    }
-}
-
-/// Timeout classes; each has its own LRU list.
-pub const CLASS_TCP_NEW: usize = 0;
-pub const CLASS_TCP_EST: usize = 1;
-pub const CLASS_TCP_CLOSED: usize = 2;
-pub const CLASS_NEW: usize = 3;
-pub const CLASS_EST: usize = 4;
-const N_CLASSES: usize = 5;
-
-#[derive(Clone, Copy, Debug)]
-pub struct FlowConfig {
-    pub max_flows: usize,
-    /// timeout per class, nanoseconds
-    pub timeouts_ns: [i64; N_CLASSES],
-}
-
-impl Default for FlowConfig {
-    fn default() -> Self {
-        const S: i64 = 1_000_000_000;
-        FlowConfig {
-            max_flows: 512 * 1024,
-            // Suricata's defaults: tcp new 60, est 600, closed 60;
-            // udp/other new 30, est 300
-            timeouts_ns: [60 * S, 600 * S, 60 * S, 30 * S, 300 * S],
-        }
-    }
-}
-
-/// One flow. `repr(C)` keeps the fields every packet reads in the order
-/// written, in the record's first two cache lines: the key the lookup
-/// compares, the direction, the timeout-list links and `last_ns` in the
-/// first; the counters, `track_only` and the TCP connection state (the
-/// head of [`TcpTrack`]) in the second. The reassembly streams' pointer,
-/// ids and the app-layer state follow; a flow whose bytes nobody wants
-/// reads none of them. Small on purpose (three lines with the engine's
-/// app state): every flow's record is memory the kernel zeroes on first
-/// touch, and one more record per cache line less to miss.
-#[repr(C, align(64))]
-pub struct Flow<T> {
-    pub key: FlowKey,
-    /// endpoint `a` of the key is the client
-    pub client_is_a: bool,
-    class: u8,
-    prev: u32,
-    next: u32,
-    pub last_ns: i64,
-    /// `last_ns` when the flow was last put at the front of its list: the
-    /// lists are ordered by it, and `last_ns - moved_ns < TOUCH_GRAIN_NS`
-    /// holds after every [`FlowTable::touch`].
-    moved_ns: i64,
-    /// [to server, to client]
-    pub pkts: [u64; 2],
-    pub bytes: [u64; 2],
-    /// Nothing wants this flow's bytes any more (its protocol is known and
-    /// nothing consumes transactions): track TCP state and counters only.
-    /// Set by the engine.
-    pub track_only: bool,
-    pub tcp: TcpTrack,
-    pub id: u64,
-    pub start_ns: i64,
-    pub data: T,
-}
-
-impl<T: Default> Flow<T> {
-    /// What a free slot holds.
-    fn vacant() -> Self {
-        Flow {
-            key: FlowKey::default(),
-            client_is_a: false,
-            class: 0,
-            prev: NIL,
-            next: NIL,
-            last_ns: 0,
-            moved_ns: 0,
-            pkts: [0; 2],
-            bytes: [0; 2],
-            track_only: false,
-            tcp: TcpTrack::default(),
-            id: 0,
-            start_ns: 0,
-            data: T::default(),
-        }
-    }
-}
-
-impl<T> Flow<T> {
-    pub fn client(&self) -> (&[u8; 16], u16) {
-        if self.client_is_a {
-            (&self.key.a, self.key.pa)
-        } else {
-            (&self.key.b, self.key.pb)
-        }
-    }
-    pub fn server(&self) -> (&[u8; 16], u16) {
-        if self.client_is_a {
-            (&self.key.b, self.key.pb)
-        } else {
-            (&self.key.a, self.key.pa)
-        }
-    }
-    /// Suricata's `flow.state`.
-    pub fn state_name(&self) -> &'static str {
-        if self.key.proto == 6 {
-            match self.tcp.state {
-                TcpState::None | TcpState::SynSent | TcpState::SynRecv => "new",
-                TcpState::Closed | TcpState::TimeWait => "closed",
-                _ => "established",
-            }
-        } else if self.pkts[0] > 0 && self.pkts[1] > 0 {
-            "established"
-        } else {
-            "new"
-        }
-    }
-    fn class_now(&self) -> usize {
-        if self.key.proto == 6 {
-            match self.tcp.state {
-                TcpState::None | TcpState::SynSent | TcpState::SynRecv => CLASS_TCP_NEW,
-                TcpState::Closed | TcpState::TimeWait => CLASS_TCP_CLOSED,
-                _ => CLASS_TCP_EST,
-            }
-        } else if self.pkts[0] > 0 && self.pkts[1] > 0 {
-            CLASS_EST
-        } else {
-            CLASS_NEW
-        }
-    }
-}
-
-#[inline]
-fn tag(h: u64) -> u32 {
-    (h >> 32) as u32
-}
-
 /// Result of [`FlowTable::lookup`].
 #[derive(Clone, Copy, Debug)]
 pub struct Lookup {
     pub idx: u32,
-    /// 0 = to server, 1 = to client
-    pub dir: usize,
+    pub dir: Direction,
     pub new: bool,
 }
 
@@ -592,7 +252,11 @@ impl<T: Default> FlowTable<T> {
             is_it
         })?;
         let f = &mut self.slots[idx as usize];
-        let dir = if f.client_is_a == src_is_a { 0 } else { 1 };
+        let dir = if f.client_is_a == src_is_a {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         if ts_ns > f.last_ns {
             f.last_ns = ts_ns;
         }
@@ -657,7 +321,11 @@ impl<T: Default> FlowTable<T> {
         self.push_front(idx, class);
         self.map.insert(h, idx);
         self.created += 1;
-        let dir = if client_is_a == src_is_a { 0 } else { 1 };
+        let dir = if client_is_a == src_is_a {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         Lookup {
             idx,
             dir,
@@ -814,7 +482,7 @@ mod tests {
         let l2 = t.lookup(&k2, a2, 1, false, || (), &mut ended);
         assert!(l1.new && !l2.new);
         assert_eq!(l1.idx, l2.idx);
-        assert_eq!((l1.dir, l2.dir), (0, 1));
+        assert_eq!((l1.dir, l2.dir), (Direction::ToServer, Direction::ToClient));
         assert_eq!(t.get_mut(l1.idx).client().1, 40000);
     }
 
@@ -919,7 +587,11 @@ mod tests {
                 .or_insert((l.idx, if syn_ack { !a } else { a }));
             assert_eq!(l.new, !known, "step {i}");
             assert_eq!(l.idx, idx, "step {i}");
-            assert_eq!(l.dir, if client_is_a == a { 0 } else { 1 }, "step {i}");
+            assert_eq!(
+                l.dir.index(),
+                if client_is_a == a { 0 } else { 1 },
+                "step {i}"
+            );
             assert_eq!(t.get_mut(l.idx).key, k, "step {i}");
             assert_eq!(t.get_mut(l.idx).last_ns, i, "step {i}");
         }
@@ -932,7 +604,7 @@ mod tests {
         let mut t: FlowTable<()> = FlowTable::new(FlowConfig::default());
         let (k, a) = FlowKey::new(&ip(2), &ip(1), 80, 50000, 6, false, [0; 2]);
         let l = t.lookup(&k, a, 0, true, || (), &mut |_, _| {});
-        assert_eq!(l.dir, 1);
+        assert_eq!(l.dir, Direction::ToClient);
         assert_eq!(t.get_mut(l.idx).server().1, 80);
     }
 

@@ -1,6 +1,7 @@
 //! TCP connection tracking: handshake, FIN/RST, midstream pickup, and the
 //! two reassembly streams.
 
+use crate::dir::Direction;
 use crate::stream::{Chunk, MemBudget, Stream, StreamConfig};
 
 pub const FIN: u8 = 0x01;
@@ -86,7 +87,7 @@ const HOLD_PACKETS: u32 = 16;
 /// before, the flow marked lossy.
 #[derive(Debug)]
 struct Held {
-    dir: usize,
+    dir: Direction,
     /// the highest acknowledgement among the held segments
     ack: u32,
     waited: u32,
@@ -97,7 +98,7 @@ struct Held {
 /// One segment as [`TcpTrack::on_segment`] takes it.
 #[derive(Clone, Copy)]
 struct Seg<'p> {
-    dir: usize,
+    dir: Direction,
     seq: u32,
     ack: u32,
     flags: u8,
@@ -109,7 +110,7 @@ struct Seg<'p> {
 struct Io<'a> {
     cfg: &'a StreamConfig,
     mem: &'a mut MemBudget,
-    out: &'a mut dyn FnMut(usize, Chunk<'_>),
+    out: &'a mut dyn FnMut(Direction, Chunk<'_>),
 }
 
 #[derive(Debug)]
@@ -128,7 +129,7 @@ impl TcpTrack {
     #[allow(clippy::too_many_arguments)]
     pub fn on_segment(
         &mut self,
-        dir: usize,
+        dir: Direction,
         seq: u32,
         ack: u32,
         flags: u8,
@@ -136,9 +137,8 @@ impl TcpTrack {
         pkt: u64,
         cfg: &StreamConfig,
         mem: &mut MemBudget,
-        out: &mut dyn FnMut(usize, Chunk<'_>),
+        out: &mut dyn FnMut(Direction, Chunk<'_>),
     ) {
-        let dir = dir & 1;
         self.flags[dir] |= flags;
         if flags & SYN != 0 {
             self.streams_mut()[dir].on_syn(seq);
@@ -167,7 +167,7 @@ impl TcpTrack {
             && s.flags & (ACK | SYN | RST) == ACK
             && !self.lossy
             && self.streams.as_ref().is_some_and(|st| {
-                let peer = &st[s.dir ^ 1];
+                let peer = &st[s.dir.flip()];
                 peer.is_started() && peer.acks_unseen(s.ack)
             })
     }
@@ -310,7 +310,7 @@ impl TcpTrack {
             // Once the capture has lost data of this flow (a gap was given
             // up), later holes are treated as losses at once too.
             let streams = self.streams.get_or_insert_with(Default::default);
-            if (flags & ACK != 0 && streams[dir ^ 1].acks_unseen(ack))
+            if (flags & ACK != 0 && streams[dir.flip()].acks_unseen(ack))
                 || streams[0].gaps > 0
                 || streams[1].gaps > 0
             {
@@ -324,7 +324,7 @@ impl TcpTrack {
         // a stream not allocated yet is a default one: nothing queued, so
         // a peer's ACK has nothing to act on
         if let (true, Some(streams)) = (flags & ACK != 0, self.streams.as_mut()) {
-            let other = dir ^ 1;
+            let other = dir.flip();
             streams[other].on_peer_ack(ack, cfg, mem, &mut |c| out(other, c));
         }
     }
@@ -334,10 +334,10 @@ impl TcpTrack {
     }
 
     /// Gaps the stream of direction `dir` reported (released or not).
-    pub fn gaps(&self, dir: usize) -> u32 {
+    pub fn gaps(&self, dir: Direction) -> u32 {
         match &self.streams {
-            Some(s) => s[dir & 1].gaps,
-            None => self.released_gaps[dir & 1],
+            Some(s) => s[dir].gaps,
+            None => self.released_gaps[dir],
         }
     }
 
@@ -346,9 +346,8 @@ impl TcpTrack {
     /// [`has_queued`](Self::has_queued)): then a peer's ACK has nothing to
     /// release, so only flags, the stream start (SYN) and the state change.
     #[inline]
-    pub fn on_segment_no_payload(&mut self, dir: usize, seq: u32, flags: u8) {
+    pub fn on_segment_no_payload(&mut self, dir: Direction, seq: u32, flags: u8) {
         debug_assert!(!self.has_queued());
-        let dir = dir & 1;
         self.flags[dir] |= flags;
         if flags & SYN != 0 {
             self.streams_mut()[dir].on_syn(seq);
@@ -372,8 +371,7 @@ impl TcpTrack {
     /// [`on_segment`](Self::on_segment) tracks them, without reassembly.
     /// Call [`release`](Self::release) once when switching to this.
     #[inline]
-    pub fn on_segment_state_only(&mut self, dir: usize, flags: u8, has_payload: bool) {
-        let dir = dir & 1;
+    pub fn on_segment_state_only(&mut self, dir: Direction, flags: u8, has_payload: bool) {
         self.flags[dir] |= flags;
         self.advance_state(dir, flags);
         // the state test first: it is almost always false, while whether
@@ -384,7 +382,7 @@ impl TcpTrack {
         }
     }
 
-    fn advance_state(&mut self, dir: usize, flags: u8) {
+    fn advance_state(&mut self, dir: Direction, flags: u8) {
         use TcpState::*;
         if flags & RST != 0 {
             self.rst = true;
@@ -403,7 +401,7 @@ impl TcpTrack {
             self.fin[dir] = true;
             self.state = if self.fin[0] && self.fin[1] {
                 TimeWait
-            } else if dir == 0 {
+            } else if dir == Direction::ToServer {
                 FinWait1
             } else {
                 CloseWait
@@ -428,11 +426,11 @@ impl TcpTrack {
         &mut self,
         cfg: &StreamConfig,
         mem: &mut MemBudget,
-        out: &mut dyn FnMut(usize, Chunk<'_>),
+        out: &mut dyn FnMut(Direction, Chunk<'_>),
     ) {
         self.release_held(true, &mut Io { cfg, mem, out });
         if let Some(streams) = self.streams.as_mut() {
-            for (dir, s) in streams.iter_mut().enumerate() {
+            for (dir, s) in Direction::BOTH.into_iter().zip(streams.iter_mut()) {
                 s.flush(cfg, mem, &mut |c| out(dir, c));
             }
         }
@@ -445,7 +443,7 @@ impl TcpTrack {
             mem.give(h.bytes);
         }
         if let Some(mut streams) = self.streams.take() {
-            for (dir, s) in streams.iter_mut().enumerate() {
+            for (dir, s) in Direction::BOTH.into_iter().zip(streams.iter_mut()) {
                 s.release(mem);
                 self.released_gaps[dir] = s.gaps;
             }
@@ -461,6 +459,10 @@ impl TcpTrack {
 mod tests {
     use super::*;
 
+    fn d(i: usize) -> Direction {
+        Direction::BOTH[i]
+    }
+
     /// Handshake of a client at seq 100 and a server at 500; returns the
     /// order in which (direction, bytes, packet) reached the parser.
     fn replay(segs: &[(usize, u32, u32, u8, &[u8])]) -> (Vec<(usize, Vec<u8>, u64)>, TcpTrack) {
@@ -468,18 +470,18 @@ mod tests {
         let mut mem = MemBudget::new(1 << 20);
         let mut t = TcpTrack::default();
         let mut got = Vec::new();
-        let mut sink = |d: usize, c: Chunk<'_>| match c {
-            Chunk::Data(b, pkt) => got.push((d, b.to_vec(), pkt)),
-            Chunk::Gap(n) => got.push((d, format!("gap {n}").into_bytes(), 0)),
+        let mut sink = |d: Direction, c: Chunk<'_>| match c {
+            Chunk::Data(b, pkt) => got.push((d.index(), b.to_vec(), pkt)),
+            Chunk::Gap(n) => got.push((d.index(), format!("gap {n}").into_bytes(), 0)),
         };
         let hs: [(usize, u32, u32, u8, &[u8]); 3] = [
             (0, 100, 0, SYN, b""),
             (1, 500, 101, SYN | ACK, b""),
             (0, 101, 501, ACK, b""),
         ];
-        for (n, &(d, seq, ack, fl, data)) in hs.iter().chain(segs).enumerate() {
+        for (n, &(dd, seq, ack, fl, data)) in hs.iter().chain(segs).enumerate() {
             t.on_segment(
-                d,
+                d(dd),
                 seq,
                 ack,
                 fl,
@@ -556,21 +558,21 @@ mod tests {
         let mut mem = MemBudget::new(1 << 20);
         let mut t = TcpTrack::default();
         let mut got: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-        let mut sink = |d: usize, c: Chunk<'_>| {
+        let mut sink = |d: Direction, c: Chunk<'_>| {
             if let Chunk::Data(b, _) = c {
                 got[d].extend_from_slice(b)
             }
         };
-        t.on_segment(0, 100, 0, SYN, b"", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(d(0), 100, 0, SYN, b"", 0, &cfg, &mut mem, &mut sink);
         assert_eq!(t.state, TcpState::SynSent);
-        t.on_segment(1, 500, 101, SYN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(d(1), 500, 101, SYN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
         assert_eq!(t.state, TcpState::SynRecv);
-        t.on_segment(0, 101, 501, ACK, b"", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(d(0), 101, 501, ACK, b"", 0, &cfg, &mut mem, &mut sink);
         assert_eq!(t.state, TcpState::Established);
-        t.on_segment(0, 101, 501, ACK, b"req", 0, &cfg, &mut mem, &mut sink);
-        t.on_segment(1, 501, 104, ACK, b"resp", 0, &cfg, &mut mem, &mut sink);
-        t.on_segment(0, 104, 505, FIN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
-        t.on_segment(1, 505, 105, FIN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(d(0), 101, 501, ACK, b"req", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(d(1), 501, 104, ACK, b"resp", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(d(0), 104, 505, FIN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
+        t.on_segment(d(1), 505, 105, FIN | ACK, b"", 0, &cfg, &mut mem, &mut sink);
         assert!(t.is_closed());
         assert!(!t.midstream);
         assert_eq!(got[0], b"req");
@@ -593,10 +595,10 @@ mod tests {
         ];
         for start in 0..script.len() {
             let (mut full, mut lite) = (TcpTrack::default(), TcpTrack::default());
-            for (i, &(d, f, p)) in script[start..].iter().enumerate() {
+            for (i, &(dd, f, p)) in script[start..].iter().enumerate() {
                 let seq = 100 + i as u32;
-                full.on_segment(d, seq, 1, f, p, 0, &cfg, &mut mem, &mut |_, _| {});
-                lite.on_segment_state_only(d, f, !p.is_empty());
+                full.on_segment(d(dd), seq, 1, f, p, 0, &cfg, &mut mem, &mut |_, _| {});
+                lite.on_segment_state_only(d(dd), f, !p.is_empty());
                 assert_eq!(full.state, lite.state, "from {start}, step {i}");
                 assert_eq!(full.flags, lite.flags);
                 assert_eq!(full.midstream, lite.midstream);
@@ -625,11 +627,11 @@ mod tests {
         ];
         for start in 0..script.len() {
             let (mut full, mut lite) = (TcpTrack::default(), TcpTrack::default());
-            for (i, &(d, f)) in script[start..].iter().enumerate() {
-                let seq = 1000 * (d as u32 + 1) + i as u32;
-                full.on_segment(d, seq, 7, f, b"", 0, &cfg, &mut mem, &mut |_, _| {});
+            for (i, &(dd, f)) in script[start..].iter().enumerate() {
+                let seq = 1000 * (dd as u32 + 1) + i as u32;
+                full.on_segment(d(dd), seq, 7, f, b"", 0, &cfg, &mut mem, &mut |_, _| {});
                 assert!(!lite.has_queued());
-                lite.on_segment_no_payload(d, seq, f);
+                lite.on_segment_no_payload(d(dd), seq, f);
                 assert_eq!(
                     format!("{full:?}"),
                     format!("{lite:?}"),
@@ -639,14 +641,24 @@ mod tests {
         }
         // data after the handshake is delivered the same way afterwards
         let mut t = TcpTrack::default();
-        t.on_segment_no_payload(0, 99, SYN);
-        t.on_segment_no_payload(1, 499, SYN | ACK);
+        t.on_segment_no_payload(d(0), 99, SYN);
+        t.on_segment_no_payload(d(1), 499, SYN | ACK);
         let mut got = Vec::new();
-        t.on_segment(0, 100, 500, ACK, b"hi", 0, &cfg, &mut mem, &mut |_, c| {
-            if let Chunk::Data(b, _) = c {
-                got.extend_from_slice(b)
-            }
-        });
+        t.on_segment(
+            d(0),
+            100,
+            500,
+            ACK,
+            b"hi",
+            0,
+            &cfg,
+            &mut mem,
+            &mut |_, c| {
+                if let Chunk::Data(b, _) = c {
+                    got.extend_from_slice(b)
+                }
+            },
+        );
         assert_eq!(got, b"hi");
         assert!(!t.midstream);
     }
@@ -657,11 +669,21 @@ mod tests {
         let mut mem = MemBudget::new(1 << 20);
         let mut t = TcpTrack::default();
         let mut got = Vec::new();
-        t.on_segment(0, 7777, 1, ACK, b"mid", 0, &cfg, &mut mem, &mut |_, c| {
-            if let Chunk::Data(b, _) = c {
-                got.extend_from_slice(b)
-            }
-        });
+        t.on_segment(
+            d(0),
+            7777,
+            1,
+            ACK,
+            b"mid",
+            0,
+            &cfg,
+            &mut mem,
+            &mut |_, c| {
+                if let Chunk::Data(b, _) = c {
+                    got.extend_from_slice(b)
+                }
+            },
+        );
         assert!(t.midstream);
         assert_eq!(t.state, TcpState::Established);
         assert_eq!(got, b"mid");

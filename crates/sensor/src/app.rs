@@ -198,14 +198,6 @@ struct Piece {
     ts_ns: i64,
 }
 
-fn dir_of(d: usize) -> Direction {
-    if d == 0 {
-        Direction::ToServer
-    } else {
-        Direction::ToClient
-    }
-}
-
 impl AppState {
     pub fn detected(&self) -> bool {
         self.work.as_ref().is_some_and(|w| w.parser.is_some())
@@ -237,7 +229,7 @@ impl AppState {
     pub fn on_data(
         &mut self,
         reg: &Registry,
-        d: usize,
+        d: Direction,
         data: &[u8],
         transport: Transport,
         sink: &mut Sink<'_, '_>,
@@ -271,7 +263,7 @@ impl AppState {
     pub fn on_chunk(
         &mut self,
         reg: &Registry,
-        d: usize,
+        d: Direction,
         c: reefwatch_flow::Chunk<'_>,
         sink: &mut Sink<'_, '_>,
     ) {
@@ -292,7 +284,7 @@ impl AppState {
     }
 
     /// Bytes were lost in direction `d`.
-    pub fn on_gap(&mut self, d: usize, sink: &mut Sink<'_, '_>) {
+    pub fn on_gap(&mut self, d: Direction, sink: &mut Sink<'_, '_>) {
         sink.counters.gaps += 1;
         let Some(w) = self.work.as_mut() else {
             return;
@@ -300,7 +292,7 @@ impl AppState {
         w.buf[d].clear();
         w.need[d] = 0;
         if let Some(p) = w.parser.as_mut() {
-            p.on_gap(dir_of(d), sink);
+            p.on_gap(d, sink);
         }
     }
 
@@ -318,7 +310,7 @@ impl AppWork {
         &mut self,
         proto: &mut u16,
         reg: &Registry,
-        d: usize,
+        d: Direction,
         data: &[u8],
         transport: Transport,
         sink: &mut Sink<'_, '_>,
@@ -337,7 +329,7 @@ impl AppWork {
             let bytes: &[u8] = if buffered { &self.buf[d] } else { data };
             let input = ProbeInput {
                 data: bytes,
-                dir: dir_of(d),
+                dir: d,
                 transport,
                 client_port: sink.hdr.cport,
                 server_port: sink.hdr.sport,
@@ -354,7 +346,7 @@ impl AppWork {
                     return;
                 }
                 self.parser = Some((reg.defs[id as usize].new_parser)());
-                if buffered || !self.buf[d ^ 1].is_empty() {
+                if buffered || !self.buf[d.flip()].is_empty() {
                     self.replay_pieces(d, transport, sink);
                 }
                 if !buffered {
@@ -392,7 +384,7 @@ impl AppWork {
     /// piece by piece in packet order (the other direction's first on a
     /// tie, as it was buffered first), each with its packet's number and
     /// time.
-    fn replay_pieces(&mut self, d: usize, transport: Transport, sink: &mut Sink<'_, '_>) {
+    fn replay_pieces(&mut self, d: Direction, transport: Transport, sink: &mut Sink<'_, '_>) {
         let bufs = [
             std::mem::take(&mut self.buf[0]),
             std::mem::take(&mut self.buf[1]),
@@ -409,8 +401,8 @@ impl AppWork {
             pkt: sink.hdr.pcap_cnt,
             ts_ns: sink.hdr.ts_ns,
         };
-        let mut order: Vec<(Piece, bool, usize, usize)> = Vec::new();
-        for dir in 0..2 {
+        let mut order: Vec<(Piece, bool, Direction, usize)> = Vec::new();
+        for dir in Direction::BOTH {
             let mut start = 0usize;
             for &m in &marks[dir] {
                 let end = (m.end as usize).min(bufs[dir].len());
@@ -442,14 +434,14 @@ impl AppWork {
         }
     }
 
-    fn feed(&mut self, d: usize, data: &[u8], transport: Transport, sink: &mut Sink<'_, '_>) {
+    fn feed(&mut self, d: Direction, data: &[u8], transport: Transport, sink: &mut Sink<'_, '_>) {
         if self.dead[d] {
             return;
         }
         let Some(parser) = self.parser.as_mut() else {
             return;
         };
-        let dir = dir_of(d);
+        let dir = d;
         if transport == Transport::Udp {
             if parser.parse(dir, data, sink) == ParseResult::Error {
                 sink.counters.parse_errors += 1;

@@ -5,7 +5,7 @@
 use crate::app::{AppCounters, AppState, Registry, Sink};
 use crate::eve::{set_ip, EveOut};
 use crate::eve::{write_header, FlowHdr};
-use reefwatch_applayer::Transport;
+use reefwatch_applayer::{Direction, Transport};
 use reefwatch_decode::{
     fast_ethernet_ipv4, Decoder, FastHdr, Packet, TcpInfo, IPPROTO_ICMP, IPPROTO_ICMPV6,
     IPPROTO_TCP, IPPROTO_UDP, L3,
@@ -570,7 +570,7 @@ fn on_packet(
 fn on_tracked(
     stats: &mut WorkerStats,
     f: &mut Flow<AppState>,
-    dir: usize,
+    dir: Direction,
     caplen: u64,
     tcp: Option<TcpInfo>,
     has_payload: bool,
@@ -662,7 +662,8 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
             if f.tcp.midstream {
                 st.tcp_midstream += 1;
             }
-            st.tcp_gaps += (f.tcp.gaps(0) + f.tcp.gaps(1)) as u64;
+            st.tcp_gaps +=
+                (f.tcp.gaps(Direction::ToServer) + f.tcp.gaps(Direction::ToClient)) as u64;
         }
         IPPROTO_UDP => st.flows_udp += 1,
         IPPROTO_ICMP | IPPROTO_ICMPV6 => st.flows_icmp += 1,
@@ -731,10 +732,10 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
                 js.set_bool(name, true);
             }
         }
-        if t.gaps(0) > 0 {
+        if t.gaps(Direction::ToServer) > 0 {
             js.set_bool("ts_gap", true);
         }
-        if t.gaps(1) > 0 {
+        if t.gaps(Direction::ToClient) > 0 {
             js.set_bool("tc_gap", true);
         }
         js.set_str("state", t.state.name());
