@@ -59,6 +59,7 @@ TSHARK_TO_OURS = {
     "bvlc": "bacnet",
     "bacnet": "bacnet",
     "bacapp": "bacnet",
+    "opcua": "opcua",
     "dns": "dns",
     "mdns": "dns",
     "llmnr": "dns",
@@ -132,6 +133,13 @@ EXCEPTIONS = [
      "an NTPv4 client request (0x23, frame 5) and server reply (0x24, stratum 1, refid LOCL, "
      "frame 6) whose originate timestamp equals the request's transmit timestamp "
      "5945e44a.cccc18d4; tshark decodes NTP on port 123 only (-d udp.port==63329,ntp: ntp)"),
+    ("opcua/icsnpp-opcua__pcaps__open62541_client-server_mainloop-not-localhost-non-standard-port.pcap",
+     48010, "data", "opcua",
+     "OPC UA on port 48010: HEL 'opc.tcp://...' / ACK / OPN with SecurityPolicy#None URI, "
+     "tshark decodes OPC UA only on 4840 (-d tcp.port==48010,opcua: opcua on 68 frames)"),
+    ("opcua/iti__pcaps__OPC__opc-ua-ap-method-wireshark-freeze.pcap", 12001, "data", "opcua",
+     "OPC UA on port 12001 (two connections, HEL frames 4 and 50, ACK, OPN #None, "
+     "GetEndpoints ...); -d tcp.port==12001,opcua: opcua on 24 frames"),
 ]
 
 # tshark 4.0 has no S7comm-plus dissector (it is an out-of-tree plugin), so

@@ -135,6 +135,7 @@ fn bench(c: &mut Criterion) {
         ("iec104", "iec104"),
         ("s7comm", "s7comm"),
         ("enip", "enip-cip"),
+        ("opcua", "opcua"),
     ];
     let mut g = c.benchmark_group("ot_parse");
     for (name, dir) in dirs {

@@ -320,3 +320,69 @@ fn bacnet_fixtures_match_tshark() {
         assert_eq!(r["apdu"]["object"]["instance"], 4194303);
     }
 }
+
+#[test]
+fn opcua_fixtures_one_event_per_transaction() {
+    // open62541 GetEndpoints: HEL/ACK, OPN, GetEndpoints, CLO (tshark: 7
+    // messages, CLO alone)
+    let ev = events("opcua/icsnpp-opcua__pcaps__open62541_client-server-getEndpoints.pcap");
+    let ua: Vec<&Value> = ev.iter().filter(|e| e.1 == "opcua").map(|e| &e.2).collect();
+    let kinds: Vec<&str> = ua.iter().map(|v| v["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "hello",
+            "open_secure_channel",
+            "service",
+            "close_secure_channel"
+        ]
+    );
+    let ge = &ua[2];
+    assert_eq!(ge["request"]["service"], "GetEndpointsRequest");
+    assert_eq!(ge["request"]["endpoint_url"], "opc.tcp://localhost:4840");
+    assert_eq!(ge["response"]["endpoints"].as_array().unwrap().len(), 0);
+    // the response event is the response's frame (15 in tshark)
+    assert_eq!(
+        ev.iter()
+            .find(|e| e.1 == "opcua" && e.2["id"] == 3)
+            .unwrap()
+            .0,
+        15
+    );
+
+    // python-opcua: a None channel, then Basic256Sha256: only channel facts
+    let ev = events("opcua/icsnpp-opcua__pcaps__python_opcua-client-server_encrypted.pcap");
+    let ua: Vec<&Value> = ev.iter().filter(|e| e.1 == "opcua").map(|e| &e.2).collect();
+    // the server's identity from GetEndpoints on the None channel
+    let ge = ua
+        .iter()
+        .find(|v| v["request"]["service"] == "GetEndpointsRequest")
+        .unwrap();
+    let ep = &ge["response"]["endpoints"][0];
+    assert_eq!(
+        ep["server"]["application_uri"],
+        "urn:freeopcua:python:server"
+    );
+    assert_eq!(ep["server"]["application_name"], "FreeOpcUa Python Server");
+    assert_eq!(ep["server_certificate"]["length"], 850);
+    let opn: Vec<&&Value> = ua
+        .iter()
+        .filter(|v| v["type"] == "open_secure_channel")
+        .collect();
+    assert_eq!(opn.len(), 2);
+    assert_eq!(
+        opn[1]["request"]["security_policy_uri"],
+        "http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256"
+    );
+    assert_eq!(opn[1]["request"]["sender_certificate"]["length"], 850);
+    let sec: Vec<&&Value> = ua
+        .iter()
+        .filter(|v| v["type"] == "secure_message")
+        .collect();
+    assert!(!sec.is_empty());
+    for v in sec {
+        let m = v.get("request").or(v.get("response")).unwrap();
+        assert_eq!(m["secured"], true);
+        assert!(m.get("service").is_none() && m.get("request_id").is_none());
+    }
+}
