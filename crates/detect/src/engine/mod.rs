@@ -7,14 +7,27 @@
 //! builds a new one. Nothing here allocates per packet: candidate lists,
 //! transform outputs and byte_extract values live in the worker's
 //! `Scratch`, reused.
+pub mod bufmatch;
+pub mod facts;
+pub mod transform;
+
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use reefwatch_applayer::{BufferId, Fact};
+use regex_automata::meta::Regex;
 
-use crate::compile::Compiled;
+use crate::compile::{Compiled, ProtoKey};
 use crate::keywords::buffer::Buffer;
-use crate::parse::header::{Action, AppProto};
-use crate::rule::Rule;
+use crate::keywords::flow::{BitOp, StreamSide, StreamSize};
+use crate::keywords::pcre::Pcre;
+use crate::parse::header::{Action, AppProto, Direction as HDir, IpSet, Protocol};
+use crate::rule::{BufMatch, BufferList, Condition, Rule};
+use bufmatch::Ctx;
+
+/// Most flowbits one flow holds (further sets are dropped).
+pub const MAX_FLOWBITS: usize = 128;
 
 /// Immutable compiled rules; `Arc`-shared by worker threads; swapped whole
 /// on reload.
@@ -25,6 +38,12 @@ pub struct Engine {
     wants: [bool; BufferId::COUNT],
     wants_facts: bool,
     wants_packets: bool,
+    /// Per rule, list, match: index into `regexes` (pcre only).
+    pcre_at: Vec<Vec<Vec<u32>>>,
+    /// Compiled on first use (most pcres never run), bounded size.
+    regexes: Vec<(Pcre, OnceLock<Option<Regex>>)>,
+    /// Flowbit names, interned.
+    bits: HashMap<String, u32>,
 }
 
 impl Engine {
@@ -44,29 +63,47 @@ impl Engine {
             if r.lists.iter().all(|l| l.buffer == Buffer::Payload) && r.app_proto.is_none() {
                 wants_packets = true;
             }
-            use crate::rule::Condition as C;
-            wants_facts |= r.conditions.iter().any(|c| {
-                matches!(
-                    c,
-                    C::Modbus(_)
-                        | C::Dnp3Func(_)
-                        | C::Dnp3Ind(_)
-                        | C::Dnp3Obj { .. }
-                        | C::EnipCommand(_)
-                        | C::CipService(_)
-                        | C::SslState(_)
-                        | C::SslVersion(_)
-                        | C::TlsVersion(_)
-                        | C::AppLayerEvent(_)
-                )
-            });
+            wants_facts |= has_fact_condition(r);
         }
+        let mut regexes = Vec::new();
+        let mut bits = HashMap::new();
+        let pcre_at = rules
+            .iter()
+            .map(|r| {
+                for c in &r.conditions {
+                    if let Condition::Flowbits(f) = c {
+                        for n in &f.names {
+                            let id = bits.len() as u32;
+                            bits.entry(n.clone()).or_insert(id);
+                        }
+                    }
+                }
+                r.lists
+                    .iter()
+                    .map(|l| {
+                        l.matches
+                            .iter()
+                            .map(|m| match m {
+                                BufMatch::Pcre(p) => {
+                                    regexes.push((p.clone(), OnceLock::new()));
+                                    (regexes.len() - 1) as u32
+                                }
+                                _ => u32::MAX,
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
         Engine {
             rules,
             compiled,
             wants,
             wants_facts,
             wants_packets,
+            pcre_at,
+            regexes,
+            bits,
         }
     }
 
@@ -106,9 +143,52 @@ impl Engine {
         s: &mut Scratch,
         out: &mut Vec<Alert>,
     ) {
-        // matcher: next commit (contract first, so the sensor side can build)
+        if flow.pass {
+            return;
+        }
+        let Some(proto) = transport_key(p.ip_proto) else {
+            return;
+        };
         s.candidates.clear();
-        let _ = (p, flow, out);
+        let to_server = p.to_server.unwrap_or(true);
+        let mut keys = [
+            Some(proto),
+            Some(ProtoKey::Ip),
+            p.app_proto.map(ProtoKey::App),
+        ];
+        if proto == ProtoKey::Ip {
+            keys[1] = None;
+        }
+        for k in keys.into_iter().flatten() {
+            for g in self.compiled.groups_for(k, to_server) {
+                g.candidates(Buffer::Payload, p.payload, &mut s.candidates);
+            }
+        }
+        s.candidates.sort_unstable();
+        s.candidates.dedup();
+        let cands = std::mem::take(&mut s.candidates);
+        for &ri in &cands {
+            let r = &self.rules[ri as usize];
+            // packet path: rules whose lists are all on the payload
+            if r.lists.iter().any(|l| l.buffer != Buffer::Payload) {
+                continue;
+            }
+            if r.app_proto.is_some() && r.app_proto != p.app_proto {
+                continue;
+            }
+            if !self.header_ok(r, p) || !self.conditions_ok(r, p, None, flow) {
+                continue;
+            }
+            let ok = r
+                .lists
+                .iter()
+                .enumerate()
+                .all(|(li, l)| self.list_ok(ri, li, l, p.payload, s));
+            if ok && self.fire(ri, r, p, flow, false, out) {
+                break;
+            }
+        }
+        s.candidates = cands;
     }
 
     /// App-layer rules for one transaction (called when the parser emits
@@ -121,9 +201,227 @@ impl Engine {
         s: &mut Scratch,
         out: &mut Vec<Alert>,
     ) {
+        if flow.pass {
+            return;
+        }
+        let Some(app) = p.app_proto else { return };
         s.candidates.clear();
-        let _ = (p, tx, flow, out);
+        for g in self.compiled.groups_for(ProtoKey::App(app), tx.to_server) {
+            for (id, data) in tx.buffers {
+                g.candidates(Buffer::App(*id), data, &mut s.candidates);
+            }
+            if tx.buffers.is_empty() {
+                s.candidates.extend_from_slice(&g.always);
+            }
+        }
+        s.candidates.sort_unstable();
+        s.candidates.dedup();
+        let cands = std::mem::take(&mut s.candidates);
+        for &ri in &cands {
+            let r = &self.rules[ri as usize];
+            if !r.lists.iter().any(|l| l.buffer.is_app_layer()) && !has_fact_condition(r) {
+                continue; // a packet rule: inspect_packet's
+            }
+            let mut pv = *p;
+            pv.to_server = Some(tx.to_server);
+            if !self.header_ok(r, &pv) || !self.conditions_ok(r, &pv, Some(tx), flow) {
+                continue;
+            }
+            let ok = r.lists.iter().enumerate().all(|(li, l)| match l.buffer {
+                Buffer::App(id) => tx
+                    .buffers
+                    .iter()
+                    .filter(|(b, _)| *b == id)
+                    .any(|(_, d)| self.list_ok(ri, li, l, d, s)),
+                Buffer::Payload => self.list_ok(ri, li, l, p.payload, s),
+                Buffer::Base64Data => false,
+            });
+            if ok && self.fire(ri, r, p, flow, true, out) {
+                break;
+            }
+        }
+        s.candidates = cands;
     }
+}
+
+impl Engine {
+    /// Records the match of rule `ri`: flowbit actions, pass, the alert.
+    /// True when detection stops (pass).
+    fn fire(
+        &self,
+        ri: u32,
+        r: &Rule,
+        p: &PacketView,
+        flow: &mut FlowDetect,
+        tx: bool,
+        out: &mut Vec<Alert>,
+    ) -> bool {
+        let _ = p;
+        for c in &r.conditions {
+            if let Condition::Flowbits(f) = c {
+                for n in &f.names {
+                    let Some(&id) = self.bits.get(n.as_str()) else {
+                        continue;
+                    };
+                    match f.op {
+                        BitOp::Set => flow.set(id),
+                        BitOp::Unset => flow.unset(id),
+                        BitOp::Toggle => {
+                            if flow.isset(id) {
+                                flow.unset(id)
+                            } else {
+                                flow.set(id)
+                            }
+                        }
+                        BitOp::IsSet | BitOp::IsNotSet => {}
+                    }
+                }
+            }
+        }
+        let action = r.header.action;
+        if !r.noalert && !out.iter().any(|a| a.rule == ri && a.tx == tx) {
+            out.push(Alert {
+                rule: ri,
+                action,
+                tx,
+            });
+        }
+        if action == Action::Pass {
+            flow.pass = true;
+            return true;
+        }
+        false
+    }
+
+    fn list_ok(&self, ri: u32, li: usize, l: &BufferList, data: &[u8], s: &mut Scratch) -> bool {
+        let at = &self.pcre_at[ri as usize][li];
+        let regex = |i: usize| -> Option<&Regex> {
+            let (p, cell) = self.regexes.get(*at.get(i)? as usize)?;
+            cell.get_or_init(|| bufmatch::compile_pcre(p)).as_ref()
+        };
+        if l.transforms.is_empty() {
+            let mut ctx = Ctx {
+                vars: &mut s.vars,
+                regex: &regex,
+                budget: 0,
+            };
+            return bufmatch::list_matches(&l.matches, data, &mut ctx);
+        }
+        let mut buf = std::mem::take(&mut s.xform);
+        let ok = transform::apply(&l.transforms, data, &mut buf)
+            && bufmatch::list_matches(
+                &l.matches,
+                &buf,
+                &mut Ctx {
+                    vars: &mut s.vars,
+                    regex: &regex,
+                    budget: 0,
+                },
+            );
+        s.xform = buf;
+        ok
+    }
+
+    fn header_ok(&self, r: &Rule, p: &PacketView) -> bool {
+        let h = &r.header;
+        match h.protocol {
+            Protocol::Ipv4 | Protocol::Icmpv4 if !p.src.is_ipv4() => return false,
+            Protocol::Ipv6 | Protocol::Icmpv6 if p.src.is_ipv4() => return false,
+            _ => {}
+        }
+        let ip = |set: &IpSet, a: IpAddr| match a {
+            IpAddr::V4(v) => set.contains_v4(v),
+            IpAddr::V6(v) => set.contains_v6(v),
+        };
+        let fwd = ip(&h.src, p.src)
+            && h.src_ports.contains(p.sport)
+            && ip(&h.dst, p.dst)
+            && h.dst_ports.contains(p.dport);
+        fwd || (h.direction == HDir::Both
+            && ip(&h.src, p.dst)
+            && h.src_ports.contains(p.dport)
+            && ip(&h.dst, p.src)
+            && h.dst_ports.contains(p.sport))
+    }
+
+    fn conditions_ok(
+        &self,
+        r: &Rule,
+        p: &PacketView,
+        tx: Option<&TxView>,
+        flow: &FlowDetect,
+    ) -> bool {
+        r.conditions.iter().all(|c| match c {
+            Condition::Flow(f) => {
+                (!f.to_server || p.to_server == Some(true))
+                    && (!f.to_client || p.to_server == Some(false))
+                    && (!f.established || p.established)
+                    && (!f.not_established || !p.established)
+            }
+            Condition::Flowbits(f) => {
+                let set = |n: &String| self.bits.get(n.as_str()).is_some_and(|&i| flow.isset(i));
+                match f.op {
+                    BitOp::IsSet => f.names.iter().any(set),
+                    BitOp::IsNotSet => f.names.iter().any(|n| !set(n)),
+                    _ => true,
+                }
+            }
+            Condition::Dsize(cmp) => tx.is_none() && cmp.matches(p.payload.len() as u64),
+            Condition::Flags(f) => p.tcp_flags.is_some_and(|t| f.matches(t)),
+            Condition::Itype(cmp) => p.icmp.is_some_and(|(t, _)| cmp.matches(t as u64)),
+            Condition::Icode(cmp) => p.icmp.is_some_and(|(_, c)| cmp.matches(c as u64)),
+            Condition::IpProto(cmp) => cmp.matches(p.ip_proto as u64),
+            Condition::StreamSize(ss) => stream_size_ok(ss, p),
+            Condition::Urilen { cmp, raw } => tx.is_some_and(|t| {
+                let id = if *raw {
+                    BufferId::HttpUriRaw
+                } else {
+                    BufferId::HttpUri
+                };
+                t.buffers
+                    .iter()
+                    .any(|(b, d)| *b == id && cmp.matches(d.len() as u64))
+            }),
+            other => tx.is_some_and(|t| facts::condition_ok(other, t.facts)),
+        })
+    }
+}
+
+fn stream_size_ok(ss: &StreamSize, p: &PacketView) -> bool {
+    use crate::parse::value::CmpOp;
+    let cmp = |x: u64| {
+        let v = ss.value as u64;
+        match ss.op {
+            CmpOp::Eq => x == v,
+            CmpOp::Ne => x != v,
+            CmpOp::Lt => x < v,
+            CmpOp::Le => x <= v,
+            CmpOp::Gt => x > v,
+            CmpOp::Ge => x >= v,
+            CmpOp::Range | CmpOp::NotRange => false,
+        }
+    };
+    let [to_srv, to_cli] = p.stream_bytes;
+    // server: bytes the server sent (to_client); client: the client's
+    match ss.side {
+        StreamSide::Server => cmp(to_cli),
+        StreamSide::Client => cmp(to_srv),
+        StreamSide::Both => cmp(to_srv) && cmp(to_cli),
+        StreamSide::Either => cmp(to_srv) || cmp(to_cli),
+    }
+}
+
+fn has_fact_condition(r: &Rule) -> bool {
+    r.conditions.iter().any(facts::is_fact_condition)
+}
+
+fn transport_key(ip_proto: u8) -> Option<ProtoKey> {
+    Some(match ip_proto {
+        6 => ProtoKey::Tcp,
+        17 => ProtoKey::Udp,
+        1 | 58 => ProtoKey::Icmp,
+        _ => ProtoKey::Ip,
+    })
 }
 
 /// Per-flow detection state (flowbits, flowints, pass). Small; `Default`.
@@ -145,6 +443,21 @@ impl FlowDetect {
     pub fn flowbit_count(&self) -> usize {
         self.bits.len()
     }
+    fn isset(&self, id: u32) -> bool {
+        self.bits.binary_search(&id).is_ok()
+    }
+    fn set(&mut self, id: u32) {
+        if let Err(i) = self.bits.binary_search(&id) {
+            if self.bits.len() < MAX_FLOWBITS {
+                self.bits.insert(i, id);
+            }
+        }
+    }
+    fn unset(&mut self, id: u32) {
+        if let Ok(i) = self.bits.binary_search(&id) {
+            self.bits.remove(i);
+        }
+    }
 }
 
 /// Per-worker state: threshold/detection_filter tables (bounded), scratch
@@ -152,12 +465,16 @@ impl FlowDetect {
 #[derive(Debug)]
 pub struct Scratch {
     candidates: Vec<u32>,
+    vars: [u64; 64],
+    xform: Vec<u8>,
 }
 
 impl Scratch {
     pub fn new(engine: &Engine) -> Scratch {
         Scratch {
             candidates: Vec::with_capacity(engine.rules.len().min(4096)),
+            vars: [0; 64],
+            xform: Vec::with_capacity(4096),
         }
     }
 }
