@@ -198,3 +198,94 @@ fn header_conditions_flowbits_pass() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].rule, 0);
 }
+
+#[test]
+fn tx_rules_on_buffers_and_facts() {
+    use reefwatch_applayer::{BufferId, Fact, ModbusAccess, ModbusTable};
+    use reefwatch_detect::parse::header::AppProto;
+    use reefwatch_detect::TxView;
+    let v = Vars::suricata_defaults();
+    let e = Engine::new(vec![
+        parse_rule(
+            "alert modbus any any -> any any (modbus: access write holding, address 1, value >1000; sid:10;)",
+            &v,
+            None,
+        )
+        .unwrap(),
+        parse_rule(
+            "alert http any any -> any any (http.uri; content:\"/admin\"; startswith; sid:11;)",
+            &v,
+            None,
+        )
+        .unwrap(),
+    ]);
+    let mut s = Scratch::new(&e);
+    let mut f = FlowDetect::default();
+    let mut out = Vec::new();
+    let mut p = pkt(b"");
+    p.app_proto = Some(AppProto::Modbus);
+    let write = |value| Fact::Modbus {
+        request: true,
+        function: 6,
+        subfunction: None,
+        unit: 1,
+        access: Some(ModbusAccess {
+            write: true,
+            table: ModbusTable::Holding,
+            address: 1,
+            quantity: 1,
+            value: Some(value),
+        }),
+        rw_write: None,
+    };
+    let facts = [write(999)];
+    let tx = TxView {
+        buffers: &[],
+        facts: &facts,
+        to_server: true,
+    };
+    e.inspect_tx(&p, &tx, &mut f, &mut s, &mut out);
+    assert!(out.is_empty());
+    let facts = [write(1001)];
+    let tx = TxView {
+        buffers: &[],
+        facts: &facts,
+        to_server: true,
+    };
+    e.inspect_tx(&p, &tx, &mut f, &mut s, &mut out);
+    assert_eq!(out.len(), 1);
+    assert!(out[0].tx && out[0].rule == 0);
+    out.clear();
+    p.app_proto = Some(AppProto::Http);
+    let bufs: [(BufferId, &[u8]); 2] = [
+        (BufferId::HttpUri, b"/x/admin"),
+        (BufferId::HttpUri, b"/admin/x"),
+    ];
+    let tx = TxView {
+        buffers: &bufs,
+        facts: &[],
+        to_server: true,
+    };
+    e.inspect_tx(&p, &tx, &mut f, &mut s, &mut out);
+    assert_eq!(
+        out.iter().map(|a| a.rule).collect::<Vec<_>>(),
+        vec![1],
+        "one instance matches"
+    );
+}
+
+#[test]
+fn threshold_limits_alerts_not_matches() {
+    let e = Engine::new(vec![rule(
+        "content:\"x\"; threshold: type limit, track by_src, count 2, seconds 60;",
+    )]);
+    let mut s = Scratch::new(&e);
+    let mut f = FlowDetect::default();
+    let mut n = 0;
+    for _ in 0..5 {
+        let mut out = Vec::new();
+        e.inspect_packet(&pkt(b"x"), &mut f, &mut s, &mut out);
+        n += out.len();
+    }
+    assert_eq!(n, 2);
+}

@@ -9,6 +9,7 @@
 //! `Scratch`, reused.
 pub mod bufmatch;
 pub mod facts;
+pub mod threshold;
 pub mod transform;
 
 use std::collections::HashMap;
@@ -164,8 +165,7 @@ impl Engine {
                 g.candidates(Buffer::Payload, p.payload, &mut s.candidates);
             }
         }
-        s.candidates.sort_unstable();
-        s.candidates.dedup();
+        self.order(&mut s.candidates);
         let cands = std::mem::take(&mut s.candidates);
         for &ri in &cands {
             let r = &self.rules[ri as usize];
@@ -184,7 +184,7 @@ impl Engine {
                 .iter()
                 .enumerate()
                 .all(|(li, l)| self.list_ok(ri, li, l, p.payload, s));
-            if ok && self.fire(ri, r, p, flow, false, out) {
+            if ok && self.fire(ri, p, flow, s, false, out) {
                 break;
             }
         }
@@ -214,8 +214,7 @@ impl Engine {
                 s.candidates.extend_from_slice(&g.always);
             }
         }
-        s.candidates.sort_unstable();
-        s.candidates.dedup();
+        self.order(&mut s.candidates);
         let cands = std::mem::take(&mut s.candidates);
         for &ri in &cands {
             let r = &self.rules[ri as usize];
@@ -236,7 +235,7 @@ impl Engine {
                 Buffer::Payload => self.list_ok(ri, li, l, p.payload, s),
                 Buffer::Base64Data => false,
             });
-            if ok && self.fire(ri, r, p, flow, true, out) {
+            if ok && self.fire(ri, p, flow, s, true, out) {
                 break;
             }
         }
@@ -250,13 +249,13 @@ impl Engine {
     fn fire(
         &self,
         ri: u32,
-        r: &Rule,
         p: &PacketView,
         flow: &mut FlowDetect,
+        s: &mut Scratch,
         tx: bool,
         out: &mut Vec<Alert>,
     ) -> bool {
-        let _ = p;
+        let r = &self.rules[ri as usize];
         for c in &r.conditions {
             if let Condition::Flowbits(f) = c {
                 for n in &f.names {
@@ -279,7 +278,16 @@ impl Engine {
             }
         }
         let action = r.header.action;
-        if !r.noalert && !out.iter().any(|a| a.rule == ri && a.tx == tx) {
+        let limited = match (&r.threshold, &r.detection_filter) {
+            (Some(t), _) => !s
+                .thresholds
+                .check(t, false, ri, p.src, p.dst, p.flow_id, p.ts_ns),
+            (None, Some(t)) => !s
+                .thresholds
+                .check(t, true, ri, p.src, p.dst, p.flow_id, p.ts_ns),
+            (None, None) => false,
+        };
+        if !r.noalert && !limited && !out.iter().any(|a| a.rule == ri && a.tx == tx) {
             out.push(Alert {
                 rule: ri,
                 action,
@@ -291,6 +299,21 @@ impl Engine {
             return true;
         }
         false
+    }
+
+    /// Dedups the candidates and orders them as Suricata's default
+    /// action-order: pass, drop, reject, alert; rule order within.
+    fn order(&self, c: &mut Vec<u32>) {
+        c.sort_unstable();
+        c.dedup();
+        let rank = |ri: &u32| match self.rules[*ri as usize].header.action {
+            Action::Pass => 0u8,
+            Action::Drop => 1,
+            Action::Reject | Action::RejectSrc | Action::RejectDst | Action::RejectBoth => 2,
+            Action::Alert => 3,
+        };
+        // unstable sort (no allocation) on (action rank, rule index)
+        c.sort_unstable_by_key(|ri| (rank(ri), *ri));
     }
 
     fn list_ok(&self, ri: u32, li: usize, l: &BufferList, data: &[u8], s: &mut Scratch) -> bool {
@@ -467,6 +490,7 @@ pub struct Scratch {
     candidates: Vec<u32>,
     vars: [u64; 64],
     xform: Vec<u8>,
+    thresholds: threshold::Table,
 }
 
 impl Scratch {
@@ -475,6 +499,7 @@ impl Scratch {
             candidates: Vec::with_capacity(engine.rules.len().min(4096)),
             vars: [0; 64],
             xform: Vec::with_capacity(4096),
+            thresholds: threshold::Table::default(),
         }
     }
 }
