@@ -517,7 +517,9 @@ pub struct PacketView<'a> {
     pub tcp_flags: Option<u8>,
     /// ICMP type and code.
     pub icmp: Option<(u8, u8)>,
-    /// This packet's L4 payload.
+    /// This packet's L4 payload. For ICMP, as Suricata: what follows the
+    /// 8-byte header (reefwatch-decode's ICMP payload starts after 4
+    /// bytes: skip 4 more).
     pub payload: &'a [u8],
     /// `None` when the flow direction is unknown.
     pub to_server: Option<bool>,
