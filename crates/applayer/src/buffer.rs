@@ -48,6 +48,9 @@ buffers! {
     /// The header block of a request or response.
     HttpHeader => "http.header",
     HttpHeaderRaw => "http.header.raw",
+    /// The header names of a request or response, each followed by CRLF,
+    /// the block starting with CRLF (Suricata's layout).
+    HttpHeaderNames => "http.header_names",
     /// Start line and headers of a request or response.
     HttpStart => "http.start",
     HttpRequestBody => "http.request_body",
@@ -104,6 +107,10 @@ buffers! {
     // SNMP
     SnmpCommunity => "snmp.community",
     SnmpUsm => "snmp.usm",
+    // DNP3
+    /// The application-layer data of a DNP3 fragment (link-layer CRCs
+    /// removed).
+    Dnp3Data => "dnp3.data",
     // NetBIOS name service (no Suricata keyword; named in its style)
     NbnsName => "nbns.name",
     /// The 16th byte of a NetBIOS name (its service type).

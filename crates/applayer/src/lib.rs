@@ -14,6 +14,8 @@
 //!   ([`BufferId::HttpUri`], [`BufferId::DnsQuery`], [`BufferId::TlsSni`] …,
 //!   each with its Suricata keyword in one table) as a borrowed slice, for
 //!   detection and intelligence matching without a copy;
+//! * [`EventSink::fact`] reports a typed [`Fact`] (Modbus access, DNP3
+//!   function, CIP service …) for rule keywords that are not buffers;
 //! * [`EventSink::anomaly`] flags a parsed-but-odd or malformed message; the
 //!   flow goes on.
 //!
@@ -28,12 +30,14 @@
 pub mod anomaly;
 pub mod buffer;
 pub mod bytes;
+pub mod fact;
 pub mod fuzzing;
 pub mod json;
 pub mod tx;
 
 pub use anomaly::Anomalies;
 pub use buffer::BufferId;
+pub use fact::{Fact, ModbusAccess, ModbusTable};
 pub use json::JsonBuilder;
 pub use tx::TxTable;
 
@@ -111,6 +115,12 @@ pub trait EventSink {
     /// transaction's event.
     fn buffer(&mut self, _id: BufferId, _data: &[u8]) {}
 
+    /// Report a typed fact of the transaction being parsed (a Modbus
+    /// access, a DNP3 function, …; see [`Fact`]) for rule keywords that are
+    /// not byte buffers. Called before the transaction's event, like
+    /// [`EventSink::buffer`]. Default: ignored.
+    fn fact(&mut self, _fact: Fact) {}
+
     /// Record a protocol anomaly (short snake_case name, e.g.
     /// `"modbus.invalid_length"`). Parsing continues.
     fn anomaly(&mut self, name: &'static str);
@@ -159,6 +169,7 @@ pub struct TestSink {
     /// `(event_type, json of the protocol object)`
     pub events: Vec<(String, String)>,
     pub buffers: Vec<(BufferId, Vec<u8>)>,
+    pub facts: Vec<Fact>,
     pub anomalies: Vec<String>,
 }
 
@@ -178,6 +189,9 @@ impl EventSink for TestSink {
     }
     fn buffer(&mut self, id: BufferId, data: &[u8]) {
         self.buffers.push((id, data.to_vec()));
+    }
+    fn fact(&mut self, fact: Fact) {
+        self.facts.push(fact);
     }
     fn anomaly(&mut self, name: &'static str) {
         self.anomalies.push(name.to_string());

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use crate::keywords::buffer::Buffer;
+use crate::keywords::buffer::{Buffer, BufferId};
 use crate::keywords::content::Content;
 use crate::parse::header::{AppProto, Direction, Protocol};
 use crate::rule::{BufMatch, Rule};
@@ -68,7 +68,7 @@ pub fn group_of(rule: &Rule) -> GroupKey {
 /// Prefilter priority of a buffer (higher is preferred).
 pub fn buffer_priority(b: Buffer) -> u8 {
     match b {
-        Buffer::HttpMethod | Buffer::HttpStatCode | Buffer::HttpProtocol => 1,
+        Buffer::App(BufferId::HttpMethod | BufferId::HttpStatCode | BufferId::HttpProtocol) => 1,
         _ => 2,
     }
 }
@@ -275,7 +275,7 @@ mod tests {
         let r = rule("alert http any any -> any any (http.method; content:\"POSTING\"; http.uri; content:\"/a.php\"; sid:1;)");
         assert_eq!(
             r.lists[choose_fast_pattern(&r).unwrap().0].buffer,
-            Buffer::HttpUri
+            Buffer::App(BufferId::HttpUri)
         );
         let r = rule("alert tcp any any -> any any (content:\"ab\"; content:\"abcd\"; content:\"wxyz\"; sid:2;)");
         assert_eq!(choose_fast_pattern(&r), Some((0, 1)));
@@ -312,7 +312,7 @@ mod tests {
         assert_eq!(out, vec![1, 3]);
         out.clear();
         for g in c.groups_for(ProtoKey::App(AppProto::Http), true) {
-            g.candidates(Buffer::HttpUri, b"/y/x.ph", &mut out);
+            g.candidates(Buffer::App(BufferId::HttpUri), b"/y/x.ph", &mut out);
         }
         assert_eq!(out, vec![4]); // the slice "x.ph" is the fast pattern
         assert_eq!(c.pattern_count(), 4);

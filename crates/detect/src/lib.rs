@@ -6,7 +6,7 @@
 //! protocol and direction, Suricata's fast-pattern choice, one
 //! aho-corasick prefilter per (group, buffer)).
 //!
-//! Design for the sensor (the matcher is the next step): the engine is fed
+//! The matcher is [`engine`] ([`Engine`], contract in DETECT-API.md): it is fed
 //! what the sensor already has — packets (their payload is
 //! [`keywords::buffer::Buffer::Payload`]), reassembled stream chunks (the
 //! same buffer for stream rules), and the sticky buffers the app-layer
@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod compile;
+pub mod engine;
 pub mod error;
 pub mod keywords;
 pub mod load;
@@ -25,6 +26,7 @@ pub mod parse;
 pub mod rule;
 pub mod vars;
 
+pub use engine::{Alert, Engine, FlowDetect, PacketView, Scratch, TxView};
 pub use error::{ErrorKind, ParseError};
 pub use load::{RuleSet, Skipped};
 pub use parse::options::parse_rule;

@@ -3,7 +3,7 @@
 //! lines, and all of ET Open when ../shared is present.
 use std::path::{Path, PathBuf};
 
-use reefwatch_detect::keywords::buffer::{Buffer, Transform};
+use reefwatch_detect::keywords::buffer::{Buffer, BufferId, Transform};
 use reefwatch_detect::keywords::content::{FastPattern, Num};
 use reefwatch_detect::keywords::ics::{ModbusFunction, ModbusTable};
 use reefwatch_detect::load::logical_lines;
@@ -115,7 +115,7 @@ fn keywords_absent_from_et() {
         None,
     )
     .unwrap();
-    assert_eq!(r.lists[0].buffer, Buffer::TlsCertFingerprint);
+    assert_eq!(r.lists[0].buffer, Buffer::App(BufferId::TlsCertFingerprint));
     let r = parse_rule(
         "alert http any any -> any any (http.host; to_lowercase; content:\"example.com\"; sid:2;)",
         &v,
@@ -251,7 +251,7 @@ fn et_rule_parsed_byte_exact() {
     let l = dot
         .lists
         .iter()
-        .find(|l| l.buffer == Buffer::DnsQuery)
+        .find(|l| l.buffer == Buffer::App(BufferId::DnsQuery))
         .unwrap();
     assert!(l
         .matches
@@ -260,14 +260,12 @@ fn et_rule_parsed_byte_exact() {
     assert_eq!(dot.app_proto, Some(AppProto::Dns));
 
     // fast_pattern and bsize on a sticky buffer
-    assert!(set
-        .rules
-        .iter()
-        .any(|r| r.lists.iter().any(|l| l.buffer == Buffer::HttpUri
-            && l.matches.iter().any(|m| matches!(m, BufMatch::Bsize(_)))
-            && l.matches.iter().any(
-                |m| matches!(m, BufMatch::Content(c) if c.fast_pattern == Some(FastPattern::Yes))
-            ))));
+    assert!(set.rules.iter().any(|r| r.lists.iter().any(|l| l.buffer
+        == Buffer::App(BufferId::HttpUri)
+        && l.matches.iter().any(|m| matches!(m, BufMatch::Bsize(_)))
+        && l.matches.iter().any(
+            |m| matches!(m, BufMatch::Content(c) if c.fast_pattern == Some(FastPattern::Yes))
+        ))));
 }
 
 #[test]
@@ -296,7 +294,7 @@ fn ics_keyword_rules_load() {
     assert_eq!(by_sid(9100039).conditions[0], Condition::Dnp3Ind(0x3000));
     assert_eq!(by_sid(9100060).conditions[0], Condition::EnipCommand(99));
     let r = by_sid(9100043);
-    assert_eq!(r.lists[0].buffer, Buffer::Dnp3Data);
+    assert_eq!(r.lists[0].buffer, Buffer::App(BufferId::Dnp3Data));
 }
 
 #[test]

@@ -1,184 +1,143 @@
 //! Inspection buffers (Suricata's sticky buffers and their legacy content
 //! modifiers) and transforms.
 use crate::error::{ErrorKind, ParseError, Result};
+use crate::parse::header::AppProto;
 use crate::parse::value::{strip_quotes, unescape_string};
+pub use reefwatch_applayer::BufferId;
 
 /// The buffer a list of matches inspects.
 ///
 /// `Payload` is the packet payload or the reassembled stream (Suricata's
-/// `pmatch` list); every other variant is a sticky buffer filled by an
-/// application-layer parser (or, for `Base64Data`, by `base64_decode`).
+/// `pmatch` list); `Base64Data` is what `base64_decode` produced; every
+/// other buffer is a sticky buffer an application-layer parser exposes,
+/// by its one typed id ([`BufferId`], whose table holds Suricata's
+/// keyword names). Only the legacy spellings live here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Buffer {
     Payload,
-    HttpUri,
-    HttpUriRaw,
-    HttpMethod,
-    HttpHeader,
-    HttpHeaderRaw,
-    HttpCookie,
-    HttpUserAgent,
-    HttpHost,
-    HttpHostRaw,
-    HttpRequestBody,
-    /// `file_data` / `file.data`, and `http.response_body` /
-    /// `http_server_body` (Suricata sets the file_data list for those).
-    FileData,
-    HttpStatCode,
-    HttpStatMsg,
-    HttpContentType,
-    HttpContentLen,
-    HttpReferer,
-    HttpHeaderNames,
-    HttpRequestLine,
-    HttpResponseLine,
-    HttpStart,
-    HttpProtocol,
-    HttpLocation,
-    HttpServer,
-    HttpAccept,
-    HttpAcceptEnc,
-    HttpAcceptLang,
-    HttpConnection,
-    DnsQuery,
-    TlsSni,
-    TlsCertSubject,
-    TlsCertIssuer,
-    TlsCertSerial,
-    TlsCertFingerprint,
-    TlsCerts,
-    Ja3Hash,
-    Ja3String,
-    Ja3sHash,
-    Ja3sString,
-    SshProto,
-    SshSoftware,
-    Dnp3Data,
     Base64Data,
+    App(BufferId),
 }
 
-/// Sticky buffer names, current and legacy, with their buffer.
-const STICKY: &[(&str, Buffer)] = &[
-    ("http.uri", Buffer::HttpUri),
-    ("http.uri.raw", Buffer::HttpUriRaw),
-    ("http.method", Buffer::HttpMethod),
-    ("http.header", Buffer::HttpHeader),
-    ("http.header.raw", Buffer::HttpHeaderRaw),
-    ("http.cookie", Buffer::HttpCookie),
-    ("http.user_agent", Buffer::HttpUserAgent),
-    ("http.host", Buffer::HttpHost),
-    ("http.host.raw", Buffer::HttpHostRaw),
-    ("http.request_body", Buffer::HttpRequestBody),
-    ("http_request_body", Buffer::HttpRequestBody),
-    ("file_data", Buffer::FileData),
-    ("file.data", Buffer::FileData),
-    ("http.response_body", Buffer::FileData),
-    ("http_response_body", Buffer::FileData),
-    ("http.stat_code", Buffer::HttpStatCode),
-    ("http.stat_msg", Buffer::HttpStatMsg),
-    ("http.content_type", Buffer::HttpContentType),
-    ("http_content_type", Buffer::HttpContentType),
-    ("http.content_len", Buffer::HttpContentLen),
-    ("http_content_len", Buffer::HttpContentLen),
-    ("http.referer", Buffer::HttpReferer),
-    ("http_referer", Buffer::HttpReferer),
-    ("http.header_names", Buffer::HttpHeaderNames),
-    ("http_header_names", Buffer::HttpHeaderNames),
-    ("http.request_line", Buffer::HttpRequestLine),
-    ("http_request_line", Buffer::HttpRequestLine),
-    ("http.response_line", Buffer::HttpResponseLine),
-    ("http_response_line", Buffer::HttpResponseLine),
-    ("http.start", Buffer::HttpStart),
-    ("http_start", Buffer::HttpStart),
-    ("http.protocol", Buffer::HttpProtocol),
-    ("http_protocol", Buffer::HttpProtocol),
-    ("http.location", Buffer::HttpLocation),
-    ("http_location", Buffer::HttpLocation),
-    ("http.server", Buffer::HttpServer),
-    ("http_server", Buffer::HttpServer),
-    ("http.accept", Buffer::HttpAccept),
-    ("http_accept", Buffer::HttpAccept),
-    ("http.accept_enc", Buffer::HttpAcceptEnc),
-    ("http_accept_enc", Buffer::HttpAcceptEnc),
-    ("http.accept_lang", Buffer::HttpAcceptLang),
-    ("http_accept_lang", Buffer::HttpAcceptLang),
-    ("http.connection", Buffer::HttpConnection),
-    ("http_connection", Buffer::HttpConnection),
-    ("dns.query", Buffer::DnsQuery),
-    ("dns_query", Buffer::DnsQuery),
-    ("tls.sni", Buffer::TlsSni),
-    ("tls_sni", Buffer::TlsSni),
-    ("tls.cert_subject", Buffer::TlsCertSubject),
-    ("tls_cert_subject", Buffer::TlsCertSubject),
-    ("tls.cert_issuer", Buffer::TlsCertIssuer),
-    ("tls_cert_issuer", Buffer::TlsCertIssuer),
-    ("tls.cert_serial", Buffer::TlsCertSerial),
-    ("tls_cert_serial", Buffer::TlsCertSerial),
-    ("tls.cert_fingerprint", Buffer::TlsCertFingerprint),
-    ("tls_cert_fingerprint", Buffer::TlsCertFingerprint),
-    ("tls.certs", Buffer::TlsCerts),
-    ("ja3.hash", Buffer::Ja3Hash),
-    ("ja3_hash", Buffer::Ja3Hash),
-    ("ja3.string", Buffer::Ja3String),
-    ("ja3_string", Buffer::Ja3String),
-    ("ja3s.hash", Buffer::Ja3sHash),
-    ("ja3s_hash", Buffer::Ja3sHash),
-    ("ja3s.string", Buffer::Ja3sString),
-    ("ja3s_string", Buffer::Ja3sString),
-    ("ssh.proto", Buffer::SshProto),
-    ("ssh_proto", Buffer::SshProto),
-    ("ssh.software", Buffer::SshSoftware),
-    ("ssh_software", Buffer::SshSoftware),
-    ("dnp3.data", Buffer::Dnp3Data),
-    ("dnp3_data", Buffer::Dnp3Data),
-    ("base64_data", Buffer::Base64Data),
+/// Sticky-buffer spellings that are not a [`BufferId`] keyword: the
+/// underscore forms of Suricata 5/6 and the names Suricata maps to another
+/// list (`http.response_body` and `http_response_body` are the file_data
+/// list, as `file_data` is).
+const ALIASES: &[(&str, BufferId)] = &[
+    ("http_request_body", BufferId::HttpRequestBody),
+    ("file_data", BufferId::FileData),
+    ("http.response_body", BufferId::FileData),
+    ("http_response_body", BufferId::FileData),
+    ("http_content_type", BufferId::HttpContentType),
+    ("http_content_len", BufferId::HttpContentLen),
+    ("http_referer", BufferId::HttpReferer),
+    ("http_header_names", BufferId::HttpHeaderNames),
+    ("http_request_line", BufferId::HttpRequestLine),
+    ("http_response_line", BufferId::HttpResponseLine),
+    ("http_start", BufferId::HttpStart),
+    ("http_protocol", BufferId::HttpProtocol),
+    ("http_location", BufferId::HttpLocation),
+    ("http_server", BufferId::HttpServer),
+    ("http_accept", BufferId::HttpAccept),
+    ("http_accept_enc", BufferId::HttpAcceptEnc),
+    ("http_accept_lang", BufferId::HttpAcceptLang),
+    ("http_connection", BufferId::HttpConnection),
+    ("dns_query", BufferId::DnsQuery),
+    ("tls_sni", BufferId::TlsSni),
+    ("tls_cert_subject", BufferId::TlsCertSubject),
+    ("tls_cert_issuer", BufferId::TlsCertIssuer),
+    ("tls_cert_serial", BufferId::TlsCertSerial),
+    ("tls_cert_fingerprint", BufferId::TlsCertFingerprint),
+    ("ja3_hash", BufferId::Ja3Hash),
+    ("ja3_string", BufferId::Ja3String),
+    ("ja3s_hash", BufferId::Ja3sHash),
+    ("ja3s_string", BufferId::Ja3sString),
+    ("ssh_proto", BufferId::SshProto),
+    ("ssh_software", BufferId::SshSoftware),
+    ("dnp3_data", BufferId::Dnp3Data),
 ];
 
 /// Legacy content modifiers: `content:"x"; http_uri;` moves the previous
 /// content into the buffer.
-const LEGACY: &[(&str, Buffer)] = &[
-    ("http_uri", Buffer::HttpUri),
-    ("http_raw_uri", Buffer::HttpUriRaw),
-    ("http_method", Buffer::HttpMethod),
-    ("http_header", Buffer::HttpHeader),
-    ("http_raw_header", Buffer::HttpHeaderRaw),
-    ("http_cookie", Buffer::HttpCookie),
-    ("http_user_agent", Buffer::HttpUserAgent),
-    ("http_host", Buffer::HttpHost),
-    ("http_raw_host", Buffer::HttpHostRaw),
-    ("http_client_body", Buffer::HttpRequestBody),
-    ("http_server_body", Buffer::FileData),
-    ("http_stat_code", Buffer::HttpStatCode),
-    ("http_stat_msg", Buffer::HttpStatMsg),
+const LEGACY: &[(&str, BufferId)] = &[
+    ("http_uri", BufferId::HttpUri),
+    ("http_raw_uri", BufferId::HttpUriRaw),
+    ("http_method", BufferId::HttpMethod),
+    ("http_header", BufferId::HttpHeader),
+    ("http_raw_header", BufferId::HttpHeaderRaw),
+    ("http_cookie", BufferId::HttpCookie),
+    ("http_user_agent", BufferId::HttpUserAgent),
+    ("http_host", BufferId::HttpHost),
+    ("http_raw_host", BufferId::HttpHostRaw),
+    ("http_client_body", BufferId::HttpRequestBody),
+    ("http_server_body", BufferId::FileData),
+    ("http_stat_code", BufferId::HttpStatCode),
+    ("http_stat_msg", BufferId::HttpStatMsg),
 ];
 
 impl Buffer {
     /// The buffer a sticky-buffer keyword selects.
     pub fn sticky(name: &str) -> Option<Buffer> {
-        STICKY.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+        if name == "base64_data" {
+            return Some(Buffer::Base64Data);
+        }
+        // http.response_body is a BufferId of its own (the HTTP parser
+        // exposes it), but rules inspect it as the file_data list
+        if let Some((_, id)) = ALIASES.iter().find(|(n, _)| *n == name) {
+            return Some(Buffer::App(*id));
+        }
+        BufferId::from_name(name).map(Buffer::App)
     }
     /// The buffer a legacy content modifier moves the previous content to.
     pub fn legacy_modifier(name: &str) -> Option<Buffer> {
-        LEGACY.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+        LEGACY
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| Buffer::App(*b))
     }
     /// Suricata's canonical name of the buffer.
     pub fn name(self) -> &'static str {
-        if self == Buffer::Payload {
-            return "payload";
+        match self {
+            Buffer::Payload => "payload",
+            Buffer::Base64Data => "base64_data",
+            Buffer::App(id) => id.name(),
         }
-        STICKY
-            .iter()
-            .find(|(n, b)| *b == self && n.contains('.'))
-            .or_else(|| STICKY.iter().find(|(_, b)| *b == self))
-            .map_or("?", |(n, _)| n)
+    }
+    /// The app-layer id, if this is a sticky buffer.
+    pub fn app(self) -> Option<BufferId> {
+        match self {
+            Buffer::App(id) => Some(id),
+            _ => None,
+        }
     }
     /// Whether the buffer comes from the HTTP parser.
     pub fn is_http(self) -> bool {
-        self.name().starts_with("http") || self == Buffer::FileData
+        self.name().starts_with("http.") || self == Buffer::App(BufferId::FileData)
     }
     /// Whether the buffer is filled per transaction by an app-layer parser.
     pub fn is_app_layer(self) -> bool {
-        !matches!(self, Buffer::Payload | Buffer::Base64Data)
+        matches!(self, Buffer::App(_))
+    }
+    /// The application protocol whose parser fills the buffer (`None`
+    /// for the payload, base64_data and the protocol-neutral `file.*`).
+    pub fn proto(self) -> Option<AppProto> {
+        let Buffer::App(id) = self else { return None };
+        let name = id.name();
+        let family = name.split('.').next().unwrap_or("");
+        Some(match family {
+            "http" => AppProto::Http,
+            "dns" => AppProto::Dns,
+            "tls" | "ja3" | "ja3s" | "ja4" => AppProto::Tls,
+            "ssh" => AppProto::Ssh,
+            "dhcp" => AppProto::Dhcp,
+            "ftp" => AppProto::Ftp,
+            "smb" => AppProto::Smb,
+            "rdp" => AppProto::Rdp,
+            "snmp" => AppProto::Snmp,
+            "dnp3" => AppProto::Dnp3,
+            "telnet" => AppProto::Telnet,
+            _ => return None,
+        })
     }
 }
 
@@ -264,18 +223,34 @@ mod tests {
 
     #[test]
     fn sticky_and_legacy_names() {
-        assert_eq!(Buffer::sticky("http.uri"), Some(Buffer::HttpUri));
-        assert_eq!(Buffer::sticky("dns_query"), Some(Buffer::DnsQuery));
+        let app = Buffer::App;
+        assert_eq!(Buffer::sticky("http.uri"), Some(app(BufferId::HttpUri)));
+        assert_eq!(Buffer::sticky("dns_query"), Some(app(BufferId::DnsQuery)));
         assert_eq!(Buffer::sticky("file.data"), Buffer::sticky("file_data"));
+        assert_eq!(
+            Buffer::sticky("http.response_body"),
+            Buffer::sticky("file_data")
+        );
+        assert_eq!(Buffer::sticky("dnp3.data"), Buffer::sticky("dnp3_data"));
+        assert_eq!(Buffer::sticky("base64_data"), Some(Buffer::Base64Data));
         assert_eq!(Buffer::sticky("http_uri"), None);
-        assert_eq!(Buffer::legacy_modifier("http_uri"), Some(Buffer::HttpUri));
+        assert_eq!(
+            Buffer::legacy_modifier("http_uri"),
+            Some(app(BufferId::HttpUri))
+        );
         assert_eq!(
             Buffer::legacy_modifier("http_client_body"),
-            Some(Buffer::HttpRequestBody)
+            Some(app(BufferId::HttpRequestBody))
         );
-        assert_eq!(Buffer::HttpUri.name(), "http.uri");
-        assert_eq!(Buffer::TlsCerts.name(), "tls.certs");
-        assert!(Buffer::HttpCookie.is_http() && !Buffer::DnsQuery.is_http());
+        assert_eq!(app(BufferId::HttpUri).name(), "http.uri");
+        assert_eq!(app(BufferId::TlsCerts).name(), "tls.certs");
+        assert!(app(BufferId::HttpCookie).is_http() && !app(BufferId::DnsQuery).is_http());
+        assert_eq!(app(BufferId::Ja3Hash).proto(), Some(AppProto::Tls));
+        assert_eq!(app(BufferId::FileName).proto(), None);
+        // every alias names an id whose protocol agrees with the spelling
+        for (n, id) in ALIASES {
+            assert_eq!(Buffer::sticky(n), Some(app(*id)), "{n}");
+        }
     }
 
     #[test]

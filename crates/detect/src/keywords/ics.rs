@@ -20,13 +20,8 @@ pub enum ModbusFunction {
     Category(ModbusCategory),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ModbusTable {
-    Discretes,
-    Coils,
-    Input,
-    Holding,
-}
+/// The Modbus tables: the app-layer's one definition.
+pub use reefwatch_applayer::ModbusTable;
 
 /// `modbus:` — `function <code|category>[, subfunction <n>]`, `access
 /// <read|write> [<table>][, address <v>][, value <v>]`, `unit <v>`

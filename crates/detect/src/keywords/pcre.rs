@@ -18,7 +18,7 @@
 use regex_automata::util::syntax;
 
 use crate::error::{ErrorKind, ParseError, Result};
-use crate::keywords::buffer::Buffer;
+use crate::keywords::buffer::{Buffer, BufferId};
 use crate::parse::value::negated_quoted;
 
 /// Longest regex text accepted.
@@ -94,19 +94,19 @@ impl Pcre {
                 'E' => p.flags.dollar_endonly = true,
                 'G' => p.flags.ungreedy = true,
                 'R' => p.relative = true,
-                'U' => buf(Buffer::HttpUri)?,
-                'I' => buf(Buffer::HttpUriRaw)?,
-                'P' => buf(Buffer::HttpRequestBody)?,
-                'Q' => buf(Buffer::FileData)?,
-                'H' => buf(Buffer::HttpHeader)?,
-                'D' => buf(Buffer::HttpHeaderRaw)?,
-                'M' => buf(Buffer::HttpMethod)?,
-                'C' => buf(Buffer::HttpCookie)?,
-                'S' => buf(Buffer::HttpStatCode)?,
-                'Y' => buf(Buffer::HttpStatMsg)?,
-                'V' => buf(Buffer::HttpUserAgent)?,
-                'W' => buf(Buffer::HttpHost)?,
-                'Z' => buf(Buffer::HttpHostRaw)?,
+                'U' => buf(Buffer::App(BufferId::HttpUri))?,
+                'I' => buf(Buffer::App(BufferId::HttpUriRaw))?,
+                'P' => buf(Buffer::App(BufferId::HttpRequestBody))?,
+                'Q' => buf(Buffer::App(BufferId::FileData))?,
+                'H' => buf(Buffer::App(BufferId::HttpHeader))?,
+                'D' => buf(Buffer::App(BufferId::HttpHeaderRaw))?,
+                'M' => buf(Buffer::App(BufferId::HttpMethod))?,
+                'C' => buf(Buffer::App(BufferId::HttpCookie))?,
+                'S' => buf(Buffer::App(BufferId::HttpStatCode))?,
+                'Y' => buf(Buffer::App(BufferId::HttpStatMsg))?,
+                'V' => buf(Buffer::App(BufferId::HttpUserAgent))?,
+                'W' => buf(Buffer::App(BufferId::HttpHost))?,
+                'Z' => buf(Buffer::App(BufferId::HttpHostRaw))?,
                 'B' => p.rawbytes = true,
                 'O' => p.no_limits = true,
                 c => return Err(ParseError::new(format!("unknown pcre flag '{c}'"))),
@@ -367,7 +367,7 @@ mod tests {
         let p = Pcre::parse(r#""/^\/[a-z]{4}\.php$/Ui""#).unwrap();
         assert_eq!(p.pattern, r"^\/[a-z]{4}\.php$");
         assert!(p.flags.caseless && !p.relative && !p.negated);
-        assert_eq!(p.buffer, Some(Buffer::HttpUri));
+        assert_eq!(p.buffer, Some(Buffer::App(BufferId::HttpUri)));
         let p = Pcre::parse(r#"!"/a.b/smR""#).unwrap();
         assert!(p.negated && p.relative && p.flags.dotall && p.flags.multiline);
         assert_eq!(p.buffer, None);

@@ -44,28 +44,6 @@ const CONTENT_MODIFIERS: &[&str] = &[
     "rawbytes",
 ];
 
-/// The application protocol a buffer or keyword belongs to.
-fn buffer_proto(b: Buffer) -> Option<AppProto> {
-    use Buffer as B;
-    Some(match b {
-        B::Payload | B::Base64Data | B::FileData => return None,
-        B::DnsQuery => AppProto::Dns,
-        B::TlsSni
-        | B::TlsCertSubject
-        | B::TlsCertIssuer
-        | B::TlsCertSerial
-        | B::TlsCertFingerprint
-        | B::TlsCerts
-        | B::Ja3Hash
-        | B::Ja3String
-        | B::Ja3sHash
-        | B::Ja3sString => AppProto::Tls,
-        B::SshProto | B::SshSoftware => AppProto::Ssh,
-        B::Dnp3Data => AppProto::Dnp3,
-        _ => AppProto::Http,
-    })
-}
-
 fn same_family(a: AppProto, b: AppProto) -> bool {
     let fam = |p| match p {
         AppProto::Http1 | AppProto::Http2 => AppProto::Http,
@@ -160,7 +138,7 @@ impl Builder<'_> {
 
         if let Some(b) = Buffer::sticky(name) {
             no_val()?;
-            if let Some(p) = buffer_proto(b) {
+            if let Some(p) = b.proto() {
                 self.need_proto(p)?;
             }
             self.cur = Some(self.list_for(b));
@@ -502,7 +480,7 @@ impl Builder<'_> {
                 "rawbytes cannot be used with an http buffer",
             ));
         }
-        if let Some(p) = buffer_proto(b) {
+        if let Some(p) = b.proto() {
             self.need_proto(p)?;
         }
         let to = self.list_for(b);
@@ -583,6 +561,7 @@ pub fn parse_rule(text: &str, vars: &Vars, classes: Option<&Classifications>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keywords::buffer::BufferId;
     use crate::keywords::content::Num;
 
     fn p(s: &str) -> Result<Rule> {
@@ -603,9 +582,9 @@ mod tests {
         assert_eq!(
             contents(&r),
             vec![
-                (Buffer::HttpMethod, b"GET".to_vec()),
-                (Buffer::HttpUri, b"/a".to_vec()),
-                (Buffer::HttpUri, b"b".to_vec()),
+                (Buffer::App(BufferId::HttpMethod), b"GET".to_vec()),
+                (Buffer::App(BufferId::HttpUri), b"/a".to_vec()),
+                (Buffer::App(BufferId::HttpUri), b"b".to_vec()),
             ]
         );
         let (_, b) = r.contents().nth(2).unwrap();
@@ -620,7 +599,7 @@ mod tests {
     fn sticky_buffers_continue_their_list() {
         let r = p("http.uri; content:\"a\"; http.header; content:\"b\"; http.uri; content:\"c\"; distance:0;").unwrap();
         assert_eq!(r.lists.len(), 2);
-        assert_eq!(r.lists[0].buffer, Buffer::HttpUri);
+        assert_eq!(r.lists[0].buffer, Buffer::App(BufferId::HttpUri));
         assert_eq!(r.lists[0].matches.len(), 2);
         // payload keywords after a sticky buffer go to it
         let r = p(
@@ -628,7 +607,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.lists.len(), 1);
-        assert_eq!(r.lists[0].buffer, Buffer::FileData);
+        assert_eq!(r.lists[0].buffer, Buffer::App(BufferId::FileData));
         assert_eq!(r.lists[0].matches.len(), 4);
         assert!(p("bsize:5;").is_err()); // bsize needs a sticky buffer
     }
@@ -639,7 +618,7 @@ mod tests {
         let l = r
             .lists
             .iter()
-            .find(|l| l.buffer == Buffer::HttpUri)
+            .find(|l| l.buffer == Buffer::App(BufferId::HttpUri))
             .unwrap();
         assert!(matches!(l.matches[0], BufMatch::Pcre(_)));
         assert!(p("http.header; pcre:\"/a/U\";").is_err());
