@@ -24,6 +24,8 @@ pub mod enip;
 #[doc(hidden)]
 pub mod feed;
 pub mod iec104;
+pub mod iso;
+
 pub mod modbus;
 pub mod s7comm;
 
