@@ -424,8 +424,8 @@ mod tests {
             })
         );
         // cut inside the DT: what is there, and the announced total
-        assert_eq!(first_data(&both[..21]).unwrap().data, &[0x0d]);
-        assert_eq!(first_data(&both[..21]).unwrap().total, 3);
+        assert_eq!(first_data(&both[..27]).unwrap().data, &[0x0d]);
+        assert_eq!(first_data(&both[..27]).unwrap().total, 3);
         assert_eq!(first_data(&dt[..5]), Err(ProbeResult::NeedMore));
         assert_eq!(first_data(b"GET /"), Err(ProbeResult::NoMatch));
         // reserved octet not 0
