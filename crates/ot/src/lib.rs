@@ -9,6 +9,7 @@
 //! | S7comm, S7comm-plus (TPKT/COTP) | `s7comm` | TCP | 102 |
 //! | EtherNet/IP + CIP | `enip` | TCP, UDP | 44818 |
 //! | BACnet/IP | `bacnet` | UDP | 47808 |
+//! | IEC 61850 MMS (TPKT/COTP/session/presentation/ACSE) | `mms` | TCP | 102 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -25,6 +26,7 @@ pub mod enip;
 pub mod feed;
 pub mod iec104;
 pub mod iso;
+pub mod mms;
 
 pub mod modbus;
 pub mod s7comm;
@@ -39,6 +41,7 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     s7comm::PROTOCOL,
     enip::PROTOCOL,
     bacnet::PROTOCOL,
+    mms::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.

@@ -197,10 +197,7 @@ pub struct Iter<'a> {
 
 impl<'a> Iter<'a> {
     pub fn new(b: &'a [u8]) -> Self {
-        Iter {
-            rest: b,
-            err: None,
-        }
+        Iter { rest: b, err: None }
     }
     pub fn error(&self) -> Option<BerError> {
         self.err
@@ -260,13 +257,19 @@ mod tests {
         assert_eq!(read(&[0x30]), Err(BerError::Truncated));
         assert_eq!(read(&[0x30, 0x05, 0x00]), Err(BerError::Truncated));
         assert_eq!(read(&[0x30, 0x80, 0x00, 0x00]), Err(BerError::Indefinite));
-        assert_eq!(read(&[0x30, 0x85, 1, 2, 3, 4, 5]), Err(BerError::LengthTooLong));
+        assert_eq!(
+            read(&[0x30, 0x85, 1, 2, 3, 4, 5]),
+            Err(BerError::LengthTooLong)
+        );
         assert_eq!(read(&[0x30, 0xff]), Err(BerError::LengthTooLong));
         assert_eq!(
             read(&[0x3f, 0x81, 0x81, 0x81, 0x81, 0x01, 0x00]),
             Err(BerError::TagTooLong)
         );
-        assert_eq!(read(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), Err(BerError::Truncated));
+        assert_eq!(
+            read(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
+            Err(BerError::Truncated)
+        );
         let mut it = Iter::new(&[0x02, 0x01, 0x01, 0x02, 0x05]);
         assert_eq!(it.next().unwrap().uint(), Some(1));
         assert!(it.next().is_none());
