@@ -59,6 +59,7 @@ TSHARK_TO_OURS = {
     "bvlc": "bacnet",
     "bacnet": "bacnet",
     "bacapp": "bacnet",
+    "mms": "mms",
     "dns": "dns",
     "mdns": "dns",
     "llmnr": "dns",
