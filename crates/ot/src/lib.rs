@@ -10,6 +10,7 @@
 //! | EtherNet/IP + CIP | `enip` | TCP, UDP | 44818 |
 //! | BACnet/IP | `bacnet` | UDP | 47808 |
 //! | OPC UA binary (UA-TCP, Secure Conversation) | `opcua` | TCP | 4840 |
+//! | IEC 61850 MMS (TPKT/COTP/session/presentation/ACSE) | `mms` | TCP | 102 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -25,6 +26,9 @@ pub mod enip;
 #[doc(hidden)]
 pub mod feed;
 pub mod iec104;
+pub mod iso;
+pub mod mms;
+
 pub mod modbus;
 pub mod opcua;
 pub mod s7comm;
@@ -40,6 +44,7 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     enip::PROTOCOL,
     bacnet::PROTOCOL,
     opcua::PROTOCOL,
+    mms::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.

@@ -69,10 +69,20 @@ fn label(flows: &[(u64, String)], port: u64) -> Vec<&str> {
 #[test]
 fn iec61850_mms_is_not_s7comm() {
     // one MMS association on 102: COTP CR/CC, then ISO session/presentation
+    // (tshark: 4 MMS PDUs; ours since MMS exists)
     let (flows, events) = run("iti__pcaps__IEC61850__iec.pcap");
-    assert_eq!(label(&flows, 102), ["failed"]);
+    assert_eq!(label(&flows, 102), ["mms"]);
     assert!(!events.iter().any(|e| e["event_type"] == "s7comm"));
-    assert!(!events.iter().any(|e| e["event_type"] == "anomaly"));
+    let mms = events.iter().filter(|e| e["event_type"] == "mms").count();
+    assert!(mms >= 4, "{mms}");
+    // anomalies are MMS's own (the session ACCEPT tshark calls malformed)
+    assert!(events
+        .iter()
+        .filter(|e| e["event_type"] == "anomaly")
+        .all(|e| e["anomaly"]["event"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("mms.")));
 }
 
 #[test]
@@ -97,10 +107,12 @@ fn onc_rpc_mount_is_not_dns() {
 
 #[test]
 fn opc_ua_is_not_dns() {
+    // once labelled dns; since the OPC UA parser, every flow is opcua
     let (flows, _) = run("icsnpp-opcua__tests__traces__pending_overflow.pcap");
     let l = label(&flows, 4840);
     assert_eq!(l.len(), 12, "{flows:?}");
-    assert!(l.iter().all(|a| *a == "failed"), "{l:?}");
+    assert!(l.iter().all(|a| *a == "opcua"), "{l:?}");
+    assert!(!flows.iter().any(|(_, a)| a == "dns"), "{flows:?}");
 }
 
 #[test]

@@ -11,6 +11,7 @@
 use super::parser::*;
 use super::tx::PendingRequest;
 use crate::common::{set_trimmed, Operation};
+use crate::iso::cotp::{cotp_type_name, Cotp};
 use reefwatch_applayer::bytes::be16;
 use reefwatch_applayer::Anomalies;
 use reefwatch_applayer::{EventSink, JsonBuilder};

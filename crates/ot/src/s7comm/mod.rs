@@ -1,15 +1,17 @@
-//! S7comm and S7comm-plus over ISO-on-TCP (TPKT/COTP, port 102 as a hint
-//! only).
+//! S7comm and S7comm-plus over ISO-on-TCP (TPKT/COTP from [`crate::iso`],
+//! port 102 as a hint only).
 
 pub mod logger;
 pub mod parser;
 pub mod state;
 pub mod tx;
 
+use crate::iso::cotp::{first_data, FirstData};
 use reefwatch_applayer::{AppParser, ProbeInput, ProbeResult, ProtocolDef, Transport};
 
-/// Content probe over the TPKT frames buffered so far: version 3,
-/// reserved 0, sane lengths, COTP with a consistent length indicator.
+/// Content probe over the TPKT frames buffered so far (the shared ISO walk,
+/// [`crate::iso::cotp::first_data`]): version 3, reserved 0, sane lengths,
+/// COTP with a consistent length indicator.
 /// Connection requests/confirms (and other non-data TPDUs) prove nothing
 /// (IEC 61850 MMS, RDP and bare ISO transports open the same way), so the
 /// probe asks for more until the first DT TPDU, which must carry S7comm
@@ -17,42 +19,10 @@ use reefwatch_applayer::{AppParser, ProbeInput, ProbeResult, ProtocolDef, Transp
 /// S7comm-plus (0x72, known version, length within the TPDU). A DT
 /// carrying anything else (an ISO session SPDU for MMS) is no match.
 pub fn probe(input: &ProbeInput<'_>) -> ProbeResult {
-    let mut d = input.data;
-    for _ in 0..8 {
-        if d.is_empty() {
-            return ProbeResult::NeedMore;
-        }
-        if d[0] != 3 || d.get(1).is_some_and(|&x| x != 0) {
-            return ProbeResult::NoMatch;
-        }
-        if d.len() < 7 {
-            return ProbeResult::NeedMore;
-        }
-        let len = u16::from_be_bytes([d[2], d[3]]) as usize;
-        let li = d[4] as usize;
-        // COTP header (li bytes after the LI octet) within the TPKT
-        if len < 7 || li < 2 || 5 + li > len {
-            return ProbeResult::NoMatch;
-        }
-        match d[5] & 0xf0 {
-            0xf0 => {
-                if li != 2 {
-                    return ProbeResult::NoMatch;
-                }
-                let eot = d[6] & 0x80 != 0;
-                let end = len.min(d.len());
-                return user_data(&d[7..end], len - 7, eot);
-            }
-            // CR, CC, DR, DC, ER: fixed part of at least 6 octets
-            0xe0 | 0xd0 | 0x80 | 0xc0 | 0x70 if li >= 6 => {}
-            _ => return ProbeResult::NoMatch,
-        }
-        if d.len() < len {
-            return ProbeResult::NeedMore;
-        }
-        d = &d[len..];
+    match first_data(input.data) {
+        Ok(FirstData { data, total, eot }) => user_data(data, total, eot),
+        Err(r) => r,
     }
-    ProbeResult::NoMatch
 }
 
 /// The user data of the first DT TPDU: `u` as far as buffered, `total` its

@@ -1,19 +1,14 @@
-//! S7comm over ISO-on-TCP: TPKT (RFC 1006), COTP (ISO 8073) and the S7comm
-//! PDU; S7comm-plus is recognised by its 0x72 protocol id and framed.
+//! S7comm over ISO-on-TCP: the S7comm PDU; S7comm-plus is recognised by its
+//! 0x72 protocol id and framed. TPKT and COTP are the shared ISO transport
+//! ([`crate::iso`]).
 //!
 //! ```text
-//! TPKT:    03 00 LEN(2, be, whole packet)
-//! COTP:    LI(1) TYPE(1) ...  DT: LI=2, F0, NR|EOT(0x80)
-//!          CR/CC: LI, E0/D0, dst-ref(2) src-ref(2) class(1) params (TLV:
-//!          C1 calling TSAP, C2 called TSAP, C0 TPDU size)
 //! S7comm:  32 ROSCTR RES(2) PDUREF(2) PARLEN(2) DATLEN(2) [ERRCLS ERRCOD]
 //!          (ack/ack_data) PARAMS DATA
 //! S7+:     72 VERSION LEN(2) [digest for V3] OPCODE RES(2) FUNCTION(2) RES(2) SEQ(2)
 //! ```
 
 use reefwatch_applayer::bytes::{be16, be32};
-
-pub const TPKT_LEN: usize = 4;
 
 pub const A_BAD_TPKT: u32 = 0;
 pub const A_BAD_COTP: u32 = 1;
@@ -42,129 +37,6 @@ pub const ANOMALY_NAMES: &[&str] = &[
     "s7comm.error_response",
     "s7comm.unknown_payload",
 ];
-
-/// Zero-copy view of one TPKT packet.
-#[derive(Debug, Clone, Copy)]
-pub struct Tpkt<T: AsRef<[u8]>> {
-    buffer: T,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TpktError {
-    Truncated(usize),
-    Bad,
-}
-
-impl<T: AsRef<[u8]>> Tpkt<T> {
-    pub fn new_checked(buffer: T) -> Result<Self, TpktError> {
-        let b = buffer.as_ref();
-        if let Some(&v) = b.first() {
-            if v != 3 {
-                return Err(TpktError::Bad);
-            }
-        }
-        if b.len() < TPKT_LEN {
-            return Err(TpktError::Truncated(TPKT_LEN));
-        }
-        let len = u16::from_be_bytes([b[2], b[3]]) as usize;
-        if len < TPKT_LEN + 2 {
-            return Err(TpktError::Bad);
-        }
-        if b.len() < len {
-            return Err(TpktError::Truncated(len));
-        }
-        Ok(Tpkt { buffer })
-    }
-    pub fn total_len(&self) -> usize {
-        let b = self.buffer.as_ref();
-        u16::from_be_bytes([b[2], b[3]]) as usize
-    }
-    pub fn payload(&self) -> &[u8] {
-        &self.buffer.as_ref()[TPKT_LEN..self.total_len()]
-    }
-}
-
-/// A COTP TPDU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cotp<'a> {
-    /// Data: EOT flag, user data.
-    Data {
-        eot: bool,
-        tpdu_nr: u8,
-        data: &'a [u8],
-    },
-    /// Connection request/confirm (0xE0 / 0xD0) with TSAPs.
-    Connect {
-        confirm: bool,
-        calling_tsap: Option<&'a [u8]>,
-        called_tsap: Option<&'a [u8]>,
-        tpdu_size: Option<u8>,
-    },
-    /// Other TPDU types (DR, DC, ER, ED …).
-    Other { pdu_type: u8 },
-}
-
-impl<'a> Cotp<'a> {
-    pub fn parse(b: &'a [u8]) -> Option<Cotp<'a>> {
-        let li = *b.first()? as usize;
-        let hdr = b.get(1..1 + li)?;
-        let t = *hdr.first()?;
-        match t & 0xf0 {
-            0xf0 => {
-                let nr = *hdr.get(1)?;
-                Some(Cotp::Data {
-                    eot: nr & 0x80 != 0,
-                    tpdu_nr: nr & 0x7f,
-                    data: &b[1 + li..],
-                })
-            }
-            0xe0 | 0xd0 => {
-                let mut calling = None;
-                let mut called = None;
-                let mut size = None;
-                // fixed part: type(1) dst-ref(2) src-ref(2) class(1)
-                let mut p = hdr.get(6..).unwrap_or(&[]);
-                for _ in 0..16 {
-                    if p.len() < 2 {
-                        break;
-                    }
-                    let (code, l) = (p[0], p[1] as usize);
-                    let Some(v) = p.get(2..2 + l) else { break };
-                    match code {
-                        0xc1 => calling = Some(v),
-                        0xc2 => called = Some(v),
-                        0xc0 => size = v.first().copied(),
-                        _ => {}
-                    }
-                    p = &p[2 + l..];
-                }
-                Some(Cotp::Connect {
-                    confirm: t & 0xf0 == 0xd0,
-                    calling_tsap: calling,
-                    called_tsap: called,
-                    tpdu_size: size,
-                })
-            }
-            _ => Some(Cotp::Other { pdu_type: t }),
-        }
-    }
-}
-
-pub fn cotp_type_name(t: u8) -> &'static str {
-    match t & 0xf0 {
-        0xe0 => "CR",
-        0xd0 => "CC",
-        0x80 => "DR",
-        0xc0 => "DC",
-        0xf0 => "DT",
-        0x70 => "ER",
-        0x10 => "ED",
-        0x20 => "EA",
-        0x50 => "RJ",
-        0x60 => "AK",
-        _ => "unknown",
-    }
-}
 
 /// S7comm PDU header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -589,10 +461,9 @@ pub fn read_u32(b: &[u8], at: usize) -> Option<u32> {
 mod tests {
     use super::*;
 
-    // snap7_s300_setupCommunication: job setup communication
-    static SETUP: [u8; 25] = [
-        0x03, 0x00, 0x00, 0x19, // TPKT len 25
-        0x02, 0xf0, 0x80, // COTP DT, EOT
+    // snap7_s300_setupCommunication: the S7 PDU of a setup-communication job
+    // (TPKT and COTP stripped: crate::iso tests those)
+    static SETUP: [u8; 18] = [
         0x32, 0x01, 0x00, 0x00, // S7 job
         0x04, 0x00, // pdu ref 1024
         0x00, 0x08, 0x00, 0x00, // param len 8, data len 0
@@ -600,27 +471,15 @@ mod tests {
     ];
 
     #[test]
-    fn tpkt_cotp_s7_header() {
-        let t = Tpkt::new_checked(&SETUP[..]).unwrap();
-        assert_eq!(t.total_len(), 25);
-        let Some(Cotp::Data { eot, data, .. }) = Cotp::parse(t.payload()) else {
-            panic!()
-        };
-        assert!(eot);
-        let h = S7Header::parse(data).unwrap();
+    fn s7_header() {
+        let h = S7Header::parse(&SETUP).unwrap();
         assert_eq!(h.rosctr, 1);
         assert_eq!(h.pdu_ref, 0x0400);
         assert_eq!(h.param_len, 8);
-        assert_eq!(data[h.header_len], 0xf0);
-        assert_eq!(be16(data, h.header_len + 6), Some(480));
-        assert_eq!(
-            Tpkt::new_checked(&SETUP[..10]).unwrap_err(),
-            TpktError::Truncated(25)
-        );
-        assert_eq!(
-            Tpkt::new_checked(&[4u8, 0, 0, 7][..]).unwrap_err(),
-            TpktError::Bad
-        );
+        assert_eq!(SETUP[h.header_len], 0xf0);
+        assert_eq!(be16(&SETUP, h.header_len + 6), Some(480));
+        assert!(S7Header::parse(&SETUP[..9]).is_none());
+        assert!(S7Header::parse(&[0x72]).is_none());
     }
 
     #[test]
@@ -638,28 +497,6 @@ mod tests {
         let mut q = p;
         q[1] = 9;
         assert_eq!(ItemIter::new(&q).count(), 1);
-    }
-
-    #[test]
-    fn cotp_connect_tsaps() {
-        // CR: LI 17, E0, dst 0000, src 0001, class 00, C0 01 0A, C1 02 0100, C2 02 0102
-        let b = [
-            0x11, 0xe0, 0x00, 0x00, 0x00, 0x01, 0x00, 0xc0, 0x01, 0x0a, 0xc1, 0x02, 0x01, 0x00,
-            0xc2, 0x02, 0x01, 0x02,
-        ];
-        let Some(Cotp::Connect {
-            confirm,
-            calling_tsap,
-            called_tsap,
-            tpdu_size,
-        }) = Cotp::parse(&b)
-        else {
-            panic!()
-        };
-        assert!(!confirm);
-        assert_eq!(calling_tsap, Some(&[0x01, 0x00][..]));
-        assert_eq!(called_tsap, Some(&[0x01, 0x02][..]));
-        assert_eq!(tpdu_size, Some(0x0a));
     }
 
     #[test]

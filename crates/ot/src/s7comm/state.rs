@@ -6,15 +6,13 @@ use super::logger::{self, Msg};
 use super::parser::*;
 use super::tx::PendingRequest;
 use crate::common::Operation;
+use crate::iso::{tpkt, Cotp, Joined, Reassembly, Tpkt, TpktError};
 use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
 
-/// Largest COTP-reassembled payload kept.
-const MAX_SEGMENTED: usize = 65536;
-
 #[derive(Debug, Default)]
 pub struct S7State {
-    seg: [Vec<u8>; 2],
+    seg: [Reassembly; 2],
     txs: TxTable<PendingRequest>,
     /// SZL response continued in later PDUs: (data unit ref, id, index).
     szl_cont: Option<(u8, u16, u16)>,
@@ -62,27 +60,17 @@ impl S7State {
         match c {
             Cotp::Data { eot, data, .. } => {
                 let d = dir.index();
-                if !eot {
-                    if self.seg[d].len() + data.len() > MAX_SEGMENTED {
-                        out.anomaly(ANOMALY_NAMES[A_SEGMENT_TOO_LARGE as usize]);
-                        self.seg[d].clear();
-                    } else {
-                        self.seg[d].extend_from_slice(data);
-                    }
-                    return;
-                }
-                if self.seg[d].is_empty() {
-                    self.on_payload(data, out);
-                } else {
-                    let mut buf = std::mem::take(&mut self.seg[d]);
-                    if buf.len() + data.len() <= MAX_SEGMENTED {
-                        buf.extend_from_slice(data);
+                match self.seg[d].push(eot, data) {
+                    Joined::Pending => {}
+                    Joined::Whole => self.on_payload(data, out),
+                    Joined::Buffered => {
+                        let buf = self.seg[d].take();
                         self.on_payload(&buf, out);
-                    } else {
+                        self.seg[d].restore(buf);
+                    }
+                    Joined::TooLarge => {
                         out.anomaly(ANOMALY_NAMES[A_SEGMENT_TOO_LARGE as usize]);
                     }
-                    buf.clear();
-                    self.seg[d] = buf;
                 }
             }
             Cotp::Connect { .. } | Cotp::Other { .. } => {
@@ -307,12 +295,7 @@ impl AppParser for S7State {
                     self.malformed += 1;
                     out.anomaly(ANOMALY_NAMES[A_BAD_TPKT as usize]);
                     // resync on the next "03 00"
-                    let skip = rest[1..]
-                        .windows(2)
-                        .position(|w| w == [3, 0])
-                        .map(|p| p + 1)
-                        .unwrap_or(rest.len());
-                    off += skip;
+                    off += tpkt::resync_skip(rest);
                 }
             }
         }
