@@ -81,6 +81,72 @@ pub struct AnalyzeArgs {
     /// This sensor's name or STIX identity id, for `where_sighted_refs`.
     #[arg(long, default_value = "reefwatch-sensor")]
     pub sensor_name: String,
+    /// Suricata rule file to load (repeatable), as Suricata's `-S`.
+    #[arg(short = 'S', long = "rule-file", value_name = "FILE")]
+    pub rule_files: Vec<PathBuf>,
+    /// Directory whose `*.rules` files are loaded (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+    /// Rule variables: KEY=VALUE lines or a suricata.yaml `vars:` section
+    /// (Suricata's defaults otherwise: HOME_NET, EXTERNAL_NET, HTTP_PORTS …).
+    #[arg(long = "vars", value_name = "FILE")]
+    pub vars: Option<PathBuf>,
+    /// classification.config for alert categories and severities (else
+    /// the one beside the first rule file, if any).
+    #[arg(long = "classification", value_name = "FILE")]
+    pub classification: Option<PathBuf>,
+    /// Print every rule that did not load (file:line, sid, reason), not
+    /// only their count.
+    #[arg(long)]
+    pub rules_verbose: bool,
+}
+
+/// Load `-S`/`--rules`: the compiled set, and how many did not load
+/// (each reported on stderr with `--rules-verbose`, else counted).
+fn load_rules(
+    a: &AnalyzeArgs,
+) -> Result<Option<(reefwatch_sensor::rules::LoadedRules, usize)>, String> {
+    let mut paths = a.rule_files.clone();
+    paths.extend(a.rules_dirs.iter().cloned());
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    for d in &a.rules_dirs {
+        if !d.is_dir() {
+            return Err(format!("--rules {}: not a directory", d.display()));
+        }
+    }
+    let l = crate::rules_load::load(&paths, a.vars.as_deref(), a.classification.as_deref())?;
+    let skipped = l.set.skipped.len();
+    if a.rules_verbose {
+        for s in &l.set.skipped {
+            let sid = s.sid.map_or("-".to_string(), |s| s.to_string());
+            eprintln!("{}:{}: sid {sid}: {}", s.file.display(), s.line, s.error);
+        }
+    }
+    let t0 = std::time::Instant::now();
+    let n = l.set.rules.len();
+    let names: Vec<&'static str> = reefwatch_sensor::app::Registry::builtin()
+        .defs
+        .iter()
+        .map(|d| d.name)
+        .collect();
+    let loaded = reefwatch_sensor::rules::LoadedRules::new(l.set.rules, l.classes.as_ref(), &names);
+    if !a.quiet {
+        eprintln!(
+            "reefwatch: rules: {n} loaded from {} file(s), {skipped} skipped{}, in {:.2} s              (parse {:.2} s, compile {:.2} s)",
+            l.files.len(),
+            if skipped > 0 && !a.rules_verbose {
+                " (--rules-verbose or `reefwatch rules check` lists them)"
+            } else {
+                ""
+            },
+            (l.took + t0.elapsed()).as_secs_f64(),
+            l.took.as_secs_f64(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    Ok(Some((loaded, skipped)))
 }
 
 /// `--threads`: a count of at least 1.
@@ -218,7 +284,17 @@ pub fn run(a: AnalyzeArgs) -> i32 {
         http_decompress: a.http_decompress,
         file_hashes: logged_hashes.union(intel_hashes),
     });
+    let (rules, rules_skipped) = match load_rules(&a) {
+        Ok(Some((r, n))) => (Some(Arc::new(reefwatch_sensor::rules::RuleSlot::new(r))), n),
+        Ok(None) => (None, 0),
+        Err(e) => {
+            eprintln!("reefwatch: rules: {e}");
+            return 2;
+        }
+    };
     let opts = AnalyzeOptions {
+        rules,
+        rules_skipped,
         inputs: a.paths,
         eve: eve.clone(),
         threads: a.threads.max(1),

@@ -9,6 +9,7 @@ mod analyze_cmd;
 mod hub_cmd;
 mod intel_cmd;
 mod rules_cmd;
+mod rules_load;
 
 #[derive(Parser, Debug)]
 #[command(

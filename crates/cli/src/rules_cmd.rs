@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Subcommand;
-use reefwatch_detect::{Classifications, RuleSet, Vars};
 
 #[derive(Subcommand, Debug)]
 pub enum RulesCmd {
@@ -45,83 +44,22 @@ pub fn run(cmd: RulesCmd) -> i32 {
     }
 }
 
-fn rule_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(p)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "rules"))
-                .collect();
-            v.sort();
-            out.extend(v);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
 fn check(paths: &[PathBuf], vars: Option<&Path>, class: Option<&Path>, quiet: bool) -> i32 {
-    let mut v = Vars::suricata_defaults();
-    if let Some(f) = vars {
-        match std::fs::read_to_string(f) {
-            Ok(t) => {
-                if let Err(e) = v.load_str(&t) {
-                    eprintln!("{}: {e}", f.display());
-                    return 2;
-                }
-            }
-            Err(e) => {
-                eprintln!("{}: {e}", f.display());
-                return 2;
-            }
-        }
-    }
-    let files = match rule_files(paths) {
-        Ok(f) => f,
+    let crate::rules_load::Loaded {
+        set,
+        files,
+        classes,
+        class_path,
+        took,
+    } = match crate::rules_load::load(paths, vars, class) {
+        Ok(l) => l,
         Err(e) => {
             eprintln!("{e}");
             return 2;
         }
     };
-    let class_path = class.map(Path::to_path_buf).or_else(|| {
-        let first = paths.first()?;
-        let dir = if first.is_dir() {
-            first.clone()
-        } else {
-            first.parent()?.to_path_buf()
-        };
-        let c = dir.join("classification.config");
-        c.exists().then_some(c)
-    });
-    let classes = match &class_path {
-        Some(p) => match std::fs::read_to_string(p) {
-            Ok(t) => {
-                let (c, bad) = Classifications::parse(&t);
-                for (line, why) in bad {
-                    eprintln!("{}:{line}: {why}", p.display());
-                }
-                Some(c)
-            }
-            Err(e) => {
-                eprintln!("{}: {e}", p.display());
-                return 2;
-            }
-        },
-        None => None,
-    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let t0 = Instant::now();
-    let mut set = RuleSet::new();
-    for f in &files {
-        if let Err(e) = set.load_file(f, &v, classes.as_ref()) {
-            eprintln!("{}: {e}", f.display());
-            return 2;
-        }
-    }
-    let took = t0.elapsed();
     let t1 = Instant::now();
     let compiled = reefwatch_detect::compile::Compiled::build(&set.rules);
     let compile_took = t1.elapsed();

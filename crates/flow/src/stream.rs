@@ -106,6 +106,11 @@ impl Stream {
         self.next
     }
 
+    /// Sequence number of the next byte to deliver, once the start is known.
+    pub fn next_seq(&self) -> Option<u32> {
+        self.isn.map(|i| i.wrapping_add(self.next as u32))
+    }
+
     /// Whether segments wait behind a hole.
     pub fn has_queued(&self) -> bool {
         !self.ooo.is_empty()

@@ -341,6 +341,19 @@ impl TcpTrack {
         }
     }
 
+    /// Stream bytes delivered in direction `dir` so far (0 once the
+    /// streams are released).
+    pub fn delivered(&self, dir: Direction) -> u64 {
+        self.streams.as_ref().map_or(0, |s| s[dir].delivered())
+    }
+
+    /// The sequence number of the next byte reassembly will deliver in
+    /// direction `dir`: what a peer's ACK must reach to acknowledge all
+    /// delivered bytes (`None` before the stream start is known).
+    pub fn next_seq(&self, dir: Direction) -> Option<u32> {
+        self.streams.as_ref().and_then(|s| s[dir].next_seq())
+    }
+
     /// [`on_segment`](Self::on_segment) for a segment without payload
     /// while nothing is queued for reassembly (see
     /// [`has_queued`](Self::has_queued)): then a peer's ACK has nothing to

@@ -3,9 +3,10 @@
 //! write through.
 
 use crate::eve::{write_header, EveOut, FlowHdr};
+use crate::rules::{AlertOut, DetectCtx, FlowDet};
 use reefwatch_applayer::{
-    AppParser, BufferId, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
-    ProtocolDef, Transport,
+    AppParser, BufferId, Direction, EventSink, Fact, JsonBuilder, ParseResult, ProbeInput,
+    ProbeResult, ProtocolDef, Transport,
 };
 
 /// Bytes kept per direction while a probe says `NeedMore`.
@@ -89,6 +90,65 @@ pub struct Sink<'a, 'h> {
     pub intel: Option<&'a mut crate::intel::IntelCtx>,
     /// parse transactions; when false, protocols are only detected
     pub parse: bool,
+    /// rule detection (None: no rules loaded)
+    pub det: Option<&'a mut DetectCtx>,
+    /// the flow's detection state while its bytes are parsed (taken from
+    /// and put back into its [`AppState`] by the worker)
+    pub flow: FlowDet,
+    /// the direction of the bytes being parsed
+    pub dir: Direction,
+    /// the flow's packets and bytes [to server, to client] and start, for
+    /// alerts
+    pub flow_counts: Option<([u64; 2], [u64; 2], i64)>,
+}
+
+impl Sink<'_, '_> {
+    /// Inspect the flow's open transaction with the rules: as it
+    /// progresses (`event` None), or as its event `event_type` is being
+    /// written by `body`.
+    fn inspect_tx(&mut self, event: Option<(&'static str, &mut dyn FnMut(&mut JsonBuilder))>) {
+        let Some(d) = self.det.as_deref_mut() else {
+            return;
+        };
+        let h = &self.hdr;
+        let v6 = h.v6;
+        let ip = |a: &[u8; 16]| crate::rules::ip_addr(a, v6);
+        let ip_proto = match h.proto {
+            "TCP" => 6,
+            "UDP" => 17,
+            _ => 0,
+        };
+        let pv = reefwatch_detect::PacketView {
+            ts_ns: h.ts_ns,
+            src: ip(h.client),
+            dst: ip(h.server),
+            sport: h.cport,
+            dport: h.sport,
+            ip_proto,
+            tcp_flags: None,
+            icmp: None,
+            payload: &[],
+            to_server: Some(true),
+            established: true,
+            app_proto: d.rules.app_proto_named(self.app_proto),
+            stream_bytes: [0, 0],
+            flow_id: h.flow_id,
+        };
+        let mut out = AlertOut {
+            eve: self.eve,
+            hdr: &self.hdr,
+            app_proto: self.app_proto,
+            flow: self.flow_counts,
+        };
+        d.on_tx(&mut self.flow, &pv, ip_proto == 6, event, &mut out);
+    }
+
+    /// The parser took a piece of data: inspect what it exposed.
+    fn progress(&mut self) {
+        if self.det.is_some() && self.flow.is_dirty() {
+            self.inspect_tx(None);
+        }
+    }
 }
 
 impl EventSink for Sink<'_, '_> {
@@ -100,6 +160,9 @@ impl EventSink for Sink<'_, '_> {
         self.counters.tx_events += 1;
         if let Some(i) = self.intel.as_mut() {
             i.on_transaction(self.eve, &self.hdr, self.app_proto);
+        }
+        if self.det.is_some() && self.flow.has_tx() {
+            self.inspect_tx(Some((event_type, body)));
         }
         if !self.eve.enabled() {
             return;
@@ -117,6 +180,11 @@ impl EventSink for Sink<'_, '_> {
         if let Some(i) = self.intel.as_mut() {
             i.on_transaction(self.eve, &self.hdr, self.app_proto);
         }
+        // a file's record comes before its transaction's event: the
+        // transaction is inspected then
+        if event_type != "fileinfo" && self.det.is_some() && self.flow.has_tx() {
+            self.inspect_tx(Some((event_type, &mut |_: &mut JsonBuilder| {})));
+        }
         if !self.eve.enabled() {
             return;
         }
@@ -129,6 +197,20 @@ impl EventSink for Sink<'_, '_> {
     fn buffer(&mut self, id: BufferId, data: &[u8]) {
         if let Some(i) = self.intel.as_mut() {
             i.on_buffer(id, data);
+        }
+        if let Some(d) = self.det.as_deref_mut() {
+            if d.wants_buffer(id) {
+                let to_server = self.dir == Direction::ToServer;
+                self.flow.keep_buffer(id, data, to_server, d);
+            }
+        }
+    }
+
+    fn fact(&mut self, fact: Fact) {
+        if let Some(d) = self.det.as_deref() {
+            if d.wants_facts() {
+                self.flow.keep_fact(fact, self.dir == Direction::ToServer);
+            }
         }
     }
 
@@ -188,6 +270,9 @@ struct AppWork {
     probe_failed: [bool; 2],
     need: [u32; 2],
     dead: [bool; 2],
+    /// rule detection state (flowbits, the open transaction, alerts
+    /// waiting for an acknowledgement)
+    detect: FlowDet,
 }
 
 /// End offset in the probe buffer, packet number and time of one piece.
@@ -216,6 +301,35 @@ impl AppState {
             return "failed";
         }
         reg.name(self.proto)
+    }
+
+    /// The flow's detection state, taken out for a packet (default when
+    /// it has none); give it back with [`AppState::put_detect`].
+    pub fn take_detect(&mut self) -> FlowDet {
+        self.work
+            .as_mut()
+            .map(|w| std::mem::take(&mut w.detect))
+            .unwrap_or_default()
+    }
+
+    /// Keep the flow's detection state (allocating the flow's app-layer
+    /// work only when there is state worth keeping).
+    pub fn put_detect(&mut self, fd: FlowDet) {
+        match self.work.as_mut() {
+            Some(w) => w.detect = fd,
+            None if fd.is_empty() => {}
+            None => {
+                self.work = Some(Box::new(AppWork {
+                    detect: fd,
+                    ..Default::default()
+                }))
+            }
+        }
+    }
+
+    /// Whether a rule alerted on the flow.
+    pub fn alerted(&self) -> bool {
+        self.work.as_ref().is_some_and(|w| w.detect.alerted)
     }
 
     /// Bytes held by this flow's app-layer buffers.
@@ -442,11 +556,13 @@ impl AppWork {
             return;
         };
         let dir = d;
+        sink.dir = d;
         if transport == Transport::Udp {
             if parser.parse(dir, data, sink) == ParseResult::Error {
                 sink.counters.parse_errors += 1;
                 sink.anomaly("applayer.parser_error");
             }
+            sink.progress();
             return;
         }
         let pending = &mut self.buf[d];
@@ -490,6 +606,7 @@ impl AppWork {
                 self.need[d] = 0;
             }
         }
+        sink.progress();
         if result == ParseResult::Error {
             self.dead[d] = true;
             self.buf[d] = Vec::new();

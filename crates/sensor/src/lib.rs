@@ -11,6 +11,7 @@
 pub mod app;
 pub mod eve;
 pub mod intel;
+pub mod rules;
 pub mod summary;
 mod threads;
 pub mod worker;
@@ -37,6 +38,10 @@ pub struct AnalyzeOptions {
     pub progress: bool,
     /// Loaded intelligence to match (None = no matching).
     pub intel: Option<intel::SharedIntel>,
+    /// Loaded Suricata rules (None = no rule detection).
+    pub rules: Option<Arc<rules::RuleSlot>>,
+    /// Rules that did not load (for the summary and the stats event).
+    pub rules_skipped: usize,
 }
 
 /// How often EVE of a live run is flushed.
@@ -103,7 +108,8 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
             EveOut::new(opts.eve.clone()).live(live),
             opts.engine,
             opts.intel.clone(),
-        );
+        )
+        .with_rules(opts.rules.clone());
         for_each_input(&files, &mut summary, &mut done_len, |rd, summary, done| {
             loop {
                 match rd.next_batch(reefwatch_capture::BATCH) {
@@ -135,10 +141,14 @@ pub fn analyze(opts: AnalyzeOptions) -> Summary {
     }
     summary.wall_secs = started.elapsed().as_secs_f64();
     summary.threads = threads;
-    summary.app_layer_parsed = opts
-        .engine
-        .app_layer
-        .parses(opts.eve.is_some(), opts.intel.is_some());
+    summary.app_layer_parsed = opts.engine.app_layer.parses(
+        opts.eve.is_some(),
+        opts.intel.is_some() || opts.rules.is_some(),
+    );
+    if let Some(r) = &opts.rules {
+        summary.rules_loaded = Some(r.load().0.len());
+        summary.rules_skipped = opts.rules_skipped;
+    }
     if let Some((stop, h)) = flusher {
         drop(stop);
         let _ = h.join();

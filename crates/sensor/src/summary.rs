@@ -28,6 +28,12 @@ pub struct Summary {
     /// false: app-layer transactions were not parsed (protocols were only
     /// detected), so there are no app-layer anomaly counts
     pub app_layer_parsed: bool,
+    /// Rules loaded (None: no rules given).
+    pub rules_loaded: Option<usize>,
+    /// Rules that did not load (set by the caller that loaded them).
+    pub rules_skipped: usize,
+    /// Rule detection counters, summed over the workers.
+    pub detect: Option<crate::rules::DetectCounters>,
 }
 
 impl Summary {
@@ -64,6 +70,9 @@ impl Summary {
         self.parse_errors += app.parse_errors;
         self.app_events += app.tx_events;
         self.eve_events += t.eve_events;
+        if let Some(d) = &t.detect {
+            self.detect.get_or_insert_with(Default::default).merge(d);
+        }
         if self.eve_write_error.is_none() {
             self.eve_write_error = t.eve_write_error;
         }
@@ -152,6 +161,16 @@ impl Summary {
                 s,
                 "  events    EVE off          (intel alerts {})",
                 self.traffic.alerts
+            );
+        }
+        if let Some(n) = self.rules_loaded {
+            let d = self.detect.clone().unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  rules     {n} loaded, {} skipped; {} fired, {} alerts",
+                self.rules_skipped,
+                d.rules_fired(),
+                d.alerts
             );
         }
         if !self.traffic.by_proto.is_empty() {
@@ -246,6 +265,17 @@ impl Summary {
             .close();
         js.set_uint("eve_events", self.eve_events);
         js.set_uint("alerts", self.traffic.alerts);
+        if let Some(n) = self.rules_loaded {
+            let d = self.detect.clone().unwrap_or_default();
+            js.open_object("rules")
+                .set_uint("loaded", n as u64)
+                .set_uint("skipped", self.rules_skipped as u64)
+                .set_uint("fired", d.rules_fired() as u64)
+                .set_uint("alerts", d.alerts)
+                .set_uint("transactions_inspected", d.tx_inspected)
+                .set_uint("packets_inspected", d.pkts_inspected)
+                .close();
+        }
         js.open_array("protocols");
         for p in &self.traffic.by_proto {
             js.start_object()
@@ -341,6 +371,21 @@ impl Summary {
             .set_uint("reassembly_gap", self.traffic.tcp_gaps)
             .set_uint("segment_memcap_drop", self.traffic.reassembly_refused)
             .close();
+        if let Some(n) = self.rules_loaded {
+            let d = self.detect.clone().unwrap_or_default();
+            js.open_object("detect");
+            js.open_array("engines")
+                .start_object()
+                .set_uint("id", 0)
+                .set_uint("rules_loaded", n as u64)
+                .set_uint("rules_failed", self.rules_skipped as u64)
+                .set_uint("rules_skipped", 0)
+                .close()
+                .close();
+            js.set_uint("alert", d.alerts)
+                .set_uint("alert_queue_overflow", 0)
+                .close();
+        }
         js.open_object("app_layer").open_object("flow");
         for p in &self.traffic.by_proto {
             if !p.name.contains(' ') {

@@ -135,10 +135,10 @@ pub(crate) fn run(
     let shared = Arc::new(Shared {
         files,
         tunnel_frags: Mutex::new(std::collections::HashMap::new()),
-        parses: opts
-            .engine
-            .app_layer
-            .parses(opts.eve.is_some(), opts.intel.is_some()),
+        parses: opts.engine.app_layer.parses(
+            opts.eve.is_some(),
+            opts.intel.is_some() || opts.rules.is_some(),
+        ),
         read_part: opts.engine.read_part,
         inboxes: txs,
         backlog: (0..threads).map(|_| AtomicUsize::new(0)).collect(),
@@ -173,7 +173,8 @@ pub(crate) fn run(
             EveOut::new(opts.eve.clone()).live(live),
             cfg,
             opts.intel.clone(),
-        );
+        )
+        .with_rules(opts.rules.clone());
         handles.push(std::thread::spawn(move || agent(&sh, me + 1, rx, w)));
     }
     let w0 = Worker::with_intel(
@@ -181,7 +182,8 @@ pub(crate) fn run(
         EveOut::new(opts.eve.clone()).live(live),
         cfg,
         opts.intel.clone(),
-    );
+    )
+    .with_rules(opts.rules.clone());
     // agent 0 runs on the caller's thread: a panic there is reported as
     // one in any other
     let a0 = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| agent(&shared, 0, rx0, w0)));

@@ -162,6 +162,8 @@ struct Outs {
     cur_pcap_cnt: u64,
     /// parse transactions (else detect protocols only)
     parse: bool,
+    /// rule detection (None: no rules loaded)
+    det: Option<crate::rules::DetectCtx>,
 }
 
 pub struct Worker {
@@ -181,6 +183,10 @@ macro_rules! sink {
             counters: &mut $outs.app,
             intel: $outs.intel.as_mut(),
             parse: $outs.parse,
+            det: $outs.det.as_mut(),
+            flow: Default::default(),
+            dir: Direction::ToServer,
+            flow_counts: None,
         }
     };
 }
@@ -224,6 +230,8 @@ pub struct WorkerTotals {
     pub eve_events: u64,
     /// the first EVE write error, if any
     pub eve_write_error: Option<String>,
+    /// rule detection counters (None: no rules loaded)
+    pub detect: Option<crate::rules::DetectCounters>,
 }
 
 /// Per-packet context the flow callbacks need.
@@ -258,9 +266,22 @@ impl Worker {
                 intel: intel.map(crate::intel::IntelCtx::new),
                 cur_pcap_cnt: 0,
                 parse,
+                det: None,
             },
             next_expire: i64::MIN,
         }
+    }
+
+    /// Inspect with `rules` (transactions are then parsed whatever the
+    /// app-layer mode `auto` would decide).
+    pub fn with_rules(mut self, rules: Option<Arc<crate::rules::RuleSlot>>) -> Self {
+        if let Some(r) = rules {
+            self.outs.det = Some(crate::rules::DetectCtx::new(r));
+            if self.outs.cfg.app_layer == AppLayerMode::Auto {
+                self.outs.parse = true;
+            }
+        }
+        self
     }
 
     /// Process a batch of frames (packet numbers from `first_cnt`).
@@ -332,6 +353,9 @@ impl Worker {
         &mut self,
         frames: impl Iterator<Item = (reefwatch_capture::Packet<'p>, u64, Pre)>,
     ) {
+        if let Some(d) = self.outs.det.as_mut() {
+            d.refresh();
+        }
         if self.outs.parse {
             for (r, cnt, _) in frames {
                 self.process(r.linktype, r.data, r.ts_ns, cnt);
@@ -401,6 +425,7 @@ impl Worker {
             stats,
             app,
             mut eve,
+            det,
             ..
         } = self.outs;
         eve.flush();
@@ -410,6 +435,7 @@ impl Worker {
             decode: self.decoder.stats,
             eve_events: eve.events,
             eve_write_error: eve.write_error.take(),
+            detect: det.map(|d| d.counters),
         }
     }
 }
@@ -506,11 +532,18 @@ fn on_packet(
                     client_is_a,
                     id,
                     track_only,
+                    pkts,
+                    bytes,
+                    start_ns,
                     ..
                 } = f;
                 let hdr = make_hdr(key, *client_is_a, *id, ctx);
                 let reg: &Registry = &outs.reg;
                 let mut sink = sink!(outs, hdr, reg.name(app.proto));
+                if sink.det.is_some() {
+                    sink.flow = app.take_detect();
+                    sink.flow_counts = Some((*pkts, *bytes, *start_ns));
+                }
                 tcp.on_segment(
                     lk.dir,
                     t.seq,
@@ -531,6 +564,9 @@ fn on_packet(
                     });
                     app.on_close(&mut sink);
                 }
+                if sink.det.is_some() {
+                    app.put_detect(std::mem::take(&mut sink.flow));
+                }
                 if !outs.parse && app.decided() {
                     // nothing wants this flow's bytes any more
                     tcp.release(&mut outs.mem);
@@ -545,17 +581,111 @@ fn on_packet(
                 client_is_a,
                 id,
                 track_only,
+                pkts,
+                bytes,
+                start_ns,
                 ..
             } = f;
             let hdr = make_hdr(key, *client_is_a, *id, ctx);
             let reg: &Registry = &outs.reg;
             let mut sink = sink!(outs, hdr, reg.name(app.proto));
+            if sink.det.is_some() {
+                sink.flow = app.take_detect();
+                sink.flow_counts = Some((*pkts, *bytes, *start_ns));
+            }
             app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
+            if sink.det.is_some() {
+                app.put_detect(std::mem::take(&mut sink.flow));
+            }
             *track_only = !outs.parse && app.decided();
         }
         _ => {}
     }
+    if outs.det.is_some() {
+        detect_packet(outs, f, lk.dir, &p, ctx);
+    }
     table.touch(lk.idx);
+}
+
+/// Packet rules for one packet of flow `f`, and the transaction alerts
+/// it acknowledges (see `rules.rs`).
+fn detect_packet(
+    outs: &mut Outs,
+    f: &mut Flow<AppState>,
+    dir: Direction,
+    p: &Packet<'_>,
+    ctx: PktCtx,
+) {
+    let Some(d) = outs.det.as_mut() else {
+        return;
+    };
+    let mut fl = f.data.take_detect();
+    {
+        let hdr = make_hdr(&f.key, f.client_is_a, f.id, ctx);
+        let mut out = crate::rules::AlertOut {
+            eve: &mut outs.eve,
+            hdr: &hdr,
+            app_proto: outs.reg.name(f.data.proto),
+            flow: Some((f.pkts, f.bytes, f.start_ns)),
+        };
+        let to_server = dir == Direction::ToServer;
+        if d.wants_packets() {
+            let v6 = p.is_ipv6();
+            let icmp = matches!(p.proto, IPPROTO_ICMP | IPPROTO_ICMPV6);
+            let established = match p.proto {
+                IPPROTO_TCP => matches!(
+                    f.tcp.state,
+                    reefwatch_flow::TcpState::Established
+                        | reefwatch_flow::TcpState::FinWait1
+                        | reefwatch_flow::TcpState::FinWait2
+                        | reefwatch_flow::TcpState::CloseWait
+                        | reefwatch_flow::TcpState::LastAck
+                        | reefwatch_flow::TcpState::TimeWait
+                        | reefwatch_flow::TcpState::Closed
+                ),
+                _ => f.pkts[0] > 0 && f.pkts[1] > 0,
+            };
+            let pv = reefwatch_detect::PacketView {
+                ts_ns: ctx.ts_ns,
+                src: crate::rules::ip_addr(&p.src, v6),
+                dst: crate::rules::ip_addr(&p.dst, v6),
+                sport: p.sport,
+                dport: p.dport,
+                ip_proto: p.proto,
+                tcp_flags: p.tcp.map(|t| t.flags),
+                icmp: icmp.then_some((p.icmp_type, p.icmp_code)),
+                // Suricata's ICMP payload follows the 8-byte header; the
+                // decoder's follows the first 4
+                payload: if icmp {
+                    &p.payload[p.payload.len().min(4)..]
+                } else {
+                    p.payload
+                },
+                to_server: Some(to_server),
+                established,
+                app_proto: d.rules.app_proto(f.data.proto),
+                stream_bytes: [
+                    f.tcp.delivered(Direction::ToServer),
+                    f.tcp.delivered(Direction::ToClient),
+                ],
+                flow_id: f.id,
+            };
+            d.on_packet(&mut fl, &pv, &mut out);
+        }
+        if p.proto == IPPROTO_TCP && fl.has_pending() {
+            let ack = p.tcp.filter(|t| t.flags & 0x10 != 0).map(|t| t.ack);
+            let tcp = &f.tcp;
+            let next = |ts: bool| {
+                tcp.next_seq(if ts {
+                    Direction::ToServer
+                } else {
+                    Direction::ToClient
+                })
+            };
+            d.on_ack(&mut fl, to_server, ack, &next, &mut out);
+        }
+    }
+    f.data.put_detect(fl);
 }
 
 /// The one rule for a packet of a flow that is only tracked (no parser
@@ -628,6 +758,8 @@ fn make_hdr(key: &FlowKey, client_is_a: bool, id: u64, ctx: PktCtx) -> FlowHdr<'
 }
 
 fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
+    let mut alerted = false;
+    let counts = (f.pkts, f.bytes, f.start_ns);
     let ctx = PktCtx {
         ts_ns: f.last_ns,
         pcap_cnt: outs.cur_pcap_cnt,
@@ -644,6 +776,10 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
         let hdr = make_hdr(key, *client_is_a, *id, ctx);
         let reg: &Registry = &outs.reg;
         let mut sink = sink!(outs, hdr, reg.name(app.proto));
+        if sink.det.is_some() {
+            sink.flow = app.take_detect();
+            sink.flow_counts = Some(counts);
+        }
         if key.proto == IPPROTO_TCP {
             tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| {
                 app.on_chunk(reg, d, c, &mut sink)
@@ -651,6 +787,16 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
             tcp.release(&mut outs.mem);
         }
         app.on_close(&mut sink);
+        if let Some(d) = sink.det.as_deref_mut() {
+            let mut out = crate::rules::AlertOut {
+                eve: sink.eve,
+                hdr: &sink.hdr,
+                app_proto: sink.app_proto,
+                flow: sink.flow_counts,
+            };
+            d.flush_pending(&mut sink.flow, &mut out);
+            alerted = sink.flow.alerted;
+        }
     }
     let app_proto = f.data.app_proto(&outs.reg);
     // statistics
@@ -709,7 +855,7 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
     js.set_int("age", (f.last_ns - f.start_ns).div_euclid(1_000_000_000))
         .set_str("state", f.state_name())
         .set_str("reason", reason.name())
-        .set_bool("alerted", false)
+        .set_bool("alerted", alerted)
         .close();
     if f.key.proto == IPPROTO_TCP {
         let t = &f.tcp;

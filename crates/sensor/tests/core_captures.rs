@@ -41,6 +41,8 @@ fn run_cfg(paths: &[PathBuf], threads: usize, engine: EngineConfig) -> (Summary,
         engine,
         progress: false,
         intel: None,
+        rules: None,
+        rules_skipped: 0,
     });
     let bytes = buf.0.lock().unwrap().clone();
     let events = bytes
@@ -451,6 +453,8 @@ fn anomalies_do_not_depend_on_output() {
         },
         progress: false,
         intel: None,
+        rules: None,
+        rules_skipped: 0,
     });
     assert!(without.app_layer_parsed);
     let sorted = |s: &Summary| {
@@ -482,6 +486,8 @@ fn eve_off_detects_protocols_without_parsing() {
             },
             progress: false,
             intel: None,
+            rules: None,
+            rules_skipped: 0,
         })
     };
     let full = with(AppLayerMode::Full);
@@ -534,6 +540,8 @@ fn eve_off_detects_protocols_without_parsing() {
         },
         progress: false,
         intel: None,
+        rules: None,
+        rules_skipped: 0,
     });
     let bytes = buf.0.lock().unwrap().clone();
     let ev: Vec<Value> = bytes
@@ -657,6 +665,8 @@ fn threads_see_what_one_thread_sees() {
             engine: EngineConfig::default(),
             progress: false,
             intel: None,
+            rules: None,
+            rules_skipped: 0,
         })
     };
     // (gaps only count where bytes are still reassembled: fewer here)

@@ -37,6 +37,8 @@ fn run(name: &str) -> (Vec<(u64, String)>, Vec<Value>) {
         engine: EngineConfig::default(),
         progress: false,
         intel: None,
+        rules: None,
+        rules_skipped: 0,
     });
     let bytes = buf.0.lock().unwrap().clone();
     let events: Vec<Value> = bytes
