@@ -106,7 +106,7 @@ impl Sink<'_, '_> {
     /// Inspect the flow's open transaction with the rules: as it
     /// progresses (`event` None), or as its event `event_type` is being
     /// written by `body`.
-    fn inspect_tx(&mut self, event: Option<(&'static str, &mut dyn FnMut(&mut JsonBuilder))>) {
+    fn inspect_tx(&mut self, event: crate::rules::TxEvent<'_>) {
         let Some(d) = self.det.as_deref_mut() else {
             return;
         };

@@ -288,6 +288,10 @@ impl DetectCtx {
     }
 }
 
+/// A transaction's event being written: its type and the writer of its
+/// object.
+pub type TxEvent<'b> = Option<(&'static str, &'b mut dyn FnMut(&mut JsonBuilder))>;
+
 /// An alert of a transaction waiting for its bytes' acknowledgement.
 struct Pending {
     rule: u32,
@@ -407,7 +411,7 @@ impl DetectCtx {
         flow: &mut FlowDet,
         p: &PacketView<'_>,
         tcp: bool,
-        mut event: Option<(&'static str, &mut dyn FnMut(&mut JsonBuilder))>,
+        mut event: TxEvent<'_>,
         out: &mut AlertOut<'_, '_>,
     ) {
         if flow.fd.passed() {
