@@ -2,8 +2,9 @@
 use reefwatch_applayer::fact::tls_handshake;
 use reefwatch_applayer::{Fact, ModbusAccess};
 
-use crate::keywords::ics::{ModbusCategory, ModbusFunction};
+use crate::keywords::ics::{Modbus, ModbusCategory, ModbusFunction};
 use crate::keywords::packet::SslVersion;
+use crate::parse::value::{CmpOp, UintCmp};
 use crate::rule::Condition;
 
 /// Whether the condition is tested on facts.
@@ -24,14 +25,166 @@ pub fn is_fact_condition(c: &Condition) -> bool {
     )
 }
 
-fn category(f: u8) -> ModbusCategory {
-    // Suricata's modbus categories: public codes, user-defined 65-72 and
-    // 100-110, reserved 8/9/10/13/14/41/42/90/91/125/126/127
-    match f {
-        65..=72 | 100..=110 => ModbusCategory::User,
-        8 | 9 | 10 | 13 | 14 | 41 | 42 | 90 | 91 | 125..=127 => ModbusCategory::Reserved,
-        1..=8 | 11 | 12 | 15..=17 | 20..=24 | 43 => ModbusCategory::Public,
-        _ => ModbusCategory::Unassigned,
+/// The category of a request as Suricata's modbus parser (sawp-modbus)
+/// gives it: the functions it knows (1-24, 43) are public assigned, except
+/// diagnostics (8) with a reserved sub-function and MEI (43) with a type
+/// other than 13 or 14, which are reserved; other codes by the Modbus
+/// specification's table; `None` (no category) for 0, codes above 127 and
+/// 8 or 43 without their sub-code.
+fn category(function: u8, sub: Option<u16>) -> Option<ModbusCategory> {
+    use ModbusCategory as C;
+    let code = if function >= 0x80 {
+        function ^ 0x80
+    } else {
+        function
+    };
+    Some(match code {
+        8 => match sub? {
+            0..=4 | 10..=21 => C::Assigned,
+            _ => C::Reserved,
+        },
+        43 => match sub? {
+            13 | 14 => C::Assigned,
+            _ => C::Reserved,
+        },
+        1..=24 => C::Assigned,
+        _ if function >= 0x80 => return None,
+        0 => return None,
+        41 | 42 | 90 | 91 | 125..=127 => C::Reserved,
+        65..=72 | 100..=110 => C::User,
+        _ => C::Unassigned,
+    })
+}
+
+/// Whether category `c` is in the set a rule names (`negated`: its
+/// complement, as Suricata's `!` flips the category flags).
+fn category_hit(c: Option<ModbusCategory>, want: ModbusCategory, negated: bool) -> bool {
+    use ModbusCategory as C;
+    let Some(c) = c else { return false };
+    let inside = match want {
+        C::All => true,
+        C::Public => matches!(c, C::Assigned | C::Unassigned),
+        w => w == c,
+    };
+    inside != negated
+}
+
+/// Suricata's modbus range forms as `(start, end)`: `N` is `(N, N)`,
+/// `<N` `(0, N)`, `>N` `(N, 65535)`, `A<>B` `(A, B)`.
+fn sig_range(c: &UintCmp) -> (u64, u64) {
+    match c.op {
+        CmpOp::Lt => (0, c.a),
+        CmpOp::Gt => (c.a, 65535),
+        CmpOp::Range => (c.a, c.b),
+        _ => (c.a, c.a),
+    }
+}
+
+/// Suricata's `check_match`: a value against a signature range.
+fn range_has(c: &UintCmp, v: u64) -> bool {
+    let (s, e) = sig_range(c);
+    if s == e {
+        s == v
+    } else if s == 0 {
+        e > v
+    } else if e == 65535 {
+        s < v
+    } else {
+        s < v && v < e
+    }
+}
+
+/// Suricata's `check_match_range`: a signature range against the
+/// request's (1-based, inclusive) address range.
+fn range_meets(c: &UintCmp, lo: u64, hi: u64) -> bool {
+    let (s, e) = sig_range(c);
+    if s == e {
+        lo <= s && s <= hi
+    } else if s == 0 {
+        e > lo
+    } else if e == 65535 {
+        s < hi
+    } else {
+        s < hi && lo < e
+    }
+}
+
+/// Whether a Modbus request satisfies `modbus:` as Suricata's
+/// `SCModbusInspect`. A transaction is one PDU: the values it writes are
+/// the [`Fact::ModbusWrite`]s among `facts`.
+fn modbus_ok(m: &Modbus, f: &Fact, facts: &[Fact]) -> bool {
+    let Fact::Modbus {
+        request: true,
+        function,
+        subfunction,
+        unit,
+        access,
+        rw_write,
+    } = *f
+    else {
+        return false;
+    };
+    if let Some(u) = m.unit {
+        if !range_has(&u, unit as u64) {
+            return false;
+        }
+    }
+    if let Some(write) = m.access_write {
+        // read access: the read part; write: the write part (23 has both)
+        let acc = match (write, access, rw_write) {
+            (true, _, Some(w)) => Some(w),
+            (_, Some(a), _) if a.write == write => Some(a),
+            (false, Some(a), Some(_)) => Some(a),
+            _ => None,
+        };
+        let Some(acc) = acc else { return false };
+        if m.table.is_some_and(|t| t != acc.table) {
+            return false;
+        }
+        let Some(addr) = m.address else { return true };
+        // the address range Suricata tests: the write part's for 23, in
+        // 1-based coil/register numbers
+        let target: &ModbusAccess = rw_write.as_ref().unwrap_or(&acc);
+        let lo = target.address as u64 + 1;
+        let q = target.quantity as u64;
+        if q == 0 || q > 65535 - target.address as u64 {
+            return false;
+        }
+        let hi = target.address as u64 + q;
+        if !range_meets(&addr, lo, hi) {
+            return false;
+        }
+        let Some(val) = m.value else { return true };
+        // the value written at the signature's (1-based) address
+        let at = sig_range(&addr).0;
+        if at == 0 {
+            return false;
+        }
+        // single writes carry their value in the access too
+        let single = (target.quantity == 1 && lo == at)
+            .then_some(target.value)
+            .flatten();
+        return facts
+            .iter()
+            .find_map(|f| match *f {
+                Fact::ModbusWrite { address, value } if address as u64 + 1 == at => Some(value),
+                _ => None,
+            })
+            .or(single)
+            .is_some_and(|v| range_has(&val, v as u64));
+    }
+    match m.function {
+        Some((neg, ModbusFunction::Category(c))) => {
+            category_hit(category(function, subfunction), c, neg)
+        }
+        Some((neg, ModbusFunction::Code(code))) => {
+            let code_of = |x: u8| if x >= 0x80 { x ^ 0x80 } else { x };
+            let hit = code == code_of(function)
+                && m.subfunction
+                    .is_none_or(|s| function == 8 && subfunction == Some(s));
+            hit != neg
+        }
+        None => true,
     }
 }
 
@@ -39,54 +192,7 @@ fn category(f: u8) -> ModbusCategory {
 /// satisfying it is enough). Non-fact conditions are not handled here.
 pub fn condition_ok(c: &Condition, facts: &[Fact]) -> bool {
     match c {
-        Condition::Modbus(m) => facts.iter().any(|f| {
-            let Fact::Modbus {
-                request: true,
-                function,
-                subfunction,
-                unit,
-                access,
-                rw_write,
-            } = *f
-            else {
-                return false;
-            };
-            if let Some(u) = m.unit {
-                if !u.matches(unit as u64) {
-                    return false;
-                }
-            }
-            if let Some((neg, func)) = m.function {
-                let hit = match func {
-                    ModbusFunction::Code(code) => code == function,
-                    ModbusFunction::Category(ModbusCategory::All) => true,
-                    ModbusFunction::Category(ModbusCategory::Assigned) => {
-                        category(function) != ModbusCategory::Unassigned
-                    }
-                    ModbusFunction::Category(cat) => category(function) == cat,
-                };
-                if hit == neg {
-                    return false;
-                }
-                if m.subfunction.is_some() && m.subfunction != subfunction {
-                    return false;
-                }
-            }
-            if let Some(write) = m.access_write {
-                let acc_ok = |a: &ModbusAccess| {
-                    a.write == write
-                        && m.table.is_none_or(|t| t == a.table)
-                        && m.address.is_none_or(|c| c.matches(a.address as u64))
-                        && m.value
-                            .is_none_or(|c| a.value.is_some_and(|v| c.matches(v as u64)))
-                };
-                if !(access.as_ref().is_some_and(acc_ok) || rw_write.as_ref().is_some_and(acc_ok))
-                {
-                    return false;
-                }
-            }
-            true
-        }),
+        Condition::Modbus(m) => facts.iter().any(|f| modbus_ok(m, f, facts)),
         Condition::Dnp3Func(code) => facts
             .iter()
             .any(|f| matches!(f, Fact::Dnp3 { function, .. } if function == code)),
@@ -149,5 +255,137 @@ pub fn condition_ok(c: &Condition, facts: &[Fact]) -> bool {
         }
         // xbits, flowint, ftpbounce: not evaluated yet (never a match)
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reefwatch_applayer::ModbusTable;
+
+    fn m(v: &str) -> Condition {
+        Condition::Modbus(Modbus::parse(v).unwrap())
+    }
+
+    fn req(function: u8, sub: Option<u16>, access: Option<ModbusAccess>) -> Fact {
+        Fact::Modbus {
+            request: true,
+            function,
+            subfunction: sub,
+            unit: 1,
+            access,
+            rw_write: None,
+        }
+    }
+
+    fn acc(write: bool, table: ModbusTable, address: u16, quantity: u16) -> Option<ModbusAccess> {
+        Some(ModbusAccess {
+            write,
+            table,
+            address,
+            quantity,
+            value: None,
+        })
+    }
+
+    #[test]
+    fn modbus_categories_as_sawp() {
+        let ok = |c: &str, f: Fact| condition_ok(&m(c), &[f]);
+        // diagnostics: assigned with a defined sub-function, reserved else
+        assert!(ok("function assigned", req(8, Some(4), None)));
+        assert!(!ok("function reserved", req(8, Some(4), None)));
+        assert!(ok("function reserved", req(8, Some(22), None)));
+        assert!(ok("function reserved", req(8, Some(5), None)));
+        assert!(!ok("function all", req(8, None, None)), "no category");
+        // 9, 10, 13, 14 are functions sawp knows: assigned
+        assert!(ok("function assigned", req(9, None, None)));
+        assert!(ok("function reserved", req(90, None, None)));
+        assert!(ok("function reserved", req(43, Some(1), None)));
+        assert!(ok("function public", req(43, Some(14), None)));
+        assert!(ok("function user", req(100, None, None)));
+        assert!(ok("function unassigned", req(30, None, None)));
+        assert!(ok("function public", req(30, None, None)));
+        assert!(!ok("function user", req(3, None, None)));
+        assert!(ok("function !user", req(3, None, None)));
+        assert!(!ok("function !reserved", req(0, None, None)), "no category");
+        // responses are not tested
+        let resp = Fact::Modbus {
+            request: false,
+            function: 100,
+            subfunction: None,
+            unit: 1,
+            access: None,
+            rw_write: None,
+        };
+        assert!(!ok("function user", resp));
+    }
+
+    #[test]
+    fn modbus_function_and_subfunction() {
+        let ok = |c: &str, f: Fact| condition_ok(&m(c), &[f]);
+        assert!(ok("function 8, subfunction 4", req(8, Some(4), None)));
+        assert!(!ok("function 8, subfunction 4", req(8, Some(1), None)));
+        assert!(!ok("function 43, subfunction 14", req(43, Some(14), None)));
+        assert!(ok("function 3", req(3, None, None)));
+        assert!(!ok("function 3", req(4, None, None)));
+    }
+
+    #[test]
+    fn modbus_addresses_are_one_based_ranges() {
+        use ModbusTable::*;
+        let ok = |c: &str, f: &[Fact]| condition_ok(&m(c), f);
+        // read holding PDU 999 x 2: registers 1000..=1001
+        let r = [req(3, None, acc(false, Holding, 999, 2))];
+        assert!(ok("access read holding, address 1000", &r));
+        assert!(ok("access read holding, address 1001", &r));
+        assert!(!ok("access read holding, address 1002", &r));
+        assert!(ok("access read holding, address 1000<>2000", &r));
+        assert!(!ok("access read holding, address 1001<>2000", &r));
+        assert!(ok("access read holding, address >1000", &r));
+        assert!(!ok("access read holding, address <1000", &r));
+        assert!(!ok("access read input", &r));
+        assert!(!ok("access write", &r));
+        // write multiple registers PDU 0 x 3 with values
+        let w = [
+            req(16, None, acc(true, Holding, 0, 3)),
+            Fact::ModbusWrite {
+                address: 0,
+                value: 5,
+            },
+            Fact::ModbusWrite {
+                address: 1,
+                value: 2000,
+            },
+        ];
+        assert!(ok("access write holding, address 2, value >1000", &w));
+        assert!(!ok("access write holding, address 1, value >1000", &w));
+        assert!(ok("access write holding, address 1, value 5", &w));
+        assert!(
+            !ok("access write holding, address 3, value 5", &w),
+            "no value"
+        );
+        assert!(!ok("access write coils", &w));
+        assert!(ok("access write holding, address <100", &w));
+        assert!(!ok("access write holding, address <1", &w));
+    }
+
+    #[test]
+    fn modbus_read_write_multiple_uses_the_write_range() {
+        use ModbusTable::*;
+        let f = Fact::Modbus {
+            request: true,
+            function: 23,
+            subfunction: None,
+            unit: 2,
+            access: acc(false, Holding, 10, 1),
+            rw_write: acc(true, Holding, 500, 1),
+        };
+        let ok = |c: &str| condition_ok(&m(c), &[f]);
+        assert!(ok("access read holding"));
+        assert!(ok("access write holding"));
+        assert!(ok("access read holding, address 501"));
+        assert!(!ok("access read holding, address 11"));
+        assert!(ok("unit >1, function 23"));
+        assert!(!ok("unit 1"));
     }
 }

@@ -1,7 +1,7 @@
 //! ICS keywords as Suricata has them: `modbus:`, `dnp3_func`, `dnp3_ind`,
 //! `dnp3_obj`, `enip_command`, `cip_service` (`dnp3.data` is a buffer).
 use crate::error::{ParseError, Result};
-use crate::parse::value::{comma_list, parse_uint, UintCmp};
+use crate::parse::value::{comma_list, parse_uint, CmpOp, UintCmp};
 
 /// Modbus function categories of `modbus: function <category>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +38,24 @@ pub struct Modbus {
     pub unit: Option<UintCmp>,
 }
 
+/// A `modbus:` number or range in the forms Suricata's modbus keyword
+/// takes: `N`, `<N`, `>N`, `A<>B`.
+fn modbus_range(s: &str, max: u64) -> Result<UintCmp> {
+    let s = s.trim();
+    let body = s.trim_start_matches(['<', '>']);
+    let digits_ok = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let ok = match body.split_once("<>") {
+        Some((a, b)) => s == body && digits_ok(a) && digits_ok(b),
+        None => s.len() - body.len() <= 1 && digits_ok(body),
+    };
+    if !ok {
+        return Err(ParseError::new(format!(
+            "'{s}': expected N, <N, >N or A<>B"
+        )));
+    }
+    UintCmp::parse(s, max)
+}
+
 impl Modbus {
     pub fn parse(v: &str) -> Result<Modbus> {
         let mut m = Modbus::default();
@@ -67,7 +85,10 @@ impl Modbus {
                         "user" => ModbusFunction::Category(ModbusCategory::User),
                         "reserved" => ModbusFunction::Category(ModbusCategory::Reserved),
                         "all" => ModbusFunction::Category(ModbusCategory::All),
-                        n => ModbusFunction::Code(parse_uint(n, 255)? as u8),
+                        n => match parse_uint(n, 255)? {
+                            0 => return Err(ParseError::new("function 0 is not valid")),
+                            c => ModbusFunction::Code(c as u8),
+                        },
                     };
                     m.function = Some((neg, f));
                 }
@@ -107,14 +128,18 @@ impl Modbus {
                     if key == "value" && m.access_write != Some(true) {
                         return Err(ParseError::new("value needs write access"));
                     }
-                    let c = Some(UintCmp::parse(&args.join(""), 65535)?);
+                    let c = Some(modbus_range(&args.join(""), 65535)?);
                     if key == "address" {
                         m.address = c;
                     } else {
+                        // the value is looked up at one address
+                        if m.address.is_none_or(|a| a.op != CmpOp::Eq) {
+                            return Err(ParseError::new("value needs a single address"));
+                        }
                         m.value = c;
                     }
                 }
-                "unit" => m.unit = Some(UintCmp::parse(&args.join(""), 255)?),
+                "unit" => m.unit = Some(modbus_range(&args.join(""), 255)?),
                 k => return Err(ParseError::new(format!("unknown modbus option '{k}'"))),
             }
         }
@@ -252,7 +277,6 @@ pub fn parse_cip_service(v: &str) -> Result<CipService> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::value::CmpOp;
 
     #[test]
     fn modbus_forms() {
@@ -283,6 +307,13 @@ mod tests {
         assert!(Modbus::parse("function 300").is_err());
         assert!(Modbus::parse("subfunction 4").is_err());
         assert!(Modbus::parse("colour blue").is_err());
+        // forms Suricata's modbus keyword rejects
+        assert!(Modbus::parse("function 0").is_err());
+        assert!(Modbus::parse("access write holding, address <10, value 3").is_err());
+        assert!(Modbus::parse("access read holding, address >=10").is_err());
+        assert!(Modbus::parse("access read holding, address 1-10").is_err());
+        assert!(Modbus::parse("unit !3").is_err());
+        assert!(Modbus::parse("unit 1<>4").is_ok());
     }
 
     #[test]
