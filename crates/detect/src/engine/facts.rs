@@ -18,6 +18,15 @@ pub fn is_fact_condition(c: &Condition) -> bool {
             | C::Dnp3Obj { .. }
             | C::EnipCommand(_)
             | C::CipService(_)
+            | C::Iec104TypeId(_)
+            | C::Iec104Cot(_)
+            | C::Iec104Ca(_)
+            | C::Iec104Ioa(_)
+            | C::Iec104Command
+            | C::S7Function(_)
+            | C::S7SzlId(_)
+            | C::S7PlcStop
+            | C::S7Block(_)
             | C::SslState(_)
             | C::SslVersion(_)
             | C::TlsVersion(_)
@@ -188,6 +197,24 @@ fn modbus_ok(m: &Modbus, f: &Fact, facts: &[Fact]) -> bool {
     }
 }
 
+/// Whether an IEC 104 ASDU among `facts` satisfies `f(type_id, cot, ca)`.
+fn iec104_any(facts: &[Fact], f: impl Fn(u8, u8, u16) -> bool) -> bool {
+    facts.iter().any(|x| match *x {
+        Fact::Iec104 {
+            type_id, cot, ca, ..
+        } => f(type_id, cot, ca),
+        _ => false,
+    })
+}
+
+/// Whether an S7comm job (a request) among `facts` has a function code
+/// satisfying `f`.
+fn s7_job(facts: &[Fact], f: impl Fn(u16) -> bool) -> bool {
+    facts
+        .iter()
+        .any(|x| matches!(*x, Fact::S7 { rosctr: 1, function: Some(fc) } if f(fc)))
+}
+
 /// Whether a condition that needs facts holds for `facts` (one fact
 /// satisfying it is enough). Non-fact conditions are not handled here.
 pub fn condition_ok(c: &Condition, facts: &[Fact]) -> bool {
@@ -253,6 +280,29 @@ pub fn condition_ok(c: &Condition, facts: &[Fact]) -> bool {
             });
             hit != e.negated
         }
+        Condition::Iec104TypeId(c) => iec104_any(facts, |t, _, _| c.matches(t as u64)),
+        Condition::Iec104Cot(c) => iec104_any(facts, |_, cot, _| c.matches(cot as u64)),
+        Condition::Iec104Ca(c) => iec104_any(facts, |_, _, ca| c.matches(ca as u64)),
+        Condition::Iec104Ioa(c) => facts
+            .iter()
+            .any(|f| matches!(*f, Fact::Iec104Ioa(a) if c.matches(a as u64))),
+        // an order of the controlling station: a control-direction type
+        // (commands 45-69, system commands 100-107, parameters 110-113,
+        // file transfer 120-127) sent as activation or deactivation
+        Condition::Iec104Command => iec104_any(facts, |t, cot, _| {
+            matches!(t, 45..=69 | 100..=127) && matches!(cot, 6 | 8)
+        }),
+        // a job's or ack_data's function code (userdata has none)
+        Condition::S7Function(c) => facts.iter().any(|f| {
+            matches!(*f, Fact::S7 { rosctr: 1 | 3, function: Some(fc) } if c.matches(fc as u64))
+        }),
+        Condition::S7SzlId(c) => facts
+            .iter()
+            .any(|f| matches!(*f, Fact::S7SzlId(id) if c.matches(id as u64))),
+        Condition::S7PlcStop => s7_job(facts, |fc| fc == 0x29),
+        Condition::S7Block(b) => s7_job(facts, |fc| {
+            (b.download && matches!(fc, 0x1a..=0x1c)) || (b.upload && matches!(fc, 0x1d..=0x1f))
+        }),
         // xbits, flowint, ftpbounce: not evaluated yet (never a match)
         _ => false,
     }
@@ -387,5 +437,131 @@ mod tests {
         assert!(!ok("access read holding, address 11"));
         assert!(ok("unit >1, function 23"));
         assert!(!ok("unit 1"));
+    }
+
+    /// The one condition of `alert <proto> … (<body> sid:1;)`.
+    fn cond(proto: &str, body: &str) -> Condition {
+        let r = crate::parse_rule(
+            &format!("alert {proto} any any -> any any ({body} sid:1;)"),
+            &crate::Vars::suricata_defaults(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{body}: {e:?}"));
+        assert_eq!(r.conditions.len(), 1, "{body}");
+        r.conditions[0].clone()
+    }
+
+    fn bad(proto: &str, body: &str) -> bool {
+        crate::parse_rule(
+            &format!("alert {proto} any any -> any any ({body} sid:1;)"),
+            &crate::Vars::suricata_defaults(),
+            None,
+        )
+        .is_err()
+    }
+
+    fn asdu(type_id: u8, cot: u8, ca: u16, ioas: &[u32]) -> Vec<Fact> {
+        let mut v = vec![Fact::Iec104 {
+            type_id,
+            cot,
+            negative: false,
+            test: false,
+            originator: 0,
+            ca,
+        }];
+        v.extend(ioas.iter().map(|&a| Fact::Iec104Ioa(a)));
+        v
+    }
+
+    #[test]
+    fn iec104_keywords() {
+        let ok = |body: &str, f: &[Fact]| condition_ok(&cond("iec104", body), f);
+        let sc = asdu(45, 6, 1, &[100]);
+        let meas = asdu(13, 3, 7, &[1300, 1301]);
+        // iec104.typeid
+        assert!(ok("iec104.typeid:45;", &sc));
+        assert!(ok("iec104.typeid:C_SC_NA_1;", &sc));
+        assert!(!ok("iec104.typeid:45;", &meas));
+        assert!(ok("iec104.typeid:<45;", &meas));
+        assert!(bad("iec104", "iec104.typeid:300;"));
+        assert!(bad("iec104", "iec104.typeid:X_YZ;"));
+        // iec104.cot
+        assert!(ok("iec104.cot:6;", &sc));
+        assert!(ok("iec104.cot:act;", &sc));
+        assert!(!ok("iec104.cot:act;", &meas));
+        assert!(bad("iec104", "iec104.cot:64;"));
+        // iec104.ca
+        assert!(ok("iec104.ca:1;", &sc));
+        assert!(!ok("iec104.ca:1;", &meas));
+        assert!(ok("iec104.ca:>1;", &meas));
+        assert!(bad("iec104", "iec104.ca:70000;"));
+        // iec104.ioa: any object of the ASDU
+        assert!(ok("iec104.ioa:1301;", &meas));
+        assert!(ok("iec104.ioa:1000-1301;", &meas)); // 1300 inside
+        assert!(!ok("iec104.ioa:1301-2000;", &meas)); // ends excluded
+        assert!(!ok("iec104.ioa:100;", &meas));
+        assert!(bad("iec104", "iec104.ioa:16777216;"));
+        // iec104.command: a control-direction type as (de)activation
+        assert!(ok("iec104.command;", &sc));
+        assert!(ok("iec104.command;", &asdu(100, 8, 1, &[0])));
+        assert!(
+            !ok("iec104.command;", &asdu(45, 7, 1, &[100])),
+            "a confirmation"
+        );
+        assert!(!ok("iec104.command;", &meas));
+        assert!(bad("iec104", "iec104.command:1;"));
+        // the keywords need the protocol
+        assert!(bad("modbus", "iec104.cot:6;"));
+        assert!(!ok("iec104.typeid:45;", &[]));
+    }
+
+    #[test]
+    fn s7comm_keywords() {
+        let ok = |body: &str, f: &[Fact]| condition_ok(&cond("s7comm", body), f);
+        let job = |function: u16| {
+            [Fact::S7 {
+                rosctr: 1,
+                function: Some(function),
+            }]
+        };
+        let ack = |function: u16| {
+            [Fact::S7 {
+                rosctr: 3,
+                function: Some(function),
+            }]
+        };
+        let szl = [
+            Fact::S7 {
+                rosctr: 7,
+                function: Some(0x0401),
+            },
+            Fact::S7SzlId(0x0011),
+        ];
+        // s7comm.function: jobs and ack_data
+        assert!(ok("s7comm.function:0x29;", &job(0x29)));
+        assert!(ok("s7comm.function:41;", &ack(0x29)));
+        assert!(!ok("s7comm.function:0x29;", &job(0x28)));
+        assert!(!ok("s7comm.function:0x04;", &szl), "userdata has none");
+        assert!(bad("s7comm", "s7comm.function:0x100;"));
+        // s7comm.szl_id
+        assert!(ok("s7comm.szl_id:0x0011;", &szl));
+        assert!(ok("s7comm.szl_id:17;", &szl));
+        assert!(!ok("s7comm.szl_id:0x001c;", &szl));
+        assert!(bad("s7comm", "s7comm.szl_id:0x10000;"));
+        // s7comm.plc_stop: the stop job only
+        assert!(ok("s7comm.plc_stop;", &job(0x29)));
+        assert!(!ok("s7comm.plc_stop;", &ack(0x29)));
+        assert!(!ok("s7comm.plc_stop;", &job(0x28)));
+        assert!(bad("s7comm", "s7comm.plc_stop:1;"));
+        // s7comm.block
+        assert!(ok("s7comm.block:download;", &job(0x1a)));
+        assert!(ok("s7comm.block:download;", &job(0x1c)));
+        assert!(!ok("s7comm.block:download;", &job(0x1d)));
+        assert!(ok("s7comm.block:upload;", &job(0x1e)));
+        assert!(ok("s7comm.block:download|upload;", &job(0x1f)));
+        assert!(!ok("s7comm.block:upload;", &ack(0x1e)));
+        assert!(bad("s7comm", "s7comm.block:delete;"));
+        assert!(bad("s7comm", "s7comm.block;"));
+        assert!(bad("dnp3", "s7comm.plc_stop;"));
     }
 }
