@@ -5,8 +5,10 @@
 //! before the transaction's event, as it does buffers; the rule engine
 //! evaluates `modbus:`, `dnp3_func`, `dnp3_ind`, `dnp3_obj`,
 //! `enip_command`, `cip_service`, `ssl_state`, `ssl_version`,
-//! `tls.version` and `app-layer-event` on them. One definition, used by
-//! the parsers and the engine alike.
+//! `tls.version`, `app-layer-event` and reefwatch's own `iec104.*` and
+//! `s7comm.*` keywords on them. One definition, used by the parsers and
+//! the engine alike. Parsers report facts only when
+//! [`crate::EventSink::wants_facts`] is true.
 
 /// A Modbus data table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,7 +52,9 @@ pub enum Fact {
     /// A Modbus PDU. `request` is false for responses (Suricata's `modbus:`
     /// keyword tests requests only). For read/write functions `access` is
     /// the table access; function 23 (read/write multiple registers) reads
-    /// in `access` and writes in `rw_write`.
+    /// in `access` and writes in `rw_write`. `subfunction` is the
+    /// diagnostic sub-function of function 8 and the MEI type of
+    /// function 43.
     Modbus {
         request: bool,
         function: u8,
@@ -59,6 +63,10 @@ pub enum Fact {
         access: Option<ModbusAccess>,
         rw_write: Option<ModbusAccess>,
     },
+    /// One value a Modbus request writes (functions 5, 6, 15, 16, 23):
+    /// `address` is the PDU (0-based) address of the coil or register,
+    /// coils are 0 or 1. Reported after the request's [`Fact::Modbus`].
+    ModbusWrite { address: u16, value: u16 },
     /// A DNP3 application-layer fragment: its function code and, for
     /// responses, the internal indications (IIN1 << 8 | IIN2).
     Dnp3 { function: u8, iin: Option<u16> },
@@ -66,8 +74,10 @@ pub enum Fact {
     Dnp3Object { group: u8, variation: u8 },
     /// An EtherNet/IP encapsulation command.
     EnipCommand(u16),
-    /// A CIP service request, with the class and attribute of its path
-    /// when it names them.
+    /// A CIP service (request or response, the response bit cleared),
+    /// with the class and attribute of a request's path when it names
+    /// them. Each service of a Multiple Service Packet is one more fact;
+    /// a Get_Attribute_List request reports one fact per attribute.
     CipService {
         service: u8,
         class: Option<u32>,
@@ -79,6 +89,27 @@ pub enum Fact {
     /// The TLS/SSL version of a hello (`0x0300` SSLv3, `0x0303` TLS 1.2,
     /// `0x0200` SSLv2 …); for a server hello the negotiated one.
     TlsVersion(u16),
+    /// An IEC 60870-5-104 ASDU: type identification, cause of
+    /// transmission (6 bits), the P/N and test bits, originator address
+    /// and common address. Its information object addresses follow as
+    /// [`Fact::Iec104Ioa`].
+    Iec104 {
+        type_id: u8,
+        cot: u8,
+        negative: bool,
+        test: bool,
+        originator: u8,
+        ca: u16,
+    },
+    /// One information object address of the ASDU reported before it.
+    Iec104Ioa(u32),
+    /// An S7comm PDU: ROSCTR (1 job, 2 ack, 3 ack_data, 7 userdata) and
+    /// the parameter function code of a job / ack_data, or for userdata
+    /// the function group (low 4 bits) and sub-function as
+    /// `group << 8 | subfunction`.
+    S7 { rosctr: u8, function: Option<u16> },
+    /// The SZL id of an S7comm "read SZL" userdata request or response.
+    S7SzlId(u16),
     /// A parser anomaly by its full name, `"<proto>.<event>"`
     /// (`"http.invalid_request_line"`, `"modbus.invalid_length"`).
     AppEvent(&'static str),

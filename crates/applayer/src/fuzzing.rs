@@ -14,6 +14,8 @@ use crate::{
 pub struct CheckSink {
     pub events: usize,
     pub bytes: usize,
+    /// Facts reported (wanted unless `quiet`).
+    pub facts: usize,
     js: Option<JsonBuilder>,
     /// Answer `wants_events() == false`, as the engine's sink does with no
     /// EVE and no intel (parsers then take their no-consumer paths).
@@ -41,6 +43,12 @@ impl EventSink for CheckSink {
     }
     fn buffer(&mut self, _id: BufferId, data: &[u8]) {
         self.bytes += data.len();
+    }
+    fn fact(&mut self, _fact: crate::Fact) {
+        self.facts += 1;
+    }
+    fn wants_facts(&self) -> bool {
+        !self.quiet
     }
     fn anomaly(&mut self, _name: &'static str) {}
 }

@@ -121,6 +121,15 @@ pub trait EventSink {
     /// [`EventSink::buffer`]. Default: ignored.
     fn fact(&mut self, _fact: Fact) {}
 
+    /// Whether anything consumes [`EventSink::fact`] (a loaded rule tests
+    /// a typed fact). Parsers build and report facts only when it is true,
+    /// so they cost nothing otherwise. The transaction boundary stays
+    /// [`EventSink::event`]: a sink that wants facts answers
+    /// [`EventSink::wants_events`] true as well. Default: false.
+    fn wants_facts(&self) -> bool {
+        false
+    }
+
     /// Record a protocol anomaly (short snake_case name, e.g.
     /// `"modbus.invalid_length"`). Parsing continues.
     fn anomaly(&mut self, name: &'static str);
@@ -163,7 +172,8 @@ impl core::fmt::Debug for ProtocolDef {
     }
 }
 
-/// A sink that collects events as JSON strings; for parser unit tests.
+/// A sink that collects events as JSON strings, and every buffer and fact
+/// (it wants facts); for parser unit tests.
 #[derive(Default, Debug)]
 pub struct TestSink {
     /// `(event_type, json of the protocol object)`
@@ -192,6 +202,9 @@ impl EventSink for TestSink {
     }
     fn fact(&mut self, fact: Fact) {
         self.facts.push(fact);
+    }
+    fn wants_facts(&self) -> bool {
+        true
     }
     fn anomaly(&mut self, name: &'static str) {
         self.anomalies.push(name.to_string());

@@ -4,7 +4,7 @@ use crate::keywords::buffer::{Buffer, Transform};
 use crate::keywords::byte::{Base64Decode, ByteExtract, ByteJump, ByteTest, IsDataAt};
 use crate::keywords::content::Content;
 use crate::keywords::flow::{Flow, Flowbits, Flowint, StreamSize, Tag, Threshold, Xbits};
-use crate::keywords::ics::{CipService, Modbus};
+use crate::keywords::ics::{CipService, Modbus, S7Block};
 use crate::keywords::packet::{AppLayerEvent, Asn1, Flags, SslState, SslVersions};
 use crate::keywords::pcre::Pcre;
 use crate::parse::header::{AppProto, Header};
@@ -95,6 +95,24 @@ pub enum Condition {
     },
     EnipCommand(u16),
     CipService(CipService),
+    /// `iec104.typeid`
+    Iec104TypeId(UintCmp),
+    /// `iec104.cot`
+    Iec104Cot(UintCmp),
+    /// `iec104.ca`
+    Iec104Ca(UintCmp),
+    /// `iec104.ioa`
+    Iec104Ioa(UintCmp),
+    /// `iec104.command`
+    Iec104Command,
+    /// `s7comm.function`
+    S7Function(UintCmp),
+    /// `s7comm.szl_id`
+    S7SzlId(UintCmp),
+    /// `s7comm.plc_stop`
+    S7PlcStop,
+    /// `s7comm.block`: download and/or upload
+    S7Block(S7Block),
 }
 
 /// A rule as loaded.

@@ -232,7 +232,8 @@ fn tx_rules_on_buffers_and_facts() {
         access: Some(ModbusAccess {
             write: true,
             table: ModbusTable::Holding,
-            address: 1,
+            // PDU address 0: register 1 in the keyword's 1-based numbers
+            address: 0,
             quantity: 1,
             value: Some(value),
         }),

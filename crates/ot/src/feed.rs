@@ -9,8 +9,8 @@
 
 use crate::protocols;
 use reefwatch_applayer::{
-    AppParser, Direction, EventSink, JsonBuilder, ParseResult, ProbeInput, ProbeResult,
-    ProtocolDef, Transport,
+    AppParser, BufferId, Direction, EventSink, Fact, JsonBuilder, ParseResult, ProbeInput,
+    ProbeResult, ProtocolDef, Transport,
 };
 use std::collections::HashMap;
 
@@ -63,12 +63,29 @@ pub struct Event {
     pub event_type: &'static str,
     /// JSON of the protocol object.
     pub json: String,
+    /// Direction of the bytes that completed the event (`true` for
+    /// events of `on_close`).
+    pub to_server: bool,
+    /// The flow: client address and port, server address and port.
+    pub flow: (String, u16, String, u16),
+    /// The flow's first record was a TCP SYN (or the flow is UDP): its
+    /// start was captured.
+    pub handshake: bool,
+    /// Facts and buffers reported before the event (with [`run_detect`]).
+    pub facts: Vec<Fact>,
+    pub buffers: Vec<(BufferId, Vec<u8>)>,
 }
 
 struct Sink<'a> {
     frame: u64,
     app: &'static str,
     events: bool,
+    facts: bool,
+    to_server: bool,
+    flow: &'a (String, u16, String, u16),
+    handshake: bool,
+    pending_facts: Vec<Fact>,
+    pending_buffers: Vec<(BufferId, Vec<u8>)>,
     out: &'a mut dyn FnMut(Event),
     js: JsonBuilder,
     pub anomalies: u64,
@@ -87,7 +104,25 @@ impl EventSink for Sink<'_> {
             app_proto: self.app,
             event_type,
             json: self.js.as_str().to_string(),
+            to_server: self.to_server,
+            flow: self.flow.clone(),
+            handshake: self.handshake,
+            facts: std::mem::take(&mut self.pending_facts),
+            buffers: std::mem::take(&mut self.pending_buffers),
         });
+    }
+    fn buffer(&mut self, id: BufferId, data: &[u8]) {
+        if self.facts {
+            self.pending_buffers.push((id, data.to_vec()));
+        }
+    }
+    fn fact(&mut self, fact: Fact) {
+        if self.facts {
+            self.pending_facts.push(fact);
+        }
+    }
+    fn wants_facts(&self) -> bool {
+        self.facts
     }
     fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
         self.event(event_type, body)
@@ -101,6 +136,9 @@ type Key = (String, u16, String, u16, bool);
 
 struct Flow {
     client: (String, u16),
+    /// client address/port, server address/port
+    key: (String, u16, String, u16),
+    handshake: bool,
     proto: Option<(ProtocolDef, Box<dyn AppParser>)>,
     tried: u8,
     /// per direction: bytes kept while a probe asks for more
@@ -123,7 +161,7 @@ impl Flow {
         data: &[u8],
         frame: u64,
         udp: bool,
-        events: bool,
+        (events, facts): (bool, bool),
         on_event: &mut dyn FnMut(Event),
     ) {
         let Some((def, parser)) = self.proto.as_mut() else {
@@ -137,6 +175,12 @@ impl Flow {
             frame,
             app: def.name,
             events,
+            facts,
+            to_server: dir == Direction::ToServer,
+            flow: &self.key,
+            handshake: self.handshake,
+            pending_facts: Vec::new(),
+            pending_buffers: Vec::new(),
             out: on_event,
             js: JsonBuilder::new_object(),
             anomalies: 0,
@@ -163,6 +207,17 @@ impl Flow {
 /// Replay `records`; every event goes to `on_event`. With `events` false the
 /// parsers are told nobody consumes events (parse-only cost).
 pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
+    run_inner(records, (events, false), on_event)
+}
+
+/// Replay `records` as a sink that wants facts would: every event comes
+/// with the facts and buffers reported before it (for rule-engine tests).
+pub fn run_detect(records: &[Record], on_event: &mut dyn FnMut(Event)) {
+    run_inner(records, (true, true), on_event)
+}
+
+fn run_inner(records: &[Record], want: (bool, bool), on_event: &mut dyn FnMut(Event)) {
+    let events = want.0;
     let protos = protocols();
     let mut flows: HashMap<Key, Flow> = HashMap::new();
     for r in records {
@@ -172,14 +227,20 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
         } else {
             (b.0.clone(), b.1, a.0.clone(), a.1, r.udp)
         };
-        let flow = flows.entry(key).or_insert_with(|| Flow {
-            probe: [Vec::new(), Vec::new()],
-            probe_frame: [0, 0],
-            client: if r.syn && r.ack { b.clone() } else { a.clone() },
-            proto: None,
-            tried: 0,
-            pending: [Vec::new(), Vec::new()],
-            dead: [false, false],
+        let flow = flows.entry(key).or_insert_with(|| {
+            let client = if r.syn && r.ack { b.clone() } else { a.clone() };
+            let server = if client == *a { b.clone() } else { a.clone() };
+            Flow {
+                key: (client.0.clone(), client.1, server.0, server.1),
+                handshake: r.udp || r.syn,
+                probe: [Vec::new(), Vec::new()],
+                probe_frame: [0, 0],
+                client,
+                proto: None,
+                tried: 0,
+                pending: [Vec::new(), Vec::new()],
+                dead: [false, false],
+            }
         });
         if r.data.is_empty() {
             continue;
@@ -249,19 +310,12 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
                 } else {
                     Direction::ToServer
                 };
-                flow.parse(
-                    odir,
-                    &other,
-                    flow.probe_frame[d ^ 1],
-                    r.udp,
-                    events,
-                    on_event,
-                );
+                flow.parse(odir, &other, flow.probe_frame[d ^ 1], r.udp, want, on_event);
             }
             first = Some(probe_buf);
         }
         let data = first.as_deref().unwrap_or(&r.data);
-        flow.parse(dir, data, r.frame, r.udp, events, on_event);
+        flow.parse(dir, data, r.frame, r.udp, want, on_event);
     }
     let mut keys: Vec<Key> = flows.keys().cloned().collect();
     keys.sort();
@@ -272,6 +326,12 @@ pub fn run(records: &[Record], events: bool, on_event: &mut dyn FnMut(Event)) {
                     frame: 0,
                     app: def.name,
                     events,
+                    facts: want.1,
+                    to_server: true,
+                    flow: &fl.key,
+                    handshake: fl.handshake,
+                    pending_facts: Vec::new(),
+                    pending_buffers: Vec::new(),
                     out: on_event,
                     js: JsonBuilder::new_object(),
                     anomalies: 0,

@@ -206,6 +206,10 @@ impl EventSink for Sink<'_, '_> {
         }
     }
 
+    fn wants_facts(&self) -> bool {
+        self.det.as_deref().is_some_and(|d| d.wants_facts())
+    }
+
     fn fact(&mut self, fact: Fact) {
         if let Some(d) = self.det.as_deref() {
             if d.wants_facts() {

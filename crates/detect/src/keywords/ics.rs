@@ -1,7 +1,11 @@
 //! ICS keywords as Suricata has them: `modbus:`, `dnp3_func`, `dnp3_ind`,
-//! `dnp3_obj`, `enip_command`, `cip_service` (`dnp3.data` is a buffer).
+//! `dnp3_obj`, `enip_command`, `cip_service` (`dnp3.data` is a buffer);
+//! and reefwatch's own for protocols Suricata does not parse (issue #17,
+//! documented in the crate README): `iec104.typeid`, `iec104.cot`,
+//! `iec104.ca`, `iec104.ioa`, `iec104.command`, `s7comm.function`,
+//! `s7comm.szl_id`, `s7comm.plc_stop`, `s7comm.block`.
 use crate::error::{ParseError, Result};
-use crate::parse::value::{comma_list, parse_uint, UintCmp};
+use crate::parse::value::{comma_list, parse_uint, CmpOp, UintCmp};
 
 /// Modbus function categories of `modbus: function <category>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +42,24 @@ pub struct Modbus {
     pub unit: Option<UintCmp>,
 }
 
+/// A `modbus:` number or range in the forms Suricata's modbus keyword
+/// takes: `N`, `<N`, `>N`, `A<>B`.
+fn modbus_range(s: &str, max: u64) -> Result<UintCmp> {
+    let s = s.trim();
+    let body = s.trim_start_matches(['<', '>']);
+    let digits_ok = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let ok = match body.split_once("<>") {
+        Some((a, b)) => s == body && digits_ok(a) && digits_ok(b),
+        None => s.len() - body.len() <= 1 && digits_ok(body),
+    };
+    if !ok {
+        return Err(ParseError::new(format!(
+            "'{s}': expected N, <N, >N or A<>B"
+        )));
+    }
+    UintCmp::parse(s, max)
+}
+
 impl Modbus {
     pub fn parse(v: &str) -> Result<Modbus> {
         let mut m = Modbus::default();
@@ -67,7 +89,10 @@ impl Modbus {
                         "user" => ModbusFunction::Category(ModbusCategory::User),
                         "reserved" => ModbusFunction::Category(ModbusCategory::Reserved),
                         "all" => ModbusFunction::Category(ModbusCategory::All),
-                        n => ModbusFunction::Code(parse_uint(n, 255)? as u8),
+                        n => match parse_uint(n, 255)? {
+                            0 => return Err(ParseError::new("function 0 is not valid")),
+                            c => ModbusFunction::Code(c as u8),
+                        },
                     };
                     m.function = Some((neg, f));
                 }
@@ -107,14 +132,18 @@ impl Modbus {
                     if key == "value" && m.access_write != Some(true) {
                         return Err(ParseError::new("value needs write access"));
                     }
-                    let c = Some(UintCmp::parse(&args.join(""), 65535)?);
+                    let c = Some(modbus_range(&args.join(""), 65535)?);
                     if key == "address" {
                         m.address = c;
                     } else {
+                        // the value is looked up at one address
+                        if m.address.is_none_or(|a| a.op != CmpOp::Eq) {
+                            return Err(ParseError::new("value needs a single address"));
+                        }
                         m.value = c;
                     }
                 }
-                "unit" => m.unit = Some(UintCmp::parse(&args.join(""), 255)?),
+                "unit" => m.unit = Some(modbus_range(&args.join(""), 255)?),
                 k => return Err(ParseError::new(format!("unknown modbus option '{k}'"))),
             }
         }
@@ -249,10 +278,144 @@ pub fn parse_cip_service(v: &str) -> Result<CipService> {
     })
 }
 
+/// An unsigned value keyword of ours: Suricata's integer forms (`N`,
+/// `<N`, `>=N`, `A-B`, `!N` …) with an upper bound, hex (`0x1c`) allowed.
+pub fn parse_ics_uint(v: &str, max: u64, what: &str) -> Result<UintCmp> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(ParseError::new(format!("{what} needs a value")));
+    }
+    UintCmp::parse(v, max).map_err(|e| ParseError::new(format!("{what}: {}", e.message)))
+}
+
+/// IEC 104 type identifications by their standard names
+/// (IEC 60870-5-101/104), for `iec104.typeid:C_SC_NA_1;`.
+const IEC104_TYPES: &[(&str, u8)] = &[
+    ("M_SP_NA_1", 1),
+    ("M_DP_NA_1", 3),
+    ("M_ST_NA_1", 5),
+    ("M_BO_NA_1", 7),
+    ("M_ME_NA_1", 9),
+    ("M_ME_NB_1", 11),
+    ("M_ME_NC_1", 13),
+    ("M_IT_NA_1", 15),
+    ("M_ME_ND_1", 21),
+    ("M_SP_TB_1", 30),
+    ("M_DP_TB_1", 31),
+    ("M_ST_TB_1", 32),
+    ("M_BO_TB_1", 33),
+    ("M_ME_TD_1", 34),
+    ("M_ME_TE_1", 35),
+    ("M_ME_TF_1", 36),
+    ("M_IT_TB_1", 37),
+    ("C_SC_NA_1", 45),
+    ("C_DC_NA_1", 46),
+    ("C_RC_NA_1", 47),
+    ("C_SE_NA_1", 48),
+    ("C_SE_NB_1", 49),
+    ("C_SE_NC_1", 50),
+    ("C_BO_NA_1", 51),
+    ("C_SC_TA_1", 58),
+    ("C_DC_TA_1", 59),
+    ("C_RC_TA_1", 60),
+    ("C_SE_TA_1", 61),
+    ("C_SE_TB_1", 62),
+    ("C_SE_TC_1", 63),
+    ("C_BO_TA_1", 64),
+    ("M_EI_NA_1", 70),
+    ("C_IC_NA_1", 100),
+    ("C_CI_NA_1", 101),
+    ("C_RD_NA_1", 102),
+    ("C_CS_NA_1", 103),
+    ("C_TS_NA_1", 104),
+    ("C_RP_NA_1", 105),
+    ("C_CD_NA_1", 106),
+    ("C_TS_TA_1", 107),
+    ("P_ME_NA_1", 110),
+    ("P_ME_NB_1", 111),
+    ("P_ME_NC_1", 112),
+    ("P_AC_NA_1", 113),
+    ("F_FR_NA_1", 120),
+    ("F_SR_NA_1", 121),
+    ("F_SC_NA_1", 122),
+    ("F_LS_NA_1", 123),
+    ("F_AF_NA_1", 124),
+    ("F_SG_NA_1", 125),
+    ("F_DR_TA_1", 126),
+];
+
+/// `iec104.typeid:<uint|name>` (1-255).
+pub fn parse_iec104_typeid(v: &str) -> Result<UintCmp> {
+    let t = v.trim();
+    if let Some((_, n)) = IEC104_TYPES.iter().find(|(n, _)| n.eq_ignore_ascii_case(t)) {
+        return Ok(UintCmp::eq(*n as u64));
+    }
+    parse_ics_uint(t, 255, "iec104.typeid")
+}
+
+/// IEC 104 causes of transmission by name, for `iec104.cot:act;`.
+const IEC104_COTS: &[(&str, u8)] = &[
+    ("per", 1),
+    ("back", 2),
+    ("spont", 3),
+    ("init", 4),
+    ("req", 5),
+    ("act", 6),
+    ("actcon", 7),
+    ("deact", 8),
+    ("deactcon", 9),
+    ("actterm", 10),
+    ("retrem", 11),
+    ("retloc", 12),
+    ("file", 13),
+    ("inrogen", 20),
+    ("reqcogen", 37),
+    ("unknown_type", 44),
+    ("unknown_cause", 45),
+    ("unknown_ca", 46),
+    ("unknown_ioa", 47),
+];
+
+/// `iec104.cot:<uint|name>` (the 6-bit cause, 0-63).
+pub fn parse_iec104_cot(v: &str) -> Result<UintCmp> {
+    let t = v.trim();
+    if let Some((_, n)) = IEC104_COTS.iter().find(|(n, _)| n.eq_ignore_ascii_case(t)) {
+        return Ok(UintCmp::eq(*n as u64));
+    }
+    parse_ics_uint(t, 63, "iec104.cot")
+}
+
+/// `s7comm.block:` — block transfers to (download) or from (upload) the
+/// PLC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct S7Block {
+    pub download: bool,
+    pub upload: bool,
+}
+
+/// `s7comm.block:download|upload` (both with `download,upload`).
+pub fn parse_s7_block(v: &str) -> Result<S7Block> {
+    let mut b = S7Block {
+        download: false,
+        upload: false,
+    };
+    for p in comma_list(v).flat_map(|p| p.split('|')) {
+        match p.trim() {
+            "download" => b.download = true,
+            "upload" => b.upload = true,
+            o => {
+                return Err(ParseError::new(format!(
+                    "s7comm.block: '{o}', expected download or upload"
+                )))
+            }
+        }
+    }
+    Ok(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::value::CmpOp;
 
     #[test]
     fn modbus_forms() {
@@ -283,6 +446,13 @@ mod tests {
         assert!(Modbus::parse("function 300").is_err());
         assert!(Modbus::parse("subfunction 4").is_err());
         assert!(Modbus::parse("colour blue").is_err());
+        // forms Suricata's modbus keyword rejects
+        assert!(Modbus::parse("function 0").is_err());
+        assert!(Modbus::parse("access write holding, address <10, value 3").is_err());
+        assert!(Modbus::parse("access read holding, address >=10").is_err());
+        assert!(Modbus::parse("access read holding, address 1-10").is_err());
+        assert!(Modbus::parse("unit !3").is_err());
+        assert!(Modbus::parse("unit 1<>4").is_ok());
     }
 
     #[test]
@@ -299,5 +469,46 @@ mod tests {
         let c = parse_cip_service("14,1").unwrap();
         assert_eq!((c.service, c.class, c.attribute), (14, Some(1), None));
         assert!(parse_cip_service("256").is_err());
+    }
+}
+
+#[cfg(test)]
+mod own_keyword_tests {
+    use super::*;
+
+    #[test]
+    fn iec104_values() {
+        assert_eq!(parse_iec104_typeid("45").unwrap(), UintCmp::eq(45));
+        assert_eq!(parse_iec104_typeid("C_SC_NA_1").unwrap(), UintCmp::eq(45));
+        assert_eq!(parse_iec104_typeid("c_ic_na_1").unwrap(), UintCmp::eq(100));
+        assert!(parse_iec104_typeid(">=45").is_ok());
+        assert!(parse_iec104_typeid("256").is_err());
+        assert!(parse_iec104_typeid("C_XX_NA_1").is_err());
+        assert!(parse_iec104_typeid("").is_err());
+        assert_eq!(parse_iec104_cot("act").unwrap(), UintCmp::eq(6));
+        assert_eq!(parse_iec104_cot("6").unwrap(), UintCmp::eq(6));
+        assert!(parse_iec104_cot("64").is_err());
+        assert!(parse_ics_uint("100-200", 0xff_ffff, "iec104.ioa").is_ok());
+        assert!(parse_ics_uint("16777216", 0xff_ffff, "iec104.ioa").is_err());
+        assert!(parse_ics_uint("65536", 65535, "iec104.ca").is_err());
+    }
+
+    #[test]
+    fn s7_values() {
+        assert_eq!(
+            parse_ics_uint("0x29", 255, "s7comm.function").unwrap(),
+            UintCmp::eq(0x29)
+        );
+        assert!(parse_ics_uint("0x129", 255, "s7comm.function").is_err());
+        assert_eq!(
+            parse_ics_uint("0x0011", 65535, "s7comm.szl_id").unwrap(),
+            UintCmp::eq(0x11)
+        );
+        let b = parse_s7_block("download|upload").unwrap();
+        assert!(b.download && b.upload);
+        let b = parse_s7_block("upload").unwrap();
+        assert!(!b.download && b.upload);
+        assert!(parse_s7_block("delete").is_err());
+        assert!(parse_s7_block("").is_err());
     }
 }

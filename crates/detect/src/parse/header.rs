@@ -91,6 +91,10 @@ pub enum AppProto {
     Websocket,
     Ldap,
     Bittorrent,
+    /// IEC 60870-5-104 (no Suricata parser; reefwatch's `iec104.*` keywords).
+    Iec104,
+    /// S7comm (no Suricata parser; reefwatch's `s7comm.*` keywords).
+    S7comm,
 }
 
 /// The protocol field of a rule.
@@ -163,6 +167,8 @@ impl Protocol {
             "websocket" => Protocol::App(A::Websocket),
             "ldap" => Protocol::App(A::Ldap),
             "bittorrent-dht" => Protocol::App(A::Bittorrent),
+            "iec104" => Protocol::App(A::Iec104),
+            "s7comm" => Protocol::App(A::S7comm),
             _ => {
                 return Err(ParseError {
                     kind: ErrorKind::UnsupportedProtocol,

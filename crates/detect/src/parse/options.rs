@@ -359,6 +359,66 @@ impl Builder<'_> {
                 self.conditions
                     .push(Condition::CipService(ics::parse_cip_service(val()?)?));
             }
+            "iec104.typeid" => {
+                self.need_proto(AppProto::Iec104)?;
+                self.conditions
+                    .push(Condition::Iec104TypeId(ics::parse_iec104_typeid(val()?)?));
+            }
+            "iec104.cot" => {
+                self.need_proto(AppProto::Iec104)?;
+                self.conditions
+                    .push(Condition::Iec104Cot(ics::parse_iec104_cot(val()?)?));
+            }
+            "iec104.ca" => {
+                self.need_proto(AppProto::Iec104)?;
+                self.conditions
+                    .push(Condition::Iec104Ca(ics::parse_ics_uint(
+                        val()?,
+                        65535,
+                        "iec104.ca",
+                    )?));
+            }
+            "iec104.ioa" => {
+                self.need_proto(AppProto::Iec104)?;
+                self.conditions
+                    .push(Condition::Iec104Ioa(ics::parse_ics_uint(
+                        val()?,
+                        0xff_ffff,
+                        "iec104.ioa",
+                    )?));
+            }
+            "iec104.command" => {
+                no_val()?;
+                self.need_proto(AppProto::Iec104)?;
+                self.conditions.push(Condition::Iec104Command);
+            }
+            "s7comm.function" => {
+                self.need_proto(AppProto::S7comm)?;
+                self.conditions
+                    .push(Condition::S7Function(ics::parse_ics_uint(
+                        val()?,
+                        255,
+                        "s7comm.function",
+                    )?));
+            }
+            "s7comm.szl_id" => {
+                self.need_proto(AppProto::S7comm)?;
+                self.conditions.push(Condition::S7SzlId(ics::parse_ics_uint(
+                    val()?,
+                    65535,
+                    "s7comm.szl_id",
+                )?));
+            }
+            "s7comm.plc_stop" => {
+                no_val()?;
+                self.need_proto(AppProto::S7comm)?;
+                self.conditions.push(Condition::S7PlcStop);
+            }
+            "s7comm.block" => {
+                self.need_proto(AppProto::S7comm)?;
+                self.conditions
+                    .push(Condition::S7Block(ics::parse_s7_block(val()?)?));
+            }
             "threshold" => {
                 if self.threshold.is_some() || self.detection_filter.is_some() {
                     return Err(ParseError::new(

@@ -8,7 +8,7 @@ use super::parser::*;
 use super::tx::{LinkInfo, PendingRequest};
 use crate::common::Operation;
 use reefwatch_applayer::{Anomalies, TxTable};
-use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
+use reefwatch_applayer::{AppParser, BufferId, Direction, EventSink, Fact, ParseResult};
 
 #[derive(Debug, Default)]
 struct Reassembly {
@@ -138,6 +138,12 @@ impl Dnp3State {
         out: &mut dyn EventSink,
     ) {
         self.fragments += 1;
+        // Suricata drops frames whose CRCs fail: rules see nothing of them.
+        let inspect = link.crc_ok;
+        if inspect {
+            out.buffer(BufferId::Dnp3Data, frag);
+        }
+        let facts = inspect && out.wants_facts();
         let Some((h, off)) = AppHeader::parse(frag) else {
             an.set(A_SHORT_APDU);
             self.malformed += 1;
@@ -154,9 +160,22 @@ impl Dnp3State {
         // One pass to validate and find the first group (for the operation).
         let mut first_group = None;
         let mut oan = Anomalies::default();
+        if facts {
+            out.fact(Fact::Dnp3 {
+                function: h.function,
+                // IIN1 << 8 | IIN2, as Suricata's dnp3_ind flags
+                iin: h.iin.map(u16::swap_bytes),
+            });
+        }
         for o in ObjectIter::new(objects, h.function, &mut oan) {
             if first_group.is_none() {
                 first_group = Some(o.group);
+            }
+            if facts {
+                out.fact(Fact::Dnp3Object {
+                    group: o.group,
+                    variation: o.variation,
+                });
             }
         }
         an.0 |= oan.0;

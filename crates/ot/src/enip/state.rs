@@ -10,7 +10,46 @@ use super::tx::PendingRequest;
 use crate::common::Operation;
 use reefwatch_applayer::bytes::{le16, le32};
 use reefwatch_applayer::{Anomalies, TxTable};
-use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
+use reefwatch_applayer::{AppParser, Direction, EventSink, Fact, ParseResult};
+
+/// Most attributes of one Get_Attribute_List reported as facts.
+const MAX_ATTR_FACTS: usize = 64;
+
+/// Reports the CIP services of a message as [`Fact::CipService`]: the
+/// message's own and, one level down as Suricata's `cip_service`, each
+/// service of a Multiple Service Packet.
+pub fn cip_facts(c: &Cip<'_>, nested: bool, out: &mut dyn EventSink) {
+    let fact = |attribute: Option<u32>| Fact::CipService {
+        service: c.service,
+        class: c.path.class,
+        attribute,
+    };
+    // Get_Attribute_List: the attributes are in the request data
+    let list = (c.service == 0x03 && !c.response)
+        .then(|| le16(c.data, 0))
+        .flatten();
+    match list {
+        Some(n) if n > 0 && c.path.attribute.is_none() => {
+            for i in 0..(n as usize).min(MAX_ATTR_FACTS) {
+                let Some(a) = le16(c.data, 2 + 2 * i) else {
+                    break;
+                };
+                out.fact(fact(Some(u32::from(a))));
+            }
+        }
+        _ => out.fact(fact(c.path.attribute)),
+    }
+    if nested {
+        return;
+    }
+    if let Some(it) = c.multiple() {
+        for m in it {
+            if let Some(e) = Cip::parse(m) {
+                cip_facts(&e, true, out);
+            }
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct EnipState {
@@ -127,6 +166,12 @@ impl EnipState {
             }
             if c.general_status.unwrap_or(0) != 0 {
                 an.set(A_CIP_ERROR);
+            }
+        }
+        if out.wants_facts() {
+            out.fact(Fact::EnipCommand(cmd));
+            if let Some(c) = &cip {
+                cip_facts(c, false, out);
             }
         }
         let is_response = match (&cip, cmd) {

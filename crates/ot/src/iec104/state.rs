@@ -8,7 +8,7 @@ use super::parser::*;
 use super::tx::PendingCommand;
 use crate::common::Operation;
 use reefwatch_applayer::{Anomalies, TxTable};
-use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
+use reefwatch_applayer::{AppParser, Direction, EventSink, Fact, ParseResult};
 
 #[derive(Debug, Default)]
 pub struct Iec104State {
@@ -51,6 +51,27 @@ fn u_index(f: u8) -> Option<(usize, bool)> {
     }
 }
 
+/// Reports an ASDU as [`Fact::Iec104`] and its information object
+/// addresses as [`Fact::Iec104Ioa`] (at most 127, the count's range).
+fn asdu_facts(h: &AsduHeader, objs: &[u8], out: &mut dyn EventSink) {
+    out.fact(Fact::Iec104 {
+        type_id: h.type_id,
+        cot: h.cause,
+        negative: h.negative,
+        test: h.test,
+        originator: h.originator,
+        ca: h.common_address,
+    });
+    if element_size(h.type_id).is_some() {
+        for o in ObjectIter::new(h, objs) {
+            out.fact(Fact::Iec104Ioa(o.ioa));
+        }
+    } else if let Some(ioa) = le24_first(objs) {
+        // unknown layout: only the first address is certain
+        out.fact(Fact::Iec104Ioa(ioa));
+    }
+}
+
 impl Iec104State {
     pub fn new() -> Self {
         Self::default()
@@ -77,6 +98,9 @@ impl Iec104State {
                     Some(h) => {
                         header = Some(h);
                         let objs = &asdu[ASDU_HEADER_LEN..];
+                        if out.wants_facts() {
+                            asdu_facts(&h, objs, out);
+                        }
                         match expected_objects_len(&h) {
                             None => an.set(A_UNKNOWN_TYPE),
                             Some(n) if n > objs.len() => an.set(A_TRUNCATED_ASDU),

@@ -8,6 +8,84 @@ use super::tx::PendingRequest;
 use crate::common::Operation;
 use reefwatch_applayer::{Anomalies, TxTable};
 use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
+use reefwatch_applayer::{Fact, ModbusAccess, ModbusTable};
+
+/// Most [`Fact::ModbusWrite`] values reported per request (a write of
+/// 1968 coils would otherwise be 1968 facts).
+pub const MAX_WRITE_FACTS: usize = 256;
+
+/// The table a function reads or writes.
+fn table(fc: u8) -> Option<ModbusTable> {
+    Some(match fc {
+        1 | 5 | 15 => ModbusTable::Coils,
+        2 => ModbusTable::Discretes,
+        3 | 6 | 16 | 22 | 23 => ModbusTable::Holding,
+        4 => ModbusTable::Input,
+        _ => return None,
+    })
+}
+
+/// Reports a request's facts: the PDU ([`Fact::Modbus`], with its table
+/// accesses) and the values it writes ([`Fact::ModbusWrite`]).
+fn request_facts(unit: u8, r: &Request<'_>, out: &mut dyn EventSink) {
+    let fc = r.function;
+    let t = table(fc);
+    let read = |a: Option<u16>, q: Option<u16>| {
+        Some(ModbusAccess {
+            write: false,
+            table: t?,
+            address: a?,
+            quantity: q?,
+            value: None,
+        })
+    };
+    let write = || {
+        let value = match fc {
+            5 => r.write_values.get(0),
+            6 => r.write_values.get(0),
+            _ => None,
+        };
+        Some(ModbusAccess {
+            write: true,
+            table: t?,
+            address: r.write_address?,
+            quantity: r.write_quantity?,
+            value,
+        })
+    };
+    let (access, rw_write) = match fc {
+        1..=4 => (read(r.read_address, r.read_quantity), None),
+        5 | 6 | 15 | 16 | 22 => (write(), None),
+        23 => (read(r.read_address, r.read_quantity), write()),
+        _ => (None, None),
+    };
+    let subfunction = match fc {
+        8 => r.subfunction,
+        43 => r.mei_type.map(u16::from),
+        _ => None,
+    };
+    out.fact(Fact::Modbus {
+        request: true,
+        function: fc,
+        subfunction,
+        unit,
+        access,
+        rw_write,
+    });
+    if matches!(fc, 5 | 6 | 15 | 16 | 23) {
+        if let Some(start) = r.write_address {
+            let n = r.write_values.count().min(MAX_WRITE_FACTS);
+            for i in 0..n {
+                let (Some(value), Some(address)) =
+                    (r.write_values.get(i), start.checked_add(i as u16))
+                else {
+                    break;
+                };
+                out.fact(Fact::ModbusWrite { address, value });
+            }
+        }
+    }
+}
 
 /// Frames whose LEN exceeds this are taken as lost framing (resync), not
 /// buffered.
@@ -119,6 +197,9 @@ impl ModbusState {
                     logger::log_unanswered(&old, a2, out);
                 }
                 an.report(ANOMALY_NAMES, out);
+                if out.wants_facts() {
+                    request_facts(f.unit_id(), &req, out);
+                }
                 if out.wants_events() {
                     logger::log_request(id, f, &req, &p, an, out);
                 }
@@ -145,6 +226,16 @@ impl ModbusState {
                 let qty = pending.and_then(|p| p.read_quantity);
                 let resp = Response::parse(fc, f.data(), qty, &mut an);
                 an.report(ANOMALY_NAMES, out);
+                if out.wants_facts() {
+                    out.fact(Fact::Modbus {
+                        request: false,
+                        function: fc,
+                        subfunction: None,
+                        unit: f.unit_id(),
+                        access: None,
+                        rw_write: None,
+                    });
+                }
                 if out.wants_events() {
                     let id = match pending {
                         Some(p) => p.id,
@@ -251,6 +342,74 @@ mod tests {
         assert!(resp.contains("\"id\":1"), "{resp}");
         assert!(resp.contains("\"values\":[1,2]"), "{resp}");
         assert!(sink.anomalies.is_empty());
+    }
+
+    #[test]
+    fn facts_only_when_wanted() {
+        // write multiple registers: unit 1, PDU address 10, values 7, 8
+        let w = [0, 1, 0, 0, 0, 11, 1, 16, 0, 10, 0, 2, 4, 0, 7, 0, 8];
+        let mut s = ModbusState::new();
+        let mut sink = TestSink::default();
+        s.parse(Direction::ToServer, &w, &mut sink);
+        assert_eq!(
+            sink.facts,
+            vec![
+                Fact::Modbus {
+                    request: true,
+                    function: 16,
+                    subfunction: None,
+                    unit: 1,
+                    access: Some(ModbusAccess {
+                        write: true,
+                        table: ModbusTable::Holding,
+                        address: 10,
+                        quantity: 2,
+                        value: None,
+                    }),
+                    rw_write: None,
+                },
+                Fact::ModbusWrite {
+                    address: 10,
+                    value: 7
+                },
+                Fact::ModbusWrite {
+                    address: 11,
+                    value: 8
+                },
+            ]
+        );
+        // a sink that does not want facts gets none (and the same events)
+        struct NoFacts(TestSink);
+        impl EventSink for NoFacts {
+            fn wants_events(&self) -> bool {
+                true
+            }
+            fn event(
+                &mut self,
+                t: &'static str,
+                b: &mut dyn FnMut(&mut reefwatch_applayer::JsonBuilder),
+            ) {
+                self.0.event(t, b)
+            }
+            fn event_toplevel(
+                &mut self,
+                t: &'static str,
+                b: &mut dyn FnMut(&mut reefwatch_applayer::JsonBuilder),
+            ) {
+                self.0.event(t, b)
+            }
+            fn fact(&mut self, f: Fact) {
+                self.0.facts.push(f)
+            }
+            fn anomaly(&mut self, n: &'static str) {
+                self.0.anomaly(n)
+            }
+        }
+        let mut s = ModbusState::new();
+        let mut quiet = NoFacts(TestSink::default());
+        s.parse(Direction::ToServer, &w, &mut quiet);
+        assert!(quiet.0.facts.is_empty());
+        assert_eq!(quiet.0.events, sink.events);
     }
 
     #[test]

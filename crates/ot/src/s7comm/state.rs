@@ -8,7 +8,7 @@ use super::tx::PendingRequest;
 use crate::common::Operation;
 use crate::iso::{tpkt, Cotp, Joined, Reassembly, Tpkt, TpktError};
 use reefwatch_applayer::{Anomalies, TxTable};
-use reefwatch_applayer::{AppParser, Direction, EventSink, ParseResult};
+use reefwatch_applayer::{AppParser, Direction, EventSink, Fact, ParseResult};
 
 #[derive(Debug, Default)]
 pub struct S7State {
@@ -256,6 +256,21 @@ impl S7State {
             }
         }
         an.report(ANOMALY_NAMES, out);
+        if out.wants_facts() {
+            let function = match h.rosctr {
+                7 => m
+                    .userdata
+                    .map(|u| u16::from(u.group) << 8 | u16::from(u.subfunction)),
+                _ => m.function.map(u16::from),
+            };
+            out.fact(Fact::S7 {
+                rosctr: h.rosctr,
+                function,
+            });
+            if let Some((id, _)) = m.szl {
+                out.fact(Fact::S7SzlId(id));
+            }
+        }
         if out.wants_events() {
             logger::log_s7(&m, an, out);
         }
