@@ -34,5 +34,7 @@ fuzz_target!(|data: &[u8]| {
         },
         progress: false,
         intel: None,
+        rules: None,
+        rules_skipped: 0,
     });
 });
