@@ -21,9 +21,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use reefwatch_applayer::BufferId;
+mod common;
+
 use reefwatch_detect::parse::header::Protocol;
-use reefwatch_detect::{Engine, FlowDetect, PacketView, RuleSet, Scratch, TxView, Vars};
+use reefwatch_detect::{Engine, FlowDetect, RuleSet, Scratch, Vars};
 use reefwatch_ot::feed;
 
 fn root() -> PathBuf {
@@ -91,32 +92,17 @@ fn run(e: &Engine, capture: &str) -> Outcome {
         } else {
             (sa, ca, *sp, *cp)
         };
-        let pv = PacketView {
-            ts_ns: 0,
-            src,
-            dst,
-            sport,
-            dport,
-            ip_proto: 6,
-            tcp_flags: Some(0x18),
-            icmp: None,
-            payload: &[],
-            to_server: Some(ev.to_server),
-            established: true,
-            app_proto: Some(app),
-            stream_bytes: [0, 0],
-            flow_id: 1,
-        };
-        let bufs: Vec<(BufferId, &[u8])> =
-            ev.buffers.iter().map(|(b, d)| (*b, d.as_slice())).collect();
-        let tx = TxView {
-            buffers: &bufs,
-            facts: &ev.facts,
-            to_server: ev.to_server,
-        };
         let fd = flows.entry(ev.flow.clone()).or_default();
-        out.clear();
-        e.inspect_tx(&pv, &tx, fd, &mut s, &mut out);
+        common::inspect_event(
+            e,
+            &mut s,
+            fd,
+            &ev,
+            app,
+            (src, sport),
+            (dst, dport),
+            &mut out,
+        );
         let identified = ev.handshake
             && standard_port(ev.app_proto, *sp)
             && !NOT_IDENTIFIED.iter().any(|(c, _)| *c == capture);

@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
-use reefwatch_applayer::BufferId;
+mod common;
+
 use reefwatch_detect::parse::header::Protocol;
-use reefwatch_detect::{parse_rule, Engine, FlowDetect, PacketView, Scratch, TxView, Vars};
+use reefwatch_detect::{parse_rule, Engine, FlowDetect, Scratch, Vars};
 use reefwatch_ot::feed;
 
 /// Alerts per sid of `rules` over every transaction of `capture`.
@@ -40,31 +41,7 @@ fn hits(capture: &str, rules: &[&str]) -> BTreeMap<u32, usize> {
             return;
         };
         let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
-        let pv = PacketView {
-            ts_ns: 0,
-            src: a,
-            dst: a,
-            sport: 1,
-            dport: 2,
-            ip_proto: 6,
-            tcp_flags: Some(0x18),
-            icmp: None,
-            payload: &[],
-            to_server: Some(ev.to_server),
-            established: true,
-            app_proto: Some(app),
-            stream_bytes: [0, 0],
-            flow_id: 1,
-        };
-        let bufs: Vec<(BufferId, &[u8])> =
-            ev.buffers.iter().map(|(b, d)| (*b, d.as_slice())).collect();
-        let tx = TxView {
-            buffers: &bufs,
-            facts: &ev.facts,
-            to_server: ev.to_server,
-        };
-        out.clear();
-        e.inspect_tx(&pv, &tx, &mut fd, &mut s, &mut out);
+        common::inspect_event(&e, &mut s, &mut fd, &ev, app, (a, 1), (a, 2), &mut out);
         for al in &out {
             *n.entry(e.rules()[al.rule as usize].meta.sid).or_default() += 1;
         }

@@ -3,7 +3,7 @@
 //! write through.
 
 use crate::eve::{write_header, EveOut, FlowHdr};
-use crate::rules::{AlertOut, DetectCtx, FlowDet};
+use crate::rules::{AlertOut, FlowDet, SinkDetect};
 use reefwatch_applayer::{
     AppParser, BufferId, Direction, EventSink, Fact, JsonBuilder, ParseResult, ProbeInput,
     ProbeResult, ProtocolDef, Transport,
@@ -90,16 +90,11 @@ pub struct Sink<'a, 'h> {
     pub intel: Option<&'a mut crate::intel::IntelCtx>,
     /// parse transactions; when false, protocols are only detected
     pub parse: bool,
-    /// rule detection (None: no rules loaded)
-    pub det: Option<&'a mut DetectCtx>,
-    /// the flow's detection state while its bytes are parsed (taken from
-    /// and put back into its [`AppState`] by the worker)
-    pub flow: FlowDet,
+    /// rule detection and the flow's detection state (None: no rules
+    /// loaded)
+    pub det: Option<SinkDetect<'a>>,
     /// the direction of the bytes being parsed
     pub dir: Direction,
-    /// the flow's packets and bytes [to server, to client] and start, for
-    /// alerts
-    pub flow_counts: Option<([u64; 2], [u64; 2], i64)>,
 }
 
 impl Sink<'_, '_> {
@@ -107,17 +102,13 @@ impl Sink<'_, '_> {
     /// progresses (`event` None), or as its event `event_type` is being
     /// written by `body`.
     fn inspect_tx(&mut self, event: crate::rules::TxEvent<'_>) {
-        let Some(d) = self.det.as_deref_mut() else {
+        let Some(sd) = self.det.as_mut() else {
             return;
         };
         let h = &self.hdr;
         let v6 = h.v6;
         let ip = |a: &[u8; 16]| crate::rules::ip_addr(a, v6);
-        let ip_proto = match h.proto {
-            "TCP" => 6,
-            "UDP" => 17,
-            _ => 0,
-        };
+        let ip_proto = h.ip_proto;
         let pv = reefwatch_detect::PacketView {
             ts_ns: h.ts_ns,
             src: ip(h.client),
@@ -130,7 +121,7 @@ impl Sink<'_, '_> {
             payload: &[],
             to_server: Some(true),
             established: true,
-            app_proto: d.rules.app_proto_named(self.app_proto),
+            app_proto: sd.ctx.rules.app_proto_named(self.app_proto),
             stream_bytes: [0, 0],
             flow_id: h.flow_id,
         };
@@ -138,14 +129,19 @@ impl Sink<'_, '_> {
             eve: self.eve,
             hdr: &self.hdr,
             app_proto: self.app_proto,
-            flow: self.flow_counts,
+            flow: Some(sd.counts),
         };
-        d.on_tx(&mut self.flow, &pv, ip_proto == 6, event, &mut out);
+        sd.ctx.on_tx(sd.flow, &pv, ip_proto == 6, event, &mut out);
+    }
+
+    /// Whether the flow's open transaction holds buffers or facts.
+    fn has_tx(&self) -> bool {
+        self.det.as_ref().is_some_and(|d| d.flow.has_tx())
     }
 
     /// The parser took a piece of data: inspect what it exposed.
     fn progress(&mut self) {
-        if self.det.is_some() && self.flow.is_dirty() {
+        if self.det.as_ref().is_some_and(|d| d.flow.is_dirty()) {
             self.inspect_tx(None);
         }
     }
@@ -161,7 +157,7 @@ impl EventSink for Sink<'_, '_> {
         if let Some(i) = self.intel.as_mut() {
             i.on_transaction(self.eve, &self.hdr, self.app_proto);
         }
-        if self.det.is_some() && self.flow.has_tx() {
+        if self.has_tx() {
             self.inspect_tx(Some((event_type, body)));
         }
         if !self.eve.enabled() {
@@ -182,7 +178,7 @@ impl EventSink for Sink<'_, '_> {
         }
         // a file's record comes before its transaction's event: the
         // transaction is inspected then
-        if event_type != "fileinfo" && self.det.is_some() && self.flow.has_tx() {
+        if event_type != "fileinfo" && self.has_tx() {
             self.inspect_tx(Some((event_type, &mut |_: &mut JsonBuilder| {})));
         }
         if !self.eve.enabled() {
@@ -198,22 +194,22 @@ impl EventSink for Sink<'_, '_> {
         if let Some(i) = self.intel.as_mut() {
             i.on_buffer(id, data);
         }
-        if let Some(d) = self.det.as_deref_mut() {
-            if d.wants_buffer(id) {
+        if let Some(sd) = self.det.as_mut() {
+            if sd.ctx.wants_buffer(id) {
                 let to_server = self.dir == Direction::ToServer;
-                self.flow.keep_buffer(id, data, to_server, d);
+                sd.flow.keep_buffer(id, data, to_server, sd.ctx);
             }
         }
     }
 
     fn wants_facts(&self) -> bool {
-        self.det.as_deref().is_some_and(|d| d.wants_facts())
+        self.det.as_ref().is_some_and(|d| d.ctx.wants_facts())
     }
 
     fn fact(&mut self, fact: Fact) {
-        if let Some(d) = self.det.as_deref() {
-            if d.wants_facts() {
-                self.flow.keep_fact(fact, self.dir == Direction::ToServer);
+        if let Some(sd) = self.det.as_mut() {
+            if sd.ctx.wants_facts() {
+                sd.flow.keep_fact(fact, self.dir == Direction::ToServer);
             }
         }
     }
@@ -329,11 +325,6 @@ impl AppState {
                 }))
             }
         }
-    }
-
-    /// Whether a rule alerted on the flow.
-    pub fn alerted(&self) -> bool {
-        self.work.as_ref().is_some_and(|w| w.detect.alerted)
     }
 
     /// Bytes held by this flow's app-layer buffers.

@@ -111,9 +111,23 @@ pub struct FlowHdr<'a> {
     pub cport: u16,
     pub sport: u16,
     pub v6: bool,
-    pub proto: &'static str,
+    /// IP protocol number (EVE's `proto` name from [`crate::worker::proto_name`])
+    pub ip_proto: u8,
     pub ts_ns: i64,
     pub pcap_cnt: u64,
+}
+
+impl FlowHdr<'_> {
+    /// The same header seen server → client.
+    pub fn reversed(&self) -> Self {
+        FlowHdr {
+            client: self.server,
+            server: self.client,
+            cport: self.sport,
+            sport: self.cport,
+            ..*self
+        }
+    }
 }
 
 /// Write the common EVE header for an event about a flow.
@@ -127,7 +141,7 @@ pub fn write_header(js: &mut JsonBuilder, h: &FlowHdr<'_>, event_type: &str, app
     js.set_uint("src_port", h.cport as u64);
     set_ip(js, "dest_ip", h.server, h.v6);
     js.set_uint("dest_port", h.sport as u64);
-    js.set_str("proto", h.proto);
+    js.set_str("proto", crate::worker::proto_name(h.ip_proto));
     if !app_proto.is_empty() {
         js.set_str("app_proto", app_proto);
     }

@@ -6,7 +6,7 @@
 //! (dns/http/tls/file/… fields), never per packet. The set is shared by the
 //! workers behind a mutex taken only for those calls.
 
-use crate::eve::{write_header, EveOut, FlowHdr};
+use crate::eve::{EveOut, FlowHdr};
 use reefwatch_applayer::BufferId;
 use reefwatch_stix::intel::{Hit, IntelSet, Observation};
 use std::net::IpAddr;
@@ -105,6 +105,8 @@ pub struct IntelCtx {
     /// per flow (sightings still count every matching observation).
     alerted: hashbrown::HashSet<(u64, u32), foldhash::fast::FixedState>,
     pub alerts: u64,
+    /// reused for an alert's members
+    members: reefwatch_applayer::JsonBuilder,
 }
 
 const MAX_ALERTED: usize = 1 << 20;
@@ -125,6 +127,7 @@ impl IntelCtx {
             scratch: Scratch::default(),
             alerted: Default::default(),
             alerts: 0,
+            members: reefwatch_applayer::JsonBuilder::new_object(),
         }
     }
 
@@ -201,7 +204,7 @@ impl IntelCtx {
             s.url.extend_from_slice(&s.uri);
         }
         let l3 = if hdr.v6 { "ipv6" } else { "ipv4" };
-        let l4 = if hdr.proto == "UDP" { "udp" } else { "tcp" };
+        let l4 = if hdr.ip_proto == 17 { "udp" } else { "tcp" };
         let protos = [l3, l4, app_proto];
         let obs = Observation {
             ts_ns: hdr.ts_ns,
@@ -238,11 +241,11 @@ impl IntelCtx {
     /// A new flow: match its endpoints (ipv4/ipv6-addr, network-traffic).
     pub fn on_new_flow(&mut self, eve: &mut EveOut, hdr: &FlowHdr<'_>) {
         let l3 = if hdr.v6 { "ipv6" } else { "ipv4" };
-        let l4 = match hdr.proto {
-            "TCP" => "tcp",
-            "UDP" => "udp",
-            "ICMP" => "icmp",
-            "IPv6-ICMP" => "ipv6-icmp",
+        let l4 = match hdr.ip_proto {
+            6 => "tcp",
+            17 => "udp",
+            1 => "icmp",
+            58 => "ipv6-icmp",
             _ => "",
         };
         let protos = [l3, l4];
@@ -276,12 +279,10 @@ impl IntelCtx {
             if !eve.enabled() {
                 continue;
             }
-            eve.begin(hdr.ts_ns);
-            write_header(&mut eve.js, hdr, "alert", app_proto);
-            let js = &mut eve.js;
-            js.open_object("alert")
-                .set_str("action", "allowed")
-                .set_uint("gid", 1)
+            // the members of `alert` after `action`, then the one writer
+            let js = &mut self.members;
+            js.reset_object();
+            js.set_uint("gid", 1)
                 .set_uint("signature_id", u64::from(h.signature_id))
                 .set_uint("rev", 1);
             match h.name() {
@@ -298,8 +299,16 @@ impl IntelCtx {
             js.open_object("metadata");
             h.write_alert_metadata(js);
             js.close();
-            js.close();
-            eve.end();
+            crate::rules::write_alert(
+                eve,
+                hdr,
+                true,
+                app_proto,
+                "allowed",
+                &js.as_str()[1..],
+                None,
+                None,
+            );
         }
     }
 }

@@ -21,7 +21,6 @@ use crate::eve::{write_header, EveOut, FlowHdr};
 use reefwatch_applayer::{BufferId, Fact, JsonBuilder};
 use reefwatch_detect::parse::header::{Action, AppProto, Protocol};
 use reefwatch_detect::{Alert, Classifications, Engine, FlowDetect, PacketView, Scratch, TxView};
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -288,6 +287,18 @@ impl DetectCtx {
     }
 }
 
+/// A flow's packets and bytes [to server, to client] and its start, for
+/// alerts.
+pub type FlowCounts = ([u64; 2], [u64; 2], i64);
+
+/// What the app-layer sink holds for detection while it serves one flow
+/// for one packet: the worker's context and the flow's state, borrowed.
+pub struct SinkDetect<'a> {
+    pub ctx: &'a mut DetectCtx,
+    pub flow: &'a mut FlowDet,
+    pub counts: FlowCounts,
+}
+
 /// A transaction's event being written: its type and the writer of its
 /// object.
 pub type TxEvent<'b> = Option<(&'static str, &'b mut dyn FnMut(&mut JsonBuilder))>;
@@ -295,7 +306,6 @@ pub type TxEvent<'b> = Option<(&'static str, &'b mut dyn FnMut(&mut JsonBuilder)
 /// An alert of a transaction waiting for its bytes' acknowledgement.
 struct Pending {
     rule: u32,
-    action: Action,
     to_server: bool,
     /// sequence number the peer must acknowledge (set after the packet
     /// that produced the alert)
@@ -393,8 +403,7 @@ pub struct AlertOut<'e, 'h> {
     pub eve: &'e mut EveOut,
     pub hdr: &'e FlowHdr<'h>,
     pub app_proto: &'static str,
-    /// the flow's packets and bytes [to server, to client] and start
-    pub flow: Option<([u64; 2], [u64; 2], i64)>,
+    pub flow: Option<FlowCounts>,
 }
 
 impl DetectCtx {
@@ -438,17 +447,7 @@ impl DetectCtx {
                 to_server,
             };
             // `p` is oriented client → server; a response's the other way
-            let pv = if to_server {
-                *p
-            } else {
-                PacketView {
-                    src: p.dst,
-                    dst: p.src,
-                    sport: p.dport,
-                    dport: p.sport,
-                    ..*p
-                }
-            };
+            let pv = if to_server { *p } else { p.reversed() };
             self.alerts.clear();
             self.counters.tx_inspected += 1;
             self.rules.engine.inspect_tx(
@@ -470,7 +469,6 @@ impl DetectCtx {
                 if tcp && flow.pending.len() < MAX_PENDING {
                     flow.pending.push(Pending {
                         rule: a.rule,
-                        action: a.action,
                         to_server,
                         end_seq: None,
                         acked: false,
@@ -492,7 +490,7 @@ impl DetectCtx {
                         None => None,
                     };
                     let app = app_s.as_ref().map(|(t, j)| (*t, j.as_str()));
-                    self.write(a.rule, a.action, to_server, app, flow, out);
+                    self.write(a.rule, to_server, app, flow, out);
                 }
             }
             self.alerts = alerts;
@@ -542,7 +540,7 @@ impl DetectCtx {
         let to_server = p.to_server.unwrap_or(true);
         for a in &alerts {
             if a.action != Action::Pass {
-                self.write(a.rule, a.action, to_server, None, flow, out);
+                self.write(a.rule, to_server, None, flow, out);
             }
         }
         self.alerts = alerts;
@@ -589,7 +587,7 @@ impl DetectCtx {
             if p.to_server == pkt_to_server {
                 let p = flow.pending.remove(i);
                 let app = p.app.as_ref().map(|(t, j)| (*t, j.as_str()));
-                self.write(p.rule, p.action, p.to_server, app, flow, out);
+                self.write(p.rule, p.to_server, app, flow, out);
             } else {
                 i += 1;
             }
@@ -600,14 +598,13 @@ impl DetectCtx {
     pub fn flush_pending(&mut self, flow: &mut FlowDet, out: &mut AlertOut<'_, '_>) {
         for p in std::mem::take(&mut flow.pending) {
             let app = p.app.as_ref().map(|(t, j)| (*t, j.as_str()));
-            self.write(p.rule, p.action, p.to_server, app, flow, out);
+            self.write(p.rule, p.to_server, app, flow, out);
         }
     }
 
     fn write(
         &mut self,
         rule: u32,
-        action: Action,
         to_server: bool,
         app: Option<(&str, &str)>,
         flow: &mut FlowDet,
@@ -627,18 +624,14 @@ impl DetectCtx {
             out.hdr,
             to_server,
             out.app_proto,
-            action_name(action),
+            // IDS mode: Suricata writes `allowed` for drop and reject
+            // rules too when it does not block
+            "allowed",
             members,
             app,
             out.flow,
         );
     }
-}
-
-/// EVE's `alert.action` for a rule action in IDS mode (Suricata writes
-/// `allowed` for drop and reject rules when it does not block).
-fn action_name(_a: Action) -> &'static str {
-    "allowed"
 }
 
 /// Write one EVE `alert` event: the flow header oriented as the alert
@@ -654,33 +647,22 @@ pub fn write_alert(
     action: &str,
     members: &str,
     app: Option<(&str, &str)>,
-    flow: Option<([u64; 2], [u64; 2], i64)>,
+    flow: Option<FlowCounts>,
 ) {
     eve.begin(hdr.ts_ns);
-    let h = if to_server {
-        *hdr
-    } else {
-        FlowHdr {
-            client: hdr.server,
-            server: hdr.client,
-            cport: hdr.sport,
-            sport: hdr.cport,
-            ..*hdr
-        }
-    };
+    let h = if to_server { *hdr } else { hdr.reversed() };
     write_header(&mut eve.js, &h, "alert", app_proto);
     eve.js.set_str(
         "direction",
         if to_server { "to_server" } else { "to_client" },
     );
-    let mut obj = String::with_capacity(members.len() + 32);
-    let _ = write!(obj, "{{\"action\":\"{action}\"");
+    eve.js.open_object("alert").set_str("action", action);
     if !members.is_empty() {
-        obj.push(',');
-        obj.push_str(members);
+        // the rule's members, rendered once at load
+        eve.js.push_raw(b",");
+        eve.js.push_raw(members.as_bytes());
     }
-    obj.push('}');
-    eve.js.set_raw("alert", &obj);
+    eve.js.close();
     if let Some((t, j)) = app {
         if j.len() > 2 {
             eve.js.set_raw(t, j);

@@ -274,6 +274,8 @@ impl Summary {
                 .set_uint("alerts", d.alerts)
                 .set_uint("transactions_inspected", d.tx_inspected)
                 .set_uint("packets_inspected", d.pkts_inspected)
+                .set_uint("tx_bytes_not_kept", d.tx_bytes_dropped)
+                .set_uint("alerts_written_unacknowledged", d.pending_overflow)
                 .close();
         }
         js.open_array("protocols");

@@ -173,9 +173,11 @@ pub struct Worker {
     next_expire: i64,
 }
 
-/// The engine's sink over a worker's outputs, for one flow's events.
+/// The engine's sink over a worker's outputs, for one flow's events;
+/// `$fl` is the flow's detection state taken for the packet (None without
+/// rules), `$counts` its counters (evaluated only with rules).
 macro_rules! sink {
-    ($outs:ident, $hdr:expr, $app_proto:expr) => {
+    ($outs:ident, $hdr:expr, $app_proto:expr, $fl:expr, $counts:expr) => {
         Sink {
             eve: &mut $outs.eve,
             hdr: $hdr,
@@ -183,10 +185,15 @@ macro_rules! sink {
             counters: &mut $outs.app,
             intel: $outs.intel.as_mut(),
             parse: $outs.parse,
-            det: $outs.det.as_mut(),
-            flow: Default::default(),
+            det: match ($outs.det.as_mut(), $fl) {
+                (Some(ctx), Some(flow)) => Some(crate::rules::SinkDetect {
+                    ctx,
+                    flow,
+                    counts: $counts,
+                }),
+                _ => None,
+            },
             dir: Direction::ToServer,
-            flow_counts: None,
         }
     };
 }
@@ -521,6 +528,8 @@ fn on_packet(
     }
     f.pkts[lk.dir] += 1;
     f.bytes[lk.dir] += caplen;
+    // the flow's detection state, for this packet (with rules only)
+    let mut fl = outs.det.is_some().then(|| f.data.take_detect());
     match p.proto {
         IPPROTO_TCP => {
             if let Some(t) = p.tcp {
@@ -539,11 +548,13 @@ fn on_packet(
                 } = f;
                 let hdr = make_hdr(key, *client_is_a, *id, ctx);
                 let reg: &Registry = &outs.reg;
-                let mut sink = sink!(outs, hdr, reg.name(app.proto));
-                if sink.det.is_some() {
-                    sink.flow = app.take_detect();
-                    sink.flow_counts = Some((*pkts, *bytes, *start_ns));
-                }
+                let mut sink = sink!(
+                    outs,
+                    hdr,
+                    reg.name(app.proto),
+                    fl.as_mut(),
+                    (*pkts, *bytes, *start_ns)
+                );
                 tcp.on_segment(
                     lk.dir,
                     t.seq,
@@ -563,9 +574,6 @@ fn on_packet(
                         app.on_chunk(reg, d, c, &mut sink)
                     });
                     app.on_close(&mut sink);
-                }
-                if sink.det.is_some() {
-                    app.put_detect(std::mem::take(&mut sink.flow));
                 }
                 if !outs.parse && app.decided() {
                     // nothing wants this flow's bytes any more
@@ -588,21 +596,21 @@ fn on_packet(
             } = f;
             let hdr = make_hdr(key, *client_is_a, *id, ctx);
             let reg: &Registry = &outs.reg;
-            let mut sink = sink!(outs, hdr, reg.name(app.proto));
-            if sink.det.is_some() {
-                sink.flow = app.take_detect();
-                sink.flow_counts = Some((*pkts, *bytes, *start_ns));
-            }
+            let mut sink = sink!(
+                outs,
+                hdr,
+                reg.name(app.proto),
+                fl.as_mut(),
+                (*pkts, *bytes, *start_ns)
+            );
             app.on_data(reg, lk.dir, p.payload, Transport::Udp, &mut sink);
-            if sink.det.is_some() {
-                app.put_detect(std::mem::take(&mut sink.flow));
-            }
             *track_only = !outs.parse && app.decided();
         }
         _ => {}
     }
-    if outs.det.is_some() {
-        detect_packet(outs, f, lk.dir, &p, ctx);
+    if let Some(mut fl) = fl {
+        detect_packet(outs, f, lk.dir, &p, ctx, &mut fl);
+        f.data.put_detect(fl);
     }
     table.touch(lk.idx);
 }
@@ -615,11 +623,11 @@ fn detect_packet(
     dir: Direction,
     p: &Packet<'_>,
     ctx: PktCtx,
+    fl: &mut crate::rules::FlowDet,
 ) {
     let Some(d) = outs.det.as_mut() else {
         return;
     };
-    let mut fl = f.data.take_detect();
     {
         let hdr = make_hdr(&f.key, f.client_is_a, f.id, ctx);
         let mut out = crate::rules::AlertOut {
@@ -670,7 +678,7 @@ fn detect_packet(
                 ],
                 flow_id: f.id,
             };
-            d.on_packet(&mut fl, &pv, &mut out);
+            d.on_packet(fl, &pv, &mut out);
         }
         if p.proto == IPPROTO_TCP && fl.has_pending() {
             let ack = p.tcp.filter(|t| t.flags & 0x10 != 0).map(|t| t.ack);
@@ -682,10 +690,9 @@ fn detect_packet(
                     Direction::ToClient
                 })
             };
-            d.on_ack(&mut fl, to_server, ack, &next, &mut out);
+            d.on_ack(fl, to_server, ack, &next, &mut out);
         }
     }
-    f.data.put_detect(fl);
 }
 
 /// The one rule for a packet of a flow that is only tracked (no parser
@@ -751,15 +758,15 @@ fn make_hdr(key: &FlowKey, client_is_a: bool, id: u64, ctx: PktCtx) -> FlowHdr<'
         cport,
         sport,
         v6: key.v6,
-        proto: proto_name(key.proto),
+        ip_proto: key.proto,
         ts_ns: ctx.ts_ns,
         pcap_cnt: ctx.pcap_cnt,
     }
 }
 
 fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
-    let mut alerted = false;
     let counts = (f.pkts, f.bytes, f.start_ns);
+    let mut fl = outs.det.is_some().then(|| f.data.take_detect());
     let ctx = PktCtx {
         ts_ns: f.last_ns,
         pcap_cnt: outs.cur_pcap_cnt,
@@ -775,11 +782,7 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
         } = &mut f;
         let hdr = make_hdr(key, *client_is_a, *id, ctx);
         let reg: &Registry = &outs.reg;
-        let mut sink = sink!(outs, hdr, reg.name(app.proto));
-        if sink.det.is_some() {
-            sink.flow = app.take_detect();
-            sink.flow_counts = Some(counts);
-        }
+        let mut sink = sink!(outs, hdr, reg.name(app.proto), fl.as_mut(), counts);
         if key.proto == IPPROTO_TCP {
             tcp.flush(&outs.cfg.stream, &mut outs.mem, &mut |d, c| {
                 app.on_chunk(reg, d, c, &mut sink)
@@ -787,17 +790,17 @@ fn end_flow(outs: &mut Outs, mut f: Flow<AppState>, reason: EndReason) {
             tcp.release(&mut outs.mem);
         }
         app.on_close(&mut sink);
-        if let Some(d) = sink.det.as_deref_mut() {
+        if let Some(sd) = sink.det.as_mut() {
             let mut out = crate::rules::AlertOut {
                 eve: sink.eve,
                 hdr: &sink.hdr,
                 app_proto: sink.app_proto,
-                flow: sink.flow_counts,
+                flow: Some(sd.counts),
             };
-            d.flush_pending(&mut sink.flow, &mut out);
-            alerted = sink.flow.alerted;
+            sd.ctx.flush_pending(sd.flow, &mut out);
         }
     }
+    let alerted = fl.is_some_and(|fl| fl.alerted);
     let app_proto = f.data.app_proto(&outs.reg);
     // statistics
     let st = &mut outs.stats;

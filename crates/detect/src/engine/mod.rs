@@ -531,6 +531,19 @@ pub struct PacketView<'a> {
     pub flow_id: u64,
 }
 
+impl PacketView<'_> {
+    /// The same view seen the other way (source and destination swapped).
+    pub fn reversed(&self) -> Self {
+        PacketView {
+            src: self.dst,
+            dst: self.src,
+            sport: self.dport,
+            dport: self.sport,
+            ..*self
+        }
+    }
+}
+
 /// The sticky buffers and facts of one transaction (filled by the sensor
 /// from `EventSink::buffer`/`fact`). Several instances of one id are
 /// allowed (dns.query per name, tls.certs per cert): a list matches if one
