@@ -158,11 +158,31 @@ fn parse_threads(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Open the EVE destination: `none`, `-` (stdout) or a file.
-fn open_eve(spec: &str) -> Result<Option<EveDest>, String> {
+/// An EVE file's own descriptor, kept to commit its data at the end
+/// (`fsync`): a file system that reports errors only at writeback (NFS,
+/// quotas) reports them there, not lost in the final close.
+struct EveSync {
+    file: std::fs::File,
+    name: String,
+}
+
+impl EveSync {
+    fn commit(&self) -> Result<(), String> {
+        self.file.sync_data().map_err(|e| {
+            format!(
+                "writing EVE to {} failed when its data was committed (fsync): {e}",
+                self.name
+            )
+        })
+    }
+}
+
+/// Open the EVE destination: `none`, `-` (stdout) or a file, and for a
+/// regular file a second descriptor to commit it at the end.
+fn open_eve(spec: &str) -> Result<(Option<EveDest>, Option<EveSync>), String> {
     use reefwatch_sensor::eve::EveWriter;
     let (file, name) = match spec {
-        "none" => return Ok(None),
+        "none" => return Ok((None, None)),
         "-" => {
             use std::os::fd::AsFd;
             // stdout's own descriptor, unbuffered: the writer gathers
@@ -178,14 +198,22 @@ fn open_eve(spec: &str) -> Result<Option<EveDest>, String> {
             Err(e) => return Err(format!("cannot create EVE file {path}: {e}")),
         },
     };
-    Ok(Some(Arc::new(Mutex::new(
-        Box::new(EveWriter::new(file, name)) as Box<dyn Write + Send>,
-    ))))
+    let sync = match file.metadata() {
+        Ok(m) if m.is_file() => file.try_clone().ok().map(|f| EveSync {
+            file: f,
+            name: name.to_string(),
+        }),
+        _ => None,
+    };
+    let dest = Arc::new(Mutex::new(
+        Box::new(EveWriter::new(file, name)) as Box<dyn Write + Send>
+    ));
+    Ok((Some(dest), sync))
 }
 
 pub fn run(a: AnalyzeArgs) -> i32 {
     let to_stdout = a.eve == "-";
-    let eve = match open_eve(&a.eve) {
+    let (eve, eve_sync) = match open_eve(&a.eve) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("reefwatch: {e}");
@@ -302,10 +330,15 @@ pub fn run(a: AnalyzeArgs) -> i32 {
         progress: !a.quiet && std::io::stderr().is_terminal(),
         intel: intel.clone(),
     };
-    let summary = analyze(opts);
-    // the last reference: the file is closed here (close(2) reports
-    // nothing more on local file systems once the flush has succeeded)
+    let mut summary = analyze(opts);
+    // the last reference: the file is closed here, once its data is
+    // committed (what close(2) could still report, fsync reports)
     drop(eve);
+    if let (Some(s), None) = (&eve_sync, &summary.eve_write_error) {
+        if let Err(e) = s.commit() {
+            summary.eve_write_error = Some(e);
+        }
+    }
     let mut code = summary.exit_code();
     if let Some(set) = intel {
         let bundle = match set.lock() {

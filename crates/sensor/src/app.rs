@@ -14,6 +14,16 @@ pub const MAX_PROBE_BYTES: usize = 4096;
 /// Bytes kept per direction for a message split across segments.
 pub const MAX_PENDING_BYTES: usize = 1 << 20;
 
+/// A parser stays on probation until it has produced this many events
+/// (transactions) on a flow: until then a parse error, or
+/// `PROBATION_ANOMALIES` anomalies outnumbering its events twice, mean the
+/// probe claimed a flow that is not the parser's, and the flow fails over
+/// to `failed` (no protocol) instead of filling EVE with anomalies.
+pub const PROBATION_EVENTS: u32 = 2;
+/// Anomalies that withdraw a parser on probation (when they are more than
+/// twice its events).
+pub const PROBATION_ANOMALIES: u32 = 6;
+
 const PROTO_UNKNOWN: u16 = u16::MAX;
 const PROTO_FAILED: u16 = u16::MAX - 1;
 
@@ -69,10 +79,24 @@ pub struct AppCounters {
     pub gaps: u64,
     pub buffer_overflows: u64,
     pub tx_events: u64,
+    /// anomalies of all names (the sum over `anomalies`)
+    pub anomalies_total: u64,
+    /// events of parsers on probation that nothing consumes (EVE off):
+    /// counted to judge the claim, not written
+    pub trial_events: u64,
+    /// flows whose parser was withdrawn during its probation (a probe
+    /// claimed a flow the parser then could not read): app_proto "failed"
+    pub failovers: u64,
 }
 
 impl AppCounters {
+    /// (events, anomalies) so far, to judge a parser on probation.
+    fn trial_marks(&self) -> (u64, u64) {
+        (self.tx_events + self.trial_events, self.anomalies_total)
+    }
+
     fn bump(&mut self, name: &'static str) {
+        self.anomalies_total += 1;
         if let Some(e) = self.anomalies.iter_mut().find(|(n, _)| *n == name) {
             e.1 += 1;
         } else if self.anomalies.len() < 512 {
@@ -95,6 +119,10 @@ pub struct Sink<'a, 'h> {
     pub det: Option<SinkDetect<'a>>,
     /// the direction of the bytes being parsed
     pub dir: Direction,
+    /// the parser being called is on probation: it is told that events
+    /// are wanted (they are counted, not written, when EVE is off), so
+    /// that its claim is judged the same whatever the output
+    pub probation: bool,
 }
 
 impl Sink<'_, '_> {
@@ -149,10 +177,15 @@ impl Sink<'_, '_> {
 
 impl EventSink for Sink<'_, '_> {
     fn wants_events(&self) -> bool {
-        self.eve.enabled() || self.intel.is_some()
+        self.probation || self.eve.enabled() || self.intel.is_some()
     }
 
     fn event(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
+        if self.probation && !(self.eve.enabled() || self.intel.is_some()) {
+            // asked only to judge the parser's claim
+            self.counters.trial_events += 1;
+            return;
+        }
         self.counters.tx_events += 1;
         if let Some(i) = self.intel.as_mut() {
             i.on_transaction(self.eve, &self.hdr, self.app_proto);
@@ -172,6 +205,11 @@ impl EventSink for Sink<'_, '_> {
     }
 
     fn event_toplevel(&mut self, event_type: &'static str, body: &mut dyn FnMut(&mut JsonBuilder)) {
+        if self.probation && !(self.eve.enabled() || self.intel.is_some()) {
+            // asked only to judge the parser's claim
+            self.counters.trial_events += 1;
+            return;
+        }
         self.counters.tx_events += 1;
         if let Some(i) = self.intel.as_mut() {
             i.on_transaction(self.eve, &self.hdr, self.app_proto);
@@ -270,9 +308,51 @@ struct AppWork {
     probe_failed: [bool; 2],
     need: [u32; 2],
     dead: [bool; 2],
+    /// the parser's probation: events and anomalies it produced so far
+    /// while on it (it ends with `PROBATION_EVENTS` events)
+    trial: Trial,
     /// rule detection state (flowbits, the open transaction, alerts
     /// waiting for an acknowledgement)
     detect: FlowDet,
+}
+
+/// What a parser on probation produced so far.
+#[derive(Default, Clone, Copy)]
+struct Trial {
+    /// the direction the probe matched on: a parse error there, before
+    /// any event, disproves the claim (one in the other direction may be
+    /// the parser's own limit, e.g. an SSLv2 server hello)
+    claimed: Option<Direction>,
+    events: u32,
+    anomalies: u32,
+    /// the parser is withdrawn: its flow fails over to `failed`
+    withdrawn: bool,
+}
+
+impl Trial {
+    fn on_probation(&self) -> bool {
+        !self.withdrawn && self.events < PROBATION_EVENTS
+    }
+
+    /// Account for one parse call: the counters before it, the counters
+    /// after it and whether it failed.
+    fn judge(&mut self, d: Direction, before: (u64, u64), after: (u64, u64), error: bool) {
+        if !self.on_probation() {
+            return;
+        }
+        self.events = self
+            .events
+            .saturating_add((after.0 - before.0).min(u32::MAX as u64) as u32);
+        self.anomalies = self
+            .anomalies
+            .saturating_add((after.1 - before.1).min(u32::MAX as u64) as u32);
+        let noisy =
+            self.anomalies >= PROBATION_ANOMALIES && self.anomalies > self.events.saturating_mul(2);
+        let disproved = error && self.events == 0 && self.claimed.is_none_or(|c| c == d);
+        if disproved || noisy {
+            self.withdrawn = true;
+        }
+    }
 }
 
 /// End offset in the probe buffer, packet number and time of one piece.
@@ -351,6 +431,7 @@ impl AppState {
             if let Some(w) = self.work.as_mut() {
                 w.feed(d, data, transport, sink);
             }
+            self.fail_over(sink);
             return;
         }
         if self.proto != PROTO_UNKNOWN {
@@ -361,10 +442,21 @@ impl AppState {
             return;
         }
         w.detect(&mut self.proto, reg, d, data, transport, sink);
+        self.fail_over(sink);
         if self.decided() {
             // known without a parser (detection only), or no probe
             // matched: nothing more to buffer
             self.work = None;
+        }
+    }
+
+    /// A parser withdrawn on probation leaves its flow without protocol
+    /// (`failed`); no probe runs again (as Suricata, a flow gets one
+    /// protocol decision).
+    fn fail_over(&mut self, sink: &mut Sink<'_, '_>) {
+        if self.work.as_ref().is_some_and(|w| w.trial.withdrawn) && self.proto != PROTO_FAILED {
+            self.proto = PROTO_FAILED;
+            sink.app_proto = "failed";
         }
     }
 
@@ -455,6 +547,7 @@ impl AppWork {
                     return;
                 }
                 self.parser = Some((reg.defs[id as usize].new_parser)());
+                self.trial.claimed = Some(d);
                 if buffered || !self.buf[d.flip()].is_empty() {
                     self.replay_pieces(d, transport, sink);
                 }
@@ -552,12 +645,16 @@ impl AppWork {
         };
         let dir = d;
         sink.dir = d;
+        let before = sink.counters.trial_marks();
+        sink.probation = self.trial.on_probation();
         if transport == Transport::Udp {
-            if parser.parse(dir, data, sink) == ParseResult::Error {
+            let error = parser.parse(dir, data, sink) == ParseResult::Error;
+            if error {
                 sink.counters.parse_errors += 1;
                 sink.anomaly("applayer.parser_error");
             }
             sink.progress();
+            self.judge(before, error, sink);
             return;
         }
         let pending = &mut self.buf[d];
@@ -602,11 +699,32 @@ impl AppWork {
             }
         }
         sink.progress();
-        if result == ParseResult::Error {
+        let error = result == ParseResult::Error;
+        if error {
             self.dead[d] = true;
             self.buf[d] = Vec::new();
             sink.counters.parse_errors += 1;
             sink.anomaly("applayer.parser_error");
         }
+        self.judge(before, error, sink);
+    }
+
+    /// Judge a parse call of a parser on probation (`before`: the event
+    /// and anomaly counters before it); a withdrawn parser is dropped
+    /// with what it buffered, without its `on_close` (a parser that was
+    /// never the flow's has nothing to report).
+    fn judge(&mut self, before: (u64, u64), error: bool, sink: &mut Sink<'_, '_>) {
+        sink.probation = false;
+        let after = sink.counters.trial_marks();
+        self.trial.judge(sink.dir, before, after, error);
+        if self.trial.withdrawn && self.parser.is_some() {
+            self.parser = None;
+            self.buf = [Vec::new(), Vec::new()];
+            self.pieces = [Vec::new(), Vec::new()];
+            sink.counters.failovers += 1;
+        }
     }
 }
+
+#[cfg(test)]
+mod failover_tests;

@@ -22,6 +22,9 @@ pub struct Summary {
     /// app-layer anomalies by name
     pub app_anomalies: Vec<(&'static str, u64)>,
     pub parse_errors: u64,
+    /// flows whose probe claim was withdrawn (their parser could not
+    /// read them): logged with app_proto `failed`
+    pub app_failovers: u64,
     pub app_events: u64,
     pub eve_events: u64,
     pub eve_write_error: Option<String>,
@@ -68,6 +71,7 @@ impl Summary {
             }
         }
         self.parse_errors += app.parse_errors;
+        self.app_failovers += app.failovers;
         self.app_events += app.tx_events;
         self.eve_events += t.eve_events;
         if let Some(d) = &t.detect {
@@ -215,6 +219,14 @@ impl Summary {
                 let _ = writeln!(s, "    {:<40} {:>10}", n, c);
             }
         }
+        if self.app_failovers > 0 {
+            let _ = writeln!(
+                s,
+                "  app layer {} flow(s) claimed by a probe that their parser could not read: \
+                 logged as unknown",
+                self.app_failovers
+            );
+        }
         if self.traffic.tcp_gaps > 0 || self.traffic.tcp_midstream > 0 {
             let _ = writeln!(
                 s,
@@ -288,6 +300,8 @@ impl Summary {
                 .close();
         }
         js.close();
+        js.set_uint("app_parse_errors", self.parse_errors)
+            .set_uint("app_failovers", self.app_failovers);
         js.open_object("anomalies");
         for (n, c) in self
             .decode_anomalies()

@@ -194,6 +194,7 @@ macro_rules! sink {
                 _ => None,
             },
             dir: Direction::ToServer,
+            probation: false,
         }
     };
 }
