@@ -11,6 +11,8 @@
 //! | BACnet/IP | `bacnet` | UDP | 47808 |
 //! | OPC UA binary (UA-TCP, Secure Conversation) | `opcua` | TCP | 4840 |
 //! | IEC 61850 MMS (TPKT/COTP/session/presentation/ACSE) | `mms` | TCP | 102 |
+//! | Omron FINS (UDP, FINS/TCP) | `omron` | UDP, TCP | 9600 |
+//! | HART-IP | `hart_ip` | TCP, UDP | 5094 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -25,11 +27,13 @@ pub mod dnp3;
 pub mod enip;
 #[doc(hidden)]
 pub mod feed;
+pub mod hart_ip;
 pub mod iec104;
 pub mod iso;
 pub mod mms;
 
 pub mod modbus;
+pub mod omron;
 pub mod opcua;
 pub mod s7comm;
 
@@ -45,6 +49,8 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     bacnet::PROTOCOL,
     opcua::PROTOCOL,
     mms::PROTOCOL,
+    omron::PROTOCOL,
+    hart_ip::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.
