@@ -13,6 +13,7 @@
 //! | IEC 61850 MMS (TPKT/COTP/session/presentation/ACSE) | `mms` | TCP | 102 |
 //! | Omron FINS (UDP, FINS/TCP) | `omron` | UDP, TCP | 9600 |
 //! | HART-IP | `hart_ip` | TCP, UDP | 5094 |
+//! | MELSEC MC protocol / SLMP (3E, 4E; binary, ASCII) | `melsec` | TCP, UDP | 5000-5002, 5006, 5007, 5010 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -30,6 +31,7 @@ pub mod feed;
 pub mod hart_ip;
 pub mod iec104;
 pub mod iso;
+pub mod melsec;
 pub mod mms;
 
 pub mod modbus;
@@ -51,6 +53,7 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     mms::PROTOCOL,
     omron::PROTOCOL,
     hart_ip::PROTOCOL,
+    melsec::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.

@@ -79,14 +79,13 @@ pub const A_RESERVED_BITS: u32 = 0;
 pub const A_UNKNOWN_COMMAND: u32 = 1;
 pub const A_INVALID_LENGTH: u32 = 2;
 pub const A_UNSOLICITED_RESPONSE: u32 = 3;
-pub const A_COMMAND_MISMATCH: u32 = 4;
-pub const A_ADDRESS_MISMATCH: u32 = 5;
-pub const A_UNANSWERED: u32 = 6;
-pub const A_TOO_MANY_TXS: u32 = 7;
-pub const A_TCP_ERROR: u32 = 8;
-pub const A_BAD_TCP_HEADER: u32 = 9;
-pub const A_UNKNOWN_TCP_COMMAND: u32 = 10;
-pub const A_GATEWAY_COUNT: u32 = 11;
+pub const A_ADDRESS_MISMATCH: u32 = 4;
+pub const A_UNANSWERED: u32 = 5;
+pub const A_TOO_MANY_TXS: u32 = 6;
+pub const A_TCP_ERROR: u32 = 7;
+pub const A_BAD_TCP_HEADER: u32 = 8;
+pub const A_UNKNOWN_TCP_COMMAND: u32 = 9;
+pub const A_GATEWAY_COUNT: u32 = 10;
 
 /// Names of the anomaly bits (`omron.<name>`).
 pub const ANOMALY_NAMES: &[&str] = &[
@@ -94,7 +93,6 @@ pub const ANOMALY_NAMES: &[&str] = &[
     "omron.unknown_command",
     "omron.invalid_length",
     "omron.unsolicited_response",
-    "omron.command_mismatch",
     "omron.address_mismatch",
     "omron.unanswered_request",
     "omron.too_many_transactions",

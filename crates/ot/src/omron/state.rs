@@ -1,7 +1,8 @@
 //! Omron FINS transactions of one flow: a command stays open until the
 //! response with the same SID (service id) and command code comes back
 //! from the node it was sent to (the command's destination is the
-//! response's source). Whether a frame is a command or a response is its
+//! response's source; network and node 0 in a destination mean the local
+//! one). A response with another command code answers nothing. Whether a frame is a command or a response is its
 //! ICF bit, not the direction (FINS nodes are peers). Commands sent with
 //! "response not required" are not kept. At most `MAX_TXS_PER_FLOW`
 //! commands stay open.
@@ -57,19 +58,20 @@ impl OmronState {
             return;
         }
         let (sid, cmd, from) = (m.sid, m.command, m.src);
+        // the response comes from the command's destination; network 0
+        // and node 0 in a destination mean "local" (any)
+        let answers = |p: &PendingRequest| {
+            let d = p.dst;
+            (d.0 == 0 || d.0 == from.0) && (d.1 == 0 || d.1 == from.1) && d.2 == from.2
+        };
+        // a response carries its command's code and SID
         let mut p = self
             .txs
-            .take(|p| p.sid == sid && p.command == cmd && p.dst == from);
+            .take(|p| p.sid == sid && p.command == cmd && answers(p));
         if p.is_none() {
             p = self.txs.take(|p| p.sid == sid && p.command == cmd);
             if p.is_some() {
                 an.set(A_ADDRESS_MISMATCH);
-            }
-        }
-        if p.is_none() {
-            p = self.txs.take(|p| p.sid == sid && p.dst == from);
-            if p.is_some() {
-                an.set(A_COMMAND_MISMATCH);
             }
         }
         if p.is_none() {
