@@ -61,6 +61,8 @@ TSHARK_TO_OURS = {
     "bacapp": "bacnet",
     "opcua": "opcua",
     "mms": "mms",
+    "omron": "omron",
+    "hart_ip": "hart_ip",
     "dns": "dns",
     "mdns": "dns",
     "llmnr": "dns",

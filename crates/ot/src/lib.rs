@@ -11,6 +11,9 @@
 //! | BACnet/IP | `bacnet` | UDP | 47808 |
 //! | OPC UA binary (UA-TCP, Secure Conversation) | `opcua` | TCP | 4840 |
 //! | IEC 61850 MMS (TPKT/COTP/session/presentation/ACSE) | `mms` | TCP | 102 |
+//! | Omron FINS (UDP, FINS/TCP) | `omron` | UDP, TCP | 9600 |
+//! | HART-IP | `hart_ip` | TCP, UDP | 5094 |
+//! | MELSEC MC protocol / SLMP (3E, 4E; binary, ASCII) | `melsec` | TCP, UDP | 5000-5002, 5006, 5007, 5010 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -25,11 +28,14 @@ pub mod dnp3;
 pub mod enip;
 #[doc(hidden)]
 pub mod feed;
+pub mod hart_ip;
 pub mod iec104;
 pub mod iso;
+pub mod melsec;
 pub mod mms;
 
 pub mod modbus;
+pub mod omron;
 pub mod opcua;
 pub mod s7comm;
 
@@ -45,6 +51,9 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     bacnet::PROTOCOL,
     opcua::PROTOCOL,
     mms::PROTOCOL,
+    omron::PROTOCOL,
+    hart_ip::PROTOCOL,
+    melsec::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.
