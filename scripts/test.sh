@@ -24,13 +24,15 @@ grep -vE '^\s*$|^running [0-9]+ tests?$' target/test-output.txt || true
 # or a message tshark decodes and we miss fails the suite. The IT set is a
 # report (its known misses, tunnels and STARTTLS/CONNECT upgrades, are
 # listed in the report and the closing notes).
+# the OT protocols whose tshark conformance gates (those tshark decodes)
+OT_GATE="modbus,dnp3,iec104,s7comm,enip,bacnet,opcua,mms,omron,hart_ip"
 conf_fail=0
 if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ]; then
-  for set in "modbus,dnp3,iec104,s7comm,enip,bacnet,opcua,mms" "dns,http,tls"; do
+  for set in "$OT_GATE" "dns,http,tls"; do
     paths=()
     [ "$set" = "dns,http,tls" ] && for d in ../shared/pcaps-it /work/shared/pcaps-it; do [ -d "$d" ] && { paths=("$d"); break; }; done
     if [ "$set" = "dns,http,tls" ] && [ ${#paths[@]} -eq 0 ]; then continue; fi
-    gate=0; [ "$set" = "modbus,dnp3,iec104,s7comm,enip,bacnet,opcua,mms" ] && gate=1
+    gate=0; [ "$set" = "$OT_GATE" ] && gate=1
     echo "== tshark conformance ($set; $([ $gate = 1 ] && echo gating || echo report only))"
     set +e
     REEFWATCH=target/debug/reefwatch timeout 1500 scripts/conformance-tshark.sh --only "$set" --show "$([ $gate = 1 ] && echo 20 || echo 0)" "${paths[@]}" \
