@@ -136,6 +136,8 @@ fn bench(c: &mut Criterion) {
         ("s7comm", "s7comm"),
         ("enip", "enip-cip"),
         ("opcua", "opcua"),
+        ("omron", "omron-fins"),
+        ("hart_ip", "hart-ip"),
     ];
     let mut g = c.benchmark_group("ot_parse");
     for (name, dir) in dirs {
