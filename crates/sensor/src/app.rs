@@ -72,7 +72,7 @@ pub struct AppCounters {
 }
 
 impl AppCounters {
-    fn bump(&mut self, name: &'static str) {
+    pub(crate) fn bump(&mut self, name: &'static str) {
         if let Some(e) = self.anomalies.iter_mut().find(|(n, _)| *n == name) {
             e.1 += 1;
         } else if self.anomalies.len() < 512 {
