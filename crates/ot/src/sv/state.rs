@@ -144,3 +144,61 @@ impl L2Parser for SvState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sv::parser::tests::frame;
+    use reefwatch_applayer::l2::NoContext;
+    use reefwatch_applayer::TestSink;
+
+    /// Frames are counted, not logged one by one: a new-stream event, a
+    /// change event when confRev changes, a summary per interval, the end;
+    /// an smpCnt jump is counted and reported once.
+    #[test]
+    fn counted_per_stream() {
+        let mut s = SvState::new();
+        let mut out = TestSink::default();
+        let mut ctx = NoContext;
+        let mut feed = |cnt: u16, rev: u32, ms: i64, s: &mut SvState, out: &mut TestSink| {
+            let f = frame(0x4000, b"MU01", &[cnt], rev, 2);
+            let fr = L2Frame {
+                src_mac: [0, 0, 0, 0, 0, 1],
+                dst_mac: [1, 0x0c, 0xcd, 4, 0, 1],
+                ethertype: ETHERTYPE_SV,
+                vlan: [0, 0],
+                payload: &f,
+                ts_ns: ms * 1_000_000,
+            };
+            s.parse(&fr, &mut ctx, out);
+        };
+        for c in 0..100u16 {
+            feed(c, 1, c as i64, &mut s, &mut out);
+        }
+        feed(110, 1, 101, &mut s, &mut out); // 10 samples missed
+        feed(111, 1, 102, &mut s, &mut out);
+        feed(115, 1, 103, &mut s, &mut out); // another gap: counted, not reported again
+        feed(116, 2, 104, &mut s, &mut out); // confRev changed
+        feed(117, 2, 61_000, &mut s, &mut out); // a summary is due
+        s.on_close(&mut out);
+        let ev: Vec<serde_json::Value> = out
+            .events
+            .iter()
+            .map(|(_, j)| serde_json::from_str(j).unwrap())
+            .collect();
+        let kinds: Vec<&str> = ev.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["new_stream", "change", "summary", "end"]);
+        assert_eq!(ev[0]["asdus"][0]["sv_id"], "MU01");
+        assert_eq!(ev[0]["asdus"][0]["sample_len"], 64);
+        assert_eq!(ev[2]["frames"], 105);
+        assert_eq!(
+            (
+                ev[2]["smp_cnt_gaps"].as_u64(),
+                ev[2]["samples_missed"].as_u64()
+            ),
+            (Some(2), Some(13))
+        );
+        assert_eq!(ev[3]["frames"], 105);
+        assert_eq!(out.anomalies, ["sv.smpcnt_gap", "sv.confrev_changed"]);
+    }
+}
