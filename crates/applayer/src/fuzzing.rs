@@ -112,3 +112,74 @@ pub fn drive(def: &ProtocolDef, data: &[u8]) -> usize {
     p.on_close(&mut sink);
     sink.events
 }
+
+/// A context that remembers claims (bounded), so the parsers' "another
+/// MAC address" paths run under the fuzzer.
+#[derive(Default)]
+struct ClaimMap(Vec<(Vec<u8>, [u8; 6])>);
+
+impl crate::l2::L2Context for ClaimMap {
+    fn claim(&mut self, id: &[u8], mac: [u8; 6]) -> Option<[u8; 6]> {
+        match self.0.iter().find(|(k, _)| k == id) {
+            Some((_, m)) if *m != mac => Some(*m),
+            Some(_) => None,
+            None => {
+                if self.0.len() < 64 {
+                    self.0.push((id.to_vec(), mac));
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Drive a layer-2 protocol as the engine does: `data` is a series of
+/// frames, each `[len_hi, len_lo, ctl, payload…]` (`ctl`: bits 0-1 pick one
+/// of four source MACs, bits 2-7 the time step in tenths of a second);
+/// frames `stream_id` refuses are skipped, as the engine skips them. Byte 0
+/// of `data`: high bit set, the sink does not want events. Every stream
+/// (by source MAC and stream id) gets its own parser, closed at the end.
+pub fn drive_l2(def: &crate::l2::L2ProtocolDef, data: &[u8]) -> usize {
+    let Some((&ctl0, mut rest)) = data.split_first() else {
+        return 0;
+    };
+    let mut sink = CheckSink {
+        quiet: ctl0 & 0x80 != 0,
+        ..CheckSink::default()
+    };
+    let mut ctx = ClaimMap::default();
+    let mut streams: Vec<((u8, u16), Box<dyn crate::l2::L2Parser>)> = Vec::new();
+    let mut ts_ns = 1_600_000_000_000_000_000i64;
+    while let [hi, lo, ctl, tail @ ..] = rest {
+        let n = (u16::from_be_bytes([*hi, *lo]) as usize).min(tail.len());
+        let (payload, next) = tail.split_at(n);
+        rest = next;
+        ts_ns += (*ctl >> 2) as i64 * 100_000_000;
+        let Some(id) = (def.stream_id)(payload) else {
+            continue;
+        };
+        let mac = ctl & 3;
+        let key = (mac, id);
+        let i = match streams.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None if streams.len() < 16 => {
+                streams.push((key, (def.new_parser)()));
+                streams.len() - 1
+            }
+            None => continue,
+        };
+        let f = crate::l2::L2Frame {
+            src_mac: [0, 1, 2, 3, 4, mac],
+            dst_mac: [1, 0x0c, 0xcd, 1, 0, 1],
+            ethertype: def.ethertypes.first().copied().unwrap_or(0),
+            vlan: [0, 0],
+            payload,
+            ts_ns,
+        };
+        streams[i].1.parse(&f, &mut ctx, &mut sink);
+    }
+    for (_, mut p) in streams {
+        p.on_close(&mut sink);
+    }
+    sink.events
+}

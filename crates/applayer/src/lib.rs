@@ -22,6 +22,10 @@
 //! Parsers must be bounded: they keep at most [`MAX_TXS_PER_FLOW`] open
 //! transactions and never buffer more than the engine hands them.
 //!
+//! Protocols carried straight on Ethernet (GOOSE, SV, PROFINET, LLDP …)
+//! are an [`L2ProtocolDef`] instead: dispatched by EtherType, one
+//! [`L2Parser`] per (source MAC, EtherType, stream id) "flow" (see [`l2`]).
+//!
 //! Parts every parser shares: [`TxTable`] (open transactions, bounded, with
 //! per-flow ids), [`Anomalies`] (a protocol's anomaly bits, named in one
 //! table) and [`bytes`] (bounds-checked readers and a cursor).
@@ -33,12 +37,14 @@ pub mod bytes;
 pub mod fact;
 pub mod fuzzing;
 pub mod json;
+pub mod l2;
 pub mod tx;
 
 pub use anomaly::Anomalies;
 pub use buffer::BufferId;
 pub use fact::{Fact, ModbusAccess, ModbusTable};
 pub use json::JsonBuilder;
+pub use l2::{L2Context, L2Frame, L2Parser, L2ProtocolDef};
 pub use tx::TxTable;
 
 /// Upper bound on open (unanswered) transactions a parser keeps per flow.

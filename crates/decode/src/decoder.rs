@@ -60,6 +60,7 @@ impl Decoder {
             reasm: &mut self.reasm,
             ts_ns,
             completed: false,
+            macs_set: false,
         };
         ctx.link(linktype, data, &mut p);
         if ctx.completed {
@@ -78,6 +79,7 @@ impl Decoder {
                 reasm: &mut Vec::new(),
                 ts_ns,
                 completed: false,
+                macs_set: false,
             };
             ctx2.ip_reassembled(buf, &mut q);
             return q;
@@ -132,6 +134,9 @@ pub(crate) struct Ctx<'s> {
     pub(crate) ts_ns: i64,
     /// A fragment completed a datagram (now in `reasm`).
     pub(crate) completed: bool,
+    /// The MAC addresses of a non-IP frame are in the packet (see
+    /// `Ctx::l2_macs`).
+    pub(crate) macs_set: bool,
 }
 
 impl Ctx<'_> {

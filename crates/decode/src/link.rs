@@ -276,15 +276,38 @@ fn ppp_next(data: &[u8]) -> LinkNext<'_> {
 }
 
 impl Ctx<'_> {
+    /// A frame of another EtherType ([`L3::Other`]) keeps its Ethernet
+    /// addresses in `src` / `dst` (which only IP and ARP use otherwise):
+    /// the layer-2 path's flow key. The innermost Ethernet header (in a
+    /// tunnel, the one carrying the frame) sets them, once per frame. IP
+    /// frames are not touched: one compare on the IP path.
+    #[inline]
+    fn l2_macs(&mut self, data: &[u8], p: &mut Packet<'_>) {
+        if self.macs_set {
+            return;
+        }
+        if let (L3::Other(_), Some(f)) = (p.l3, EthernetFrame::new_checked(data)) {
+            self.macs_set = true;
+            p.src = [0; 16];
+            p.dst = [0; 16];
+            p.src[..6].copy_from_slice(f.src_mac());
+            p.dst[..6].copy_from_slice(f.dst_mac());
+        }
+    }
+
     pub(crate) fn link<'a>(&mut self, linktype: u32, data: &'a [u8], p: &mut Packet<'a>) {
         let next = link_next(linktype, data);
-        self.after_link(next, p)
+        self.after_link(next, p);
+        if linktype == linktype::ETHERNET {
+            self.l2_macs(data, p);
+        }
     }
 
     /// An Ethernet frame (the link, or inside a tunnel or MPLS).
     pub(crate) fn ethernet<'a>(&mut self, data: &'a [u8], p: &mut Packet<'a>) {
         let next = ethernet_next(data);
-        self.after_link(next, p)
+        self.after_link(next, p);
+        self.l2_macs(data, p);
     }
 
     fn after_link<'a>(&mut self, next: LinkNext<'a>, p: &mut Packet<'a>) {
@@ -343,6 +366,8 @@ impl Ctx<'_> {
             EtherNext::Vlan | EtherNext::Other(_) => {
                 self.stats.other_l3 += 1;
                 p.l3 = L3::Other(et);
+                // the layer-2 path's bytes (GOOSE, SV, PROFINET, LLDP …)
+                p.payload = data;
             }
         }
     }
@@ -353,6 +378,63 @@ mod tests {
     use super::*;
     use crate::test_frames::VLAN_TCP;
     use crate::Decoder;
+    use crate::L3;
+
+    /// A frame of another EtherType (here GOOSE, 0x88b8) keeps its MAC
+    /// addresses, VLAN id and the bytes after the EtherType: the layer-2
+    /// path's input. Tagged or not; an IP frame's addresses stay IP.
+    #[test]
+    fn non_ip_frames_keep_macs_vlan_and_payload() {
+        #[rustfmt::skip]
+        let tagged = [
+            0x01, 0x0c, 0xcd, 0x01, 0x00, 0x01, // dst: GOOSE multicast
+            0x00, 0x17, 0xa4, 0xdd, 0x98, 0x1e, // src
+            0x81, 0x00, 0x80, 0x0a,             // 802.1Q: priority 4, VLAN 10
+            0x88, 0xb8,                         // GOOSE
+            0x20, 0x00, 0x00, 0x08,             // APPID 0x2000, length 8
+            0x00, 0x00, 0x00, 0x00,             // reserved 1, 2
+        ];
+        let mut d = Decoder::new();
+        let p = d.decode(linktype::ETHERNET, &tagged, 0);
+        assert_eq!(p.l3, L3::Other(0x88b8));
+        assert_eq!(p.src_mac(), [0x00, 0x17, 0xa4, 0xdd, 0x98, 0x1e]);
+        assert_eq!(p.dst_mac(), [0x01, 0x0c, 0xcd, 0x01, 0x00, 0x01]);
+        assert_eq!(p.vlan, [10, 0]);
+        assert_eq!(p.payload, &tagged[18..]);
+        assert!(p.anomalies.is_empty());
+        assert_eq!((d.stats.other_l3, d.stats.vlan), (1, 1));
+        // untagged
+        let mut plain = tagged[..12].to_vec();
+        plain.extend_from_slice(&tagged[16..]);
+        let p = d.decode(linktype::ETHERNET, &plain, 0);
+        assert_eq!(
+            (p.l3, p.vlan, p.payload),
+            (L3::Other(0x88b8), [0, 0], &tagged[18..])
+        );
+        assert_eq!(p.src_mac(), [0x00, 0x17, 0xa4, 0xdd, 0x98, 0x1e]);
+        // an IP packet: no MACs
+        let p = d.decode(linktype::ETHERNET, VLAN_TCP, 0);
+        assert_eq!((p.l3, p.src_mac()), (L3::Ipv4, [0; 6]));
+        // in a VXLAN tunnel: the inner frame's addresses, not the outer's
+        let mut outer = VLAN_TCP[..12].to_vec();
+        outer.extend_from_slice(&[0x08, 0x00]);
+        #[rustfmt::skip]
+        outer.extend_from_slice(&[
+            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, // IPv4/UDP
+            0x12, 0x34, 0x12, 0xb5, 0, 0, 0, 0,                                  // UDP to 4789
+            0x08, 0, 0, 0, 0, 0, 1, 0,                                           // VXLAN VNI 1
+        ]);
+        outer.extend_from_slice(&plain);
+        let ip_len = (outer.len() - 14) as u16;
+        outer[16..18].copy_from_slice(&ip_len.to_be_bytes());
+        let udp_len = ip_len - 20;
+        outer[14 + 24..14 + 26].copy_from_slice(&udp_len.to_be_bytes());
+        let p = d.decode(linktype::ETHERNET, &outer, 0);
+        assert_eq!(p.l3, L3::Other(0x88b8));
+        assert_eq!(p.tunnel_depth, 1);
+        assert_eq!(p.src_mac(), [0x00, 0x17, 0xa4, 0xdd, 0x98, 0x1e]);
+        assert_eq!(p.payload, &tagged[18..]);
+    }
 
     #[test]
     fn null_loopback_and_sll() {

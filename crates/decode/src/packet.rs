@@ -113,7 +113,10 @@ pub enum L3 {
     Arp,
     Ipv4,
     Ipv6,
-    /// Another EtherType, not decoded.
+    /// Another EtherType (past any VLAN tags), not decoded here: the
+    /// layer-2 path's frames. `Packet::payload` holds the bytes after the
+    /// EtherType and, for an Ethernet frame, `src` / `dst` its source and
+    /// destination MAC addresses (first 6 bytes; see [`Packet::src_mac`]).
     Other(u16),
 }
 
@@ -139,7 +142,8 @@ pub struct Packet<'a> {
     pub tcp: Option<TcpInfo>,
     pub icmp_type: u8,
     pub icmp_code: u8,
-    /// Transport payload (TCP/UDP data, or ICMP body).
+    /// Transport payload (TCP/UDP data, or ICMP body); for
+    /// [`L3::Other`], the bytes after the EtherType and VLAN tags.
     pub payload: &'a [u8],
     /// VLAN ids, outer first (0 = none).
     pub vlan: [u16; 2],
@@ -158,6 +162,23 @@ impl Packet<'_> {
     }
     pub fn has_ip(&self) -> bool {
         matches!(self.l3, L3::Ipv4 | L3::Ipv6)
+    }
+    /// The source MAC address of a frame of another EtherType
+    /// ([`L3::Other`], from an Ethernet header; zeros for other link
+    /// types and for IP or ARP packets).
+    pub fn src_mac(&self) -> [u8; 6] {
+        self.mac(&self.src)
+    }
+    /// The destination MAC address, as [`Packet::src_mac`].
+    pub fn dst_mac(&self) -> [u8; 6] {
+        self.mac(&self.dst)
+    }
+    fn mac(&self, a: &[u8; 16]) -> [u8; 6] {
+        let mut m = [0; 6];
+        if let L3::Other(_) = self.l3 {
+            m.copy_from_slice(&a[..6]);
+        }
+        m
     }
 }
 

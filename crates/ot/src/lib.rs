@@ -15,6 +15,10 @@
 //! | HART-IP | `hart_ip` | TCP, UDP | 5094 |
 //! | MELSEC MC protocol / SLMP (3E, 4E; binary, ASCII) | `melsec` | TCP, UDP | 5000-5002, 5006, 5007, 5010 |
 //!
+//! On the layer-2 path ([`reefwatch_applayer::L2ProtocolDef`], by
+//! EtherType, VLAN-tagged or not): IEC 61850 GOOSE (`goose`, 0x88B8) and
+//! Sampled Values (`sv`, 0x88BA).
+//!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
 //! of [`common::Operation`]: `write`, `program_download`, `program_upload`,
@@ -28,6 +32,7 @@ pub mod dnp3;
 pub mod enip;
 #[doc(hidden)]
 pub mod feed;
+pub mod goose;
 pub mod hart_ip;
 pub mod iec104;
 pub mod iso;
@@ -38,8 +43,9 @@ pub mod modbus;
 pub mod omron;
 pub mod opcua;
 pub mod s7comm;
+pub mod sv;
 
-use reefwatch_applayer::ProtocolDef;
+use reefwatch_applayer::{L2ProtocolDef, ProtocolDef};
 
 /// All OT protocols of this crate, for the engine to register.
 pub static PROTOCOLS: &[ProtocolDef] = &[
@@ -59,4 +65,12 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
 /// All OT protocols of this crate, for the engine to register.
 pub fn protocols() -> &'static [ProtocolDef] {
     PROTOCOLS
+}
+
+/// The layer-2 protocols of this crate (dispatched by EtherType).
+pub static L2_PROTOCOLS: &[L2ProtocolDef] = &[goose::PROTOCOL, sv::PROTOCOL];
+
+/// The layer-2 protocols of this crate, for the engine to register.
+pub fn l2_protocols() -> &'static [L2ProtocolDef] {
+    L2_PROTOCOLS
 }

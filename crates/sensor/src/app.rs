@@ -95,7 +95,7 @@ impl AppCounters {
         (self.tx_events + self.trial_events, self.anomalies_total)
     }
 
-    fn bump(&mut self, name: &'static str) {
+    pub(crate) fn bump(&mut self, name: &'static str) {
         self.anomalies_total += 1;
         if let Some(e) = self.anomalies.iter_mut().find(|(n, _)| *n == name) {
             e.1 += 1;

@@ -11,6 +11,7 @@
 pub mod app;
 pub mod eve;
 pub mod intel;
+pub mod l2;
 pub mod rules;
 pub mod summary;
 mod threads;

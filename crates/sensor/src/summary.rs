@@ -132,12 +132,16 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "  flows     {:>12}   (tcp {}, udp {}, icmp {}, other {}; evicted {})",
+            "  flows     {:>12}   (tcp {}, udp {}, icmp {}, other {}{}; evicted {})",
             self.traffic.flows,
             self.traffic.flows_tcp,
             self.traffic.flows_udp,
             self.traffic.flows_icmp,
             self.traffic.flows_other,
+            match self.traffic.flows_l2 {
+                0 => String::new(),
+                n => format!(", layer-2 streams {n}"),
+            },
             self.traffic.flows_evicted
         );
         let _ = writeln!(
@@ -273,6 +277,7 @@ impl Summary {
             .set_uint("udp", self.traffic.flows_udp)
             .set_uint("icmp", self.traffic.flows_icmp)
             .set_uint("other", self.traffic.flows_other)
+            .set_uint("layer2", self.traffic.flows_l2)
             .set_uint("evicted", self.traffic.flows_evicted)
             .close();
         js.set_uint("eve_events", self.eve_events);

@@ -87,6 +87,8 @@ pub struct WorkerStats {
     pub flows_udp: u64,
     pub flows_icmp: u64,
     pub flows_other: u64,
+    /// layer-2 streams (GOOSE, SV, PROFINET …; see `l2.rs`)
+    pub flows_l2: u64,
     pub flows_evicted: u64,
     pub tcp_syn: u64,
     pub tcp_synack: u64,
@@ -112,6 +114,7 @@ impl WorkerStats {
         self.flows_udp += o.flows_udp;
         self.flows_icmp += o.flows_icmp;
         self.flows_other += o.flows_other;
+        self.flows_l2 += o.flows_l2;
         self.flows_evicted += o.flows_evicted;
         self.tcp_syn += o.tcp_syn;
         self.tcp_synack += o.tcp_synack;
@@ -134,7 +137,7 @@ impl WorkerStats {
             .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.name.cmp(b.name)));
     }
 
-    fn share(&mut self, name: &'static str) -> &mut ProtoShare {
+    pub(crate) fn share(&mut self, name: &'static str) -> &mut ProtoShare {
         let pos = match self.by_proto.iter().position(|p| p.name == name) {
             Some(p) => p,
             None => {
@@ -164,6 +167,8 @@ struct Outs {
     parse: bool,
     /// rule detection (None: no rules loaded)
     det: Option<crate::rules::DetectCtx>,
+    /// the layer-2 path's streams
+    l2: crate::l2::L2Table,
 }
 
 pub struct Worker {
@@ -196,6 +201,28 @@ macro_rules! sink {
             dir: Direction::ToServer,
             probation: false,
         }
+    };
+}
+
+/// The layer-2 table and what it writes to, from a worker's outputs.
+macro_rules! l2_out {
+    ($outs:ident, $l2:ident, $out:ident) => {
+        let Outs {
+            l2: $l2,
+            eve,
+            app,
+            stats,
+            parse,
+            cur_pcap_cnt,
+            ..
+        } = &mut *$outs;
+        let mut $out = crate::l2::L2Out {
+            eve,
+            counters: app,
+            stats,
+            parse: *parse,
+            pcap_cnt: *cur_pcap_cnt,
+        };
     };
 }
 
@@ -275,6 +302,7 @@ impl Worker {
                 cur_pcap_cnt: 0,
                 parse,
                 det: None,
+                l2: crate::l2::L2Table::new(crate::l2::builtin()),
             },
             next_expire: i64::MIN,
         }
@@ -398,6 +426,8 @@ impl Worker {
     fn expire(&mut self, ts_ns: i64) {
         let outs = &mut self.outs;
         self.table.expire(ts_ns, &mut |f, r| end_flow(outs, f, r));
+        l2_out!(outs, l2, out);
+        l2.expire(ts_ns, &mut out);
         self.decoder.expire(ts_ns);
         self.next_expire = ts_ns.saturating_add(1_000_000_000);
     }
@@ -426,7 +456,11 @@ impl Worker {
         let ordered = outs.parse || outs.eve.enabled();
         self.table
             .drain_ordered(ordered, &mut |f, r| end_flow(outs, f, r));
-        outs.stats.flows_evicted = self.table.evicted;
+        {
+            l2_out!(outs, l2, out);
+            l2.drain(&mut out);
+        }
+        outs.stats.flows_evicted = self.table.evicted + outs.l2.evicted;
         outs.stats.reassembly_refused = outs.mem.refused;
         outs.stats.alerts = outs.intel.as_ref().map_or(0, |i| i.alerts);
         let Outs {
@@ -483,6 +517,11 @@ fn on_packet(
     if !p.has_ip() || p.fragment_pending {
         if !matches!(p.l3, L3::Ipv4 | L3::Ipv6) {
             outs.stats.non_ip += 1;
+            if let L3::Other(et) = p.l3 {
+                if outs.l2.wants(et) {
+                    on_l2_frame(outs, &p, et, caplen as usize, ts_ns);
+                }
+            }
         }
         return;
     }
@@ -614,6 +653,21 @@ fn on_packet(
         f.data.put_detect(fl);
     }
     table.touch(lk.idx);
+}
+
+/// A frame of an EtherType a layer-2 protocol owns.
+#[inline(never)]
+fn on_l2_frame(outs: &mut Outs, p: &Packet<'_>, et: u16, caplen: usize, ts_ns: i64) {
+    let f = reefwatch_applayer::L2Frame {
+        src_mac: p.src_mac(),
+        dst_mac: p.dst_mac(),
+        ethertype: et,
+        vlan: p.vlan,
+        payload: p.payload,
+        ts_ns,
+    };
+    l2_out!(outs, l2, out);
+    l2.on_frame(&f, caplen, &mut out);
 }
 
 /// Packet rules for one packet of flow `f`, and the transaction alerts

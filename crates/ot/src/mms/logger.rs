@@ -80,6 +80,30 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// An IEC 61850 / MMS UtcTime (seconds since 1970 (0..4), fraction of a
+/// second in 24 bits (4..7), quality (7)) as `"key":"YYYY-MM-DDTHH:MM:SS.ffffffZ"`
+/// (microseconds, truncated); GOOSE's `t` and SV's `refrTm` too. `v` must
+/// hold at least 7 octets (else nothing is written).
+pub(crate) fn utc_time(js: &mut JsonBuilder, key: &str, v: &[u8]) {
+    let [a, b, c, d, f0, f1, f2, ..] = *v else {
+        return;
+    };
+    let secs = u32::from_be_bytes([a, b, c, d]) as i64;
+    let frac = u32::from_be_bytes([0, f0, f1, f2]) as u64;
+    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    js.set_fmt(
+        key,
+        format_args!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
+            s / 3600,
+            s / 60 % 60,
+            s % 60,
+            (frac * 1_000_000) >> 24
+        ),
+    );
+}
+
 fn value(js: &mut JsonBuilder, t: &Tlv<'_>, depth: usize, budget: &mut usize) {
     js.set_str("type", data_type_name(t.tag));
     let v = t.value;
@@ -157,20 +181,7 @@ fn value(js: &mut JsonBuilder, t: &Tlv<'_>, depth: usize, budget: &mut usize) {
             js.set_bytes_str("value", v);
         }
         17 if v.len() == 8 => {
-            let secs = u32::from_be_bytes([v[0], v[1], v[2], v[3]]) as i64;
-            let frac = u32::from_be_bytes([0, v[4], v[5], v[6]]) as f64 / 16_777_216.0;
-            let (y, m, d) = civil(secs.div_euclid(86_400));
-            let s = secs.rem_euclid(86_400);
-            js.set_fmt(
-                "value",
-                format_args!(
-                    "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
-                    s / 3600,
-                    s / 60 % 60,
-                    s % 60,
-                    (frac * 1e6) as u32
-                ),
-            );
+            utc_time(js, "value", v);
             js.set_uint("quality", v[7] as u64);
         }
         _ => {
@@ -179,7 +190,11 @@ fn value(js: &mut JsonBuilder, t: &Tlv<'_>, depth: usize, budget: &mut usize) {
     }
 }
 
-fn values(js: &mut JsonBuilder, data: &[u8], access_results: bool) {
+/// MMS `Data` values, one after another in `data`, as `"values": [...]`
+/// (typed, at most [`MAX_VALUES`] over all nesting levels, depth bounded
+/// by [`MAX_DEPTH`]), `"value_count"` and `"values_omitted"`. GOOSE's
+/// `allData` is the same encoding.
+pub(crate) fn values(js: &mut JsonBuilder, data: &[u8], access_results: bool) {
     let mut budget = MAX_VALUES;
     let mut n = 0u64;
     let mut omitted = 0u64;
