@@ -95,12 +95,14 @@ fi
 
 # suricata-verify (report only): the alert-checking tests of
 # ../shared/suricata-verify; the runner's self-test first. Bounded to 5 min.
-if [ -n "${rc_bin:-}" ] && python3 -c 'import yaml' 2>/dev/null; then
-  echo "== suricata-verify (report only; $rc_bin)"
-  REEFWATCH=$rc_bin timeout 120 python3 scripts/suricata-verify.py --self-test | tail -1 || echo "(suricata-verify self-test FAILED: reported, not gating)"
+sv_bin=""
+for b in target/release/reefwatch target/debug/reefwatch; do [ -x "$b" ] && { sv_bin=$b; break; }; done
+if [ -n "$sv_bin" ] && python3 -c 'import yaml' 2>/dev/null; then
+  echo "== suricata-verify (report only; $sv_bin)"
+  REEFWATCH=$sv_bin timeout 120 python3 scripts/suricata-verify.py --self-test | tail -1 || echo "(suricata-verify self-test FAILED: reported, not gating)"
   if [ -d ../shared/suricata-verify/tests ]; then
     set +e
-    REEFWATCH=$rc_bin timeout 300 python3 scripts/suricata-verify.py --jobs 2 > target/suricata-verify.txt 2>&1
+    REEFWATCH=$sv_bin timeout 300 python3 scripts/suricata-verify.py --jobs 2 > target/suricata-verify.txt 2>&1
     svc=$?
     set -e
     tail -2 target/suricata-verify.txt
