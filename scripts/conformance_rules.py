@@ -30,9 +30,14 @@ transport and unordered pair of endpoints):
        different packet                    same sid on the same flow, another packet
        pseudo packet (no pcap_cnt)         Suricata's alert has no packet and we
                                            had none of that sid on the flow
+       ... repeats a packet alert          (missed) Suricata also alerted that sid
+                                           on a packet of the flow: its flow-end
+                                           raw-stream pass found it again
        threshold                           the rule has threshold/detection_filter
-                                           and the other engine alerted it on this
-                                           capture, fewer or more times
+       sid alerted on this flow fewer times by Suricata   (extra) Suricata has
+                                           that sid on the flow, fewer times (its
+                                           raw-stream inspection alerts once per
+                                           inspected chunk, not per packet)
        flow Suricata did not identify as P (ics only, extra) no Suricata alert
                                            of the set on the flow: its parser did
                                            not run (it probes OT protocols on
@@ -267,6 +272,9 @@ def compare(exp, ours, our_flows, rinfo, skipped, set_name):
     exp_flows = defaultdict(set)  # flow -> app_protos Suricata logged on it
     for e in exp:
         exp_flows[e.flow].add(e.app_proto or "")
+    # (sid, flow) Suricata alerted on a real packet / at all
+    exp_on_pkt = {(e.sid, e.flow) for e in exp if e.pkt is not None}
+    exp_sid_flow = {(e.sid, e.flow) for e in exp}
     pair_ours = defaultdict(list)
     for k in left_ours:
         pair_ours[(ours[k].sid, ours[k].flow)].append(k)
@@ -282,12 +290,18 @@ def compare(exp, ours, our_flows, rinfo, skipped, set_name):
             res.append(("missed", e, "different packet", f"ours on packet {ours[k].pkt}"))
             continue
         if e.pkt is None:
-            res.append(("missed", e, "pseudo packet (no pcap_cnt)", ""))
+            if (e.sid, e.flow) in exp_on_pkt:
+                why = "pseudo packet (no pcap_cnt): repeats a packet alert of the flow"
+            else:
+                why = "pseudo packet (no pcap_cnt)"
+            res.append(("missed", e, why, ""))
             continue
-        if rinfo.get(e.sid, {}).get("threshold") and our_sids.get(e.sid):
-            res.append(("missed", e, "threshold", f"ours {our_sids[e.sid]}, Suricata {exp_sids[e.sid]}"))
+        if rinfo.get(e.sid, {}).get("threshold"):
+            res.append(("missed", e, "threshold", f"ours {our_sids.get(e.sid, 0)}, Suricata {exp_sids[e.sid]}"))
             continue
         ofl = our_flows.get(e.flow)
+        if ofl in ("failed", "unknown"):
+            ofl = None
         if e.app_proto and e.app_proto != "failed" and ofl and ofl != e.app_proto:
             res.append(("missed", e, f"flow identified as {ofl} by us, {e.app_proto} by Suricata", ""))
             continue
@@ -303,6 +317,9 @@ def compare(exp, ours, our_flows, rinfo, skipped, set_name):
             continue
         if rinfo.get(a.sid, {}).get("threshold") and exp_sids.get(a.sid):
             res.append(("extra", a, "threshold", f"ours {our_sids[a.sid]}, Suricata {exp_sids[a.sid]}"))
+            continue
+        if (a.sid, a.flow) in exp_sid_flow:
+            res.append(("extra", a, "sid alerted on this flow fewer times by Suricata", ""))
             continue
         rproto = rinfo.get(a.sid, {}).get("proto", "?")
         if set_name == "ics" and a.flow not in exp_flows:

@@ -14,10 +14,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 # Python oracles (taxii2-client, stix2, stix2-matcher, stix2-validator)
-if ! python3 -c 'import taxii2client, stix2, stix2matcher, stix2validator, stix2patterns' 2>/dev/null; then
+if ! python3 -c 'import taxii2client, stix2, stix2matcher, stix2validator, stix2patterns, yaml' 2>/dev/null; then
   echo "setup: pip install Python oracles"
   python3 -m pip install -q --disable-pip-version-check \
-    taxii2-client stix2 stix2-matcher stix2-patterns stix2-validator pytest 2>&1 | tail -2 || true
+    taxii2-client stix2 stix2-matcher stix2-patterns stix2-validator pytest pyyaml 2>&1 | tail -2 || true
 fi
 # PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test`
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
