@@ -130,7 +130,7 @@ fn hart_ip_is_not_modbus() {
     let (flows, events) = run("iti__pcaps__hart__hart_ip.pcap");
     let l = label(&flows, 5094);
     assert!(
-        !l.is_empty() && l.iter().all(|a| *a == "failed"),
+        !l.is_empty() && l.iter().all(|a| *a == "hart_ip"),
         "{flows:?}"
     );
     assert!(!events.iter().any(|e| e["event_type"] == "modbus"));
