@@ -121,6 +121,13 @@ pub trait EventSink {
     /// transaction's event.
     fn buffer(&mut self, _id: BufferId, _data: &[u8]) {}
 
+    /// Whether anything consumes buffer `id` (a loaded rule or an
+    /// indicator inspects it): buffers that must be built, not just
+    /// borrowed, are built only then.
+    fn wants_buffer(&self, _id: BufferId) -> bool {
+        true
+    }
+
     /// Report a typed fact of the transaction being parsed (a Modbus
     /// access, a DNP3 function, …; see [`Fact`]) for rule keywords that are
     /// not byte buffers. Called before the transaction's event, like

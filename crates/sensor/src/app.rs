@@ -240,6 +240,10 @@ impl EventSink for Sink<'_, '_> {
         }
     }
 
+    fn wants_buffer(&self, id: BufferId) -> bool {
+        self.intel.is_some() || self.det.as_ref().is_some_and(|d| d.ctx.wants_buffer(id))
+    }
+
     fn wants_facts(&self) -> bool {
         self.det.as_ref().is_some_and(|d| d.ctx.wants_facts())
     }

@@ -104,6 +104,25 @@ fn expose(out: &mut dyn EventSink, id: BufferId, v: &[u8]) {
     }
 }
 
+/// Longest `http.header_names` buffer built (a longer one is cut).
+const MAX_HEADER_NAMES: usize = 4096;
+
+/// `http.header_names` as Suricata builds it, when something inspects it:
+/// `\r\n`, each header's name followed by `\r\n`, then `\r\n`.
+fn expose_header_names(out: &mut dyn EventSink, header_block: &[u8]) {
+    if header_block.is_empty() || !out.wants_buffer(BufferId::HttpHeaderNames) {
+        return;
+    }
+    let mut names = StackBuf::<MAX_HEADER_NAMES>::new();
+    names.extend(b"\r\n");
+    for h in Headers::new(header_block) {
+        names.extend(h.name);
+        names.extend(b"\r\n");
+    }
+    names.extend(b"\r\n");
+    out.buffer(BufferId::HttpHeaderNames, names.as_bytes());
+}
+
 impl HttpState {
     pub fn new() -> Self {
         HttpState {
@@ -204,6 +223,7 @@ impl HttpState {
         expose(out, BufferId::HttpHeader, head.header_block);
         expose(out, BufferId::HttpHeaderRaw, head.header_block);
         expose(out, BufferId::HttpStart, head.raw);
+        expose_header_names(out, head.header_block);
         let id = self.new_tx(out);
         let mut host_raw: &[u8] = &[];
         let mut ua: &[u8] = &[];
@@ -311,6 +331,7 @@ impl HttpState {
         expose(out, BufferId::HttpHeader, head.header_block);
         expose(out, BufferId::HttpHeaderRaw, head.header_block);
         expose(out, BufferId::HttpStart, head.raw);
+        expose_header_names(out, head.header_block);
         let mut hs = Headers::new(head.header_block);
         let mut ct: &[u8] = &[];
         let mut location: &[u8] = &[];

@@ -330,3 +330,18 @@ fn responses_pair_with_their_requests_in_order() {
         assert_eq!(pairs(&sink), want, "pipelined, piece {piece}");
     }
 }
+
+#[test]
+fn header_names_as_suricata_builds_them() {
+    // Suricata: "\r\n" + each name + "\r\n", then "\r\n" (names as sent)
+    let req = b"GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: x\r\nupgrade: websocket\r\n\r\n";
+    let resp = b"HTTP/1.1 204 No Content\r\nServer: s\r\n\r\n";
+    let s = run(req, resp, usize::MAX);
+    assert_eq!(
+        buf(&s, BufferId::HttpHeaderNames),
+        [
+            b"\r\nHost\r\nUser-Agent\r\nupgrade\r\n\r\n".as_slice(),
+            b"\r\nServer\r\n\r\n".as_slice()
+        ]
+    );
+}
