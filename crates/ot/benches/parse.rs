@@ -136,6 +136,7 @@ fn bench(c: &mut Criterion) {
         ("s7comm", "s7comm"),
         ("enip", "enip-cip"),
         ("opcua", "opcua"),
+        ("ads", "ads"),
     ];
     let mut g = c.benchmark_group("ot_parse");
     for (name, dir) in dirs {

@@ -11,6 +11,7 @@
 //! | BACnet/IP | `bacnet` | UDP | 47808 |
 //! | OPC UA binary (UA-TCP, Secure Conversation) | `opcua` | TCP | 4840 |
 //! | IEC 61850 MMS (TPKT/COTP/session/presentation/ACSE) | `mms` | TCP | 102 |
+//! | Beckhoff ADS/AMS (AMS/TCP; UDP discovery and routes) | `ads` | TCP, UDP | 48898, 48899 |
 //!
 //! Every protocol is detected by content (the port is only a hint). Events
 //! carry `"operation"` for security-relevant requests; the names are those
@@ -19,6 +20,7 @@
 //! `identify`, `auth`, `config_change`.
 #![forbid(unsafe_code)]
 
+pub mod ads;
 pub mod bacnet;
 pub mod common;
 pub mod dnp3;
@@ -45,6 +47,7 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     bacnet::PROTOCOL,
     opcua::PROTOCOL,
     mms::PROTOCOL,
+    ads::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.
