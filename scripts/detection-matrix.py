@@ -63,6 +63,7 @@ TSHARK_TO_OURS = {
     "mms": "mms",
     "omron": "omron",
     "hart_ip": "hart_ip",
+    "ams": "ads",
     "dns": "dns",
     "mdns": "dns",
     "llmnr": "dns",
@@ -237,6 +238,11 @@ def tshark_flows(path):
         # not the SMB-over-TCP we decode: the flow is "nbdgm"
         if payload[0] == "nbdgm":
             payload = ["nbdgm"]
+        # tshark 4.0 has no dissector for ADS's UDP discovery/route service
+        # (port 48899): a datagram starting with its cookie 03 66 14 71 is
+        # labelled ads, standing in for it
+        if proto == "UDP" and payload == ["data"] and c[11].startswith("03661471"):
+            payload = ["ams"]
         if payload == ["tpkt", "cotp", "data"] and s7comm_plus(c[11]):
             payload = ["tpkt", "cotp", "s7comm-plus"]
         ours = [TSHARK_TO_OURS[l] for l in payload if l in TSHARK_TO_OURS]

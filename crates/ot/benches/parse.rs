@@ -138,6 +138,7 @@ fn bench(c: &mut Criterion) {
         ("opcua", "opcua"),
         ("omron", "omron-fins"),
         ("hart_ip", "hart-ip"),
+        ("ads", "ads"),
     ];
     let mut g = c.benchmark_group("ot_parse");
     for (name, dir) in dirs {

@@ -14,6 +14,7 @@
 //! | Omron FINS (UDP, FINS/TCP) | `omron` | UDP, TCP | 9600 |
 //! | HART-IP | `hart_ip` | TCP, UDP | 5094 |
 //! | MELSEC MC protocol / SLMP (3E, 4E; binary, ASCII) | `melsec` | TCP, UDP | 5000-5002, 5006, 5007, 5010 |
+//! | Beckhoff ADS/AMS (AMS/TCP; UDP discovery and routes) | `ads` | TCP, UDP | 48898, 48899 |
 //!
 //! On the layer-2 path ([`reefwatch_applayer::L2ProtocolDef`], by
 //! EtherType, VLAN-tagged or not): IEC 61850 GOOSE (`goose`, 0x88B8) and
@@ -26,6 +27,7 @@
 //! `identify`, `auth`, `config_change`.
 #![forbid(unsafe_code)]
 
+pub mod ads;
 pub mod bacnet;
 pub mod common;
 pub mod dnp3;
@@ -60,6 +62,7 @@ pub static PROTOCOLS: &[ProtocolDef] = &[
     omron::PROTOCOL,
     hart_ip::PROTOCOL,
     melsec::PROTOCOL,
+    ads::PROTOCOL,
 ];
 
 /// All OT protocols of this crate, for the engine to register.
