@@ -25,7 +25,7 @@ grep -vE '^\s*$|^running [0-9]+ tests?$' target/test-output.txt || true
 # report (its known misses, tunnels and STARTTLS/CONNECT upgrades, are
 # listed in the report and the closing notes).
 # the OT protocols whose tshark conformance gates (those tshark decodes)
-OT_GATE="modbus,dnp3,iec104,s7comm,enip,bacnet,opcua,mms,omron,hart_ip"
+OT_GATE="modbus,dnp3,iec104,s7comm,enip,bacnet,opcua,mms,omron,hart_ip,ads"
 conf_fail=0
 if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ]; then
   for set in "$OT_GATE" "dns,http,tls"; do
