@@ -39,7 +39,7 @@ if command -v tshark >/dev/null 2>&1 && [ -x target/debug/reefwatch ]; then
       > target/conformance.txt 2>&1
     crc=$?
     set -e
-    grep -E '^(protocol|[a-z0-9]+ +[0-9-])' target/conformance.txt || true
+    grep -E '^(protocol|[a-z0-9_]+ +[0-9-])' target/conformance.txt || true
     case $crc in
       0) echo "(every protocol at target)" ;;
       1) if [ $gate = 1 ]; then
@@ -98,7 +98,7 @@ fi
 # suricata-verify (report only): the alert-checking tests of
 # ../shared/suricata-verify; the runner's self-test first. Bounded to 5 min.
 sv_bin=""
-for b in target/release/reefwatch target/debug/reefwatch; do [ -x "$b" ] && { sv_bin=$b; break; }; done
+for b in target/release/reefwatch target/debug/reefwatch; do [ -x "$b" ] && { sv_bin=$PWD/$b; break; }; done
 if [ -n "$sv_bin" ] && python3 -c 'import yaml' 2>/dev/null; then
   echo "== suricata-verify (report only; $sv_bin)"
   REEFWATCH=$sv_bin timeout 120 python3 scripts/suricata-verify.py --self-test | tail -1 || echo "(suricata-verify self-test FAILED: reported, not gating)"
