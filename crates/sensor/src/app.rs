@@ -2,7 +2,7 @@
 //! bounded buffering of split messages, and the [`EventSink`] the parsers
 //! write through.
 
-use crate::eve::{write_header, EveOut, FlowHdr};
+use crate::eve::{write_applayer_anomaly, write_header, EveOut, FlowHdr};
 use crate::rules::{AlertOut, FlowDet, SinkDetect};
 use reefwatch_applayer::{
     AppParser, BufferId, Direction, EventSink, Fact, JsonBuilder, ParseResult, ProbeInput,
@@ -263,14 +263,7 @@ impl EventSink for Sink<'_, '_> {
         }
         self.eve.begin(self.hdr.ts_ns);
         write_header(&mut self.eve.js, &self.hdr, "anomaly", self.app_proto);
-        self.eve
-            .js
-            .open_object("anomaly")
-            .set_str("app_proto", self.app_proto)
-            .set_str("type", "applayer")
-            .set_str("event", name)
-            .set_str("layer", "proto_parser")
-            .close();
+        write_applayer_anomaly(&mut self.eve.js, self.app_proto, name);
         self.eve.end();
     }
 }

@@ -130,6 +130,17 @@ impl FlowHdr<'_> {
     }
 }
 
+/// The `anomaly` object of an app-layer anomaly event (flows and layer-2
+/// streams alike), after the event's header.
+pub fn write_applayer_anomaly(js: &mut JsonBuilder, app_proto: &str, name: &str) {
+    js.open_object("anomaly")
+        .set_str("app_proto", app_proto)
+        .set_str("type", "applayer")
+        .set_str("event", name)
+        .set_str("layer", "proto_parser")
+        .close();
+}
+
 /// Write the common EVE header for an event about a flow.
 pub fn write_header(js: &mut JsonBuilder, h: &FlowHdr<'_>, event_type: &str, app_proto: &str) {
     js.set_uint("flow_id", h.flow_id);

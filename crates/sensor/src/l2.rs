@@ -15,7 +15,7 @@
 //! table sees every stream and every claim.
 
 use crate::app::AppCounters;
-use crate::eve::EveOut;
+use crate::eve::{write_applayer_anomaly, EveOut};
 use crate::worker::WorkerStats;
 use reefwatch_applayer::l2::set_mac;
 use reefwatch_applayer::{EventSink, JsonBuilder, L2Context, L2Frame, L2Parser, L2ProtocolDef};
@@ -350,14 +350,7 @@ impl EventSink for L2Sink<'_> {
         }
         self.eve.begin(self.hdr.ts_ns);
         write_l2_header(&mut self.eve.js, &self.hdr, "anomaly", self.app_proto);
-        self.eve
-            .js
-            .open_object("anomaly")
-            .set_str("app_proto", self.app_proto)
-            .set_str("type", "applayer")
-            .set_str("event", name)
-            .set_str("layer", "proto_parser")
-            .close();
+        write_applayer_anomaly(&mut self.eve.js, self.app_proto, name);
         self.eve.end();
     }
 }
