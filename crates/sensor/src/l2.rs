@@ -19,7 +19,9 @@ use crate::eve::{write_applayer_anomaly, EveOut};
 use crate::worker::WorkerStats;
 use reefwatch_applayer::l2::set_mac;
 use reefwatch_applayer::{EventSink, JsonBuilder, L2Context, L2Frame, L2Parser, L2ProtocolDef};
-use std::collections::HashMap;
+/// The table's maps: hashbrown with foldhash, as the flow table (a frame's
+/// lookup is on the packet path).
+type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Layer-2 streams kept per worker.
 pub const MAX_L2_FLOWS: usize = 4096;
@@ -80,8 +82,8 @@ impl L2Table {
     pub fn new(defs: Vec<&'static L2ProtocolDef>) -> Self {
         L2Table {
             defs,
-            flows: HashMap::new(),
-            claims: HashMap::new(),
+            flows: HashMap::default(),
+            claims: HashMap::default(),
             next_seq: 0,
             evicted: 0,
         }
